@@ -7,7 +7,7 @@ import { z } from 'zod'
  * frame body, never in the JSON. Every header is checked against these schemas
  * on receipt; anything else is a protocol error and ends the connection.
  */
-export const PROTOCOL_VERSION = 1
+export const JOB_PROTOCOL_VERSION = 1
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/)
@@ -17,7 +17,7 @@ const text = z.string().max(1000)
 
 /** Sent by a volunteer once the connection opens. */
 export const helloSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
+  v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('hello'),
   jobId: id,
   /** How many units it runs at once (its worker count). */
@@ -27,7 +27,7 @@ export const helloSchema = z.strictObject({
 
 /** A unit's output, in the body; `sha256` is the hash of that body. */
 export const resultSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
+  v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('result'),
   assignmentId: id,
   index: unitIndex,
@@ -37,7 +37,7 @@ export const resultSchema = z.strictObject({
 
 /** The volunteer could not run a unit (kernel error, time limit, ...). */
 export const unitErrorSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
+  v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('unit-error'),
   assignmentId: id,
   index: unitIndex,
@@ -54,7 +54,7 @@ export type VolunteerMessage = z.infer<typeof volunteerMessageSchema>
 
 /** The host's answer to `hello`; the body is the kernel, checked by `kernelSha256`. */
 export const welcomeSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
+  v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('welcome'),
   jobId: id,
   name: z.string().min(1).max(120),
@@ -69,7 +69,7 @@ export const welcomeSchema = z.strictObject({
 
 /** One unit to run; the body is its input slice (possibly empty). */
 export const assignSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
+  v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('assign'),
   assignmentId: id,
   index: unitIndex,
@@ -78,14 +78,14 @@ export const assignSchema = z.strictObject({
 
 /** Sent only after the host persisted the result it acknowledges. */
 export const ackSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
+  v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('ack'),
   assignmentId: id,
 })
 
 /** A unit this volunteer computed was accepted by quorum. */
 export const creditSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
+  v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('credit'),
   index: unitIndex,
   /** Units of this job accepted with this volunteer's result, so far. */
@@ -94,7 +94,7 @@ export const creditSchema = z.strictObject({
 
 /** The host will send no (more) units; the connection is closed after it. */
 export const refuseSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
+  v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('refuse'),
   code: z.enum(['job/unknown', 'job/complete', 'volunteer/flagged', 'host/stopping']),
   message: text,

@@ -1,0 +1,79 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import type { JobRecord } from './JobRecord.ts'
+import type { JobStore, OutputChange } from './JobStore.ts'
+import type { UnitRecord } from './UnitRecord.ts'
+
+type StoredUnit = UnitRecord & { jobId: string }
+type StoredOutput = { jobId: string; index: number; sha256: string; bytes: Uint8Array }
+
+interface HostDb extends DBSchema {
+  jobs: { key: string; value: JobRecord; indexes: { createdAt: number } }
+  units: { key: [string, number]; value: StoredUnit }
+  outputs: { key: [string, number, string]; value: StoredOutput }
+}
+
+/** The job host's IndexedDB: one database per origin, jobs keyed by id. */
+export class IdbJobStore implements JobStore {
+  readonly #db: Promise<IDBPDatabase<HostDb>>
+
+  constructor(name = 'volunteer-compute-host') {
+    this.#db = openDB<HostDb>(name, 1, {
+      upgrade(db) {
+        db.createObjectStore('jobs', { keyPath: 'jobId' }).createIndex('createdAt', 'createdAt')
+        db.createObjectStore('units', { keyPath: ['jobId', 'index'] })
+        db.createObjectStore('outputs', { keyPath: ['jobId', 'index', 'sha256'] })
+      },
+    })
+  }
+
+  async saveJob(job: JobRecord): Promise<void> {
+    await (await this.#db).put('jobs', job)
+  }
+
+  async loadJob(jobId: string): Promise<JobRecord | undefined> {
+    return (await this.#db).get('jobs', jobId)
+  }
+
+  async latestJob(): Promise<JobRecord | undefined> {
+    const cursor = await (await this.#db)
+      .transaction('jobs')
+      .store.index('createdAt')
+      .openCursor(null, 'prev')
+    return cursor?.value
+  }
+
+  async saveUnit(jobId: string, unit: UnitRecord, change: OutputChange = {}): Promise<void> {
+    const tx = (await this.#db).transaction(['units', 'outputs'], 'readwrite')
+    const writes: Promise<unknown>[] = [tx.objectStore('units').put({ ...unit, jobId })]
+    if (change.put) {
+      const { sha256, bytes } = change.put
+      writes.push(tx.objectStore('outputs').put({ jobId, index: unit.index, sha256, bytes }))
+    }
+    for (const sha256 of change.drop ?? []) {
+      writes.push(tx.objectStore('outputs').delete([jobId, unit.index, sha256]))
+    }
+    await Promise.all([...writes, tx.done])
+  }
+
+  async loadUnits(jobId: string): Promise<UnitRecord[]> {
+    const range = IDBKeyRange.bound([jobId, 0], [jobId, Number.MAX_SAFE_INTEGER])
+    const stored = await (await this.#db).getAll('units', range)
+    return stored.map(({ jobId: _, ...unit }) => unit)
+  }
+
+  async loadOutput(jobId: string, index: number, sha256: string): Promise<Uint8Array | undefined> {
+    return (await (await this.#db).get('outputs', [jobId, index, sha256]))?.bytes
+  }
+
+  async deleteJob(jobId: string): Promise<void> {
+    const tx = (await this.#db).transaction(['jobs', 'units', 'outputs'], 'readwrite')
+    const units = IDBKeyRange.bound([jobId, 0], [jobId, Number.MAX_SAFE_INTEGER])
+    const outputs = IDBKeyRange.bound([jobId, 0, ''], [jobId, Number.MAX_SAFE_INTEGER, '\uffff'])
+    await Promise.all([
+      tx.objectStore('jobs').delete(jobId),
+      tx.objectStore('units').delete(units),
+      tx.objectStore('outputs').delete(outputs),
+      tx.done,
+    ])
+  }
+}

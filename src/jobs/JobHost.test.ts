@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest'
+import { memoryLinkPair } from '../../tests/support/memoryLinkPair.ts'
+import { sha256Hex } from '../crypto/sha256Hex.ts'
+import type { HostMessage, VolunteerMessage } from '../p2p/messages.ts'
+import type { PeerLink } from '../p2p/PeerLink.ts'
+import { JobHost } from './JobHost.ts'
+import type { JobRecord } from './JobRecord.ts'
+import { MemoryJobStore } from './MemoryJobStore.ts'
+
+const kernel = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])
+
+async function makeJob(overrides: Partial<JobRecord> = {}): Promise<JobRecord> {
+  return {
+    jobId: 'job-1',
+    name: 'test job',
+    preset: 'mandelbrot',
+    kernelKind: 'wasm',
+    kernel,
+    kernelSha256: await sha256Hex(kernel),
+    params: new Uint8Array([1, 2, 3]),
+    unitsTotal: 6,
+    outputBytesPerUnit: 4,
+    quorum: 2,
+    maxResultsPerUnit: 4,
+    maxErrorsPerUnit: 3,
+    timeLimitMs: 1000,
+    deadlineMs: 5000,
+    ownerToken: 'f'.repeat(32),
+    status: 'running',
+    createdAt: 1,
+    flagged: [],
+    ...overrides,
+  }
+}
+
+type Behaviour = 'honest' | 'liar' | 'silent'
+const truth = (index: number) => new Uint8Array([index, index * 2, 7, 7])
+
+/** A volunteer in memory that answers every unit after a tick. */
+function volunteer(host: JobHost, id: string, behaviour: Behaviour = 'honest') {
+  const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', id)
+  const seen: HostMessage[] = []
+  const link: PeerLink<VolunteerMessage, HostMessage> = toHost
+  let closed = false
+  link.onClose(() => (closed = true))
+  link.onMessage(async (message) => {
+    seen.push(message)
+    if (message.type !== 'assign' || behaviour === 'silent') return
+    const output = truth(message.index)
+    if (behaviour === 'liar') output[0] = 255
+    if (closed) return
+    await link.send(
+      {
+        v: 1,
+        type: 'result',
+        assignmentId: message.assignmentId,
+        index: message.index,
+        sha256: await sha256Hex(output),
+        kernelMs: 1,
+      },
+      output,
+    ).catch(() => undefined)
+  })
+  host.attach(toVolunteer)
+  void link.send({ v: 1, type: 'hello', jobId: 'job-1', slots: 2, engines: ['wasm'] })
+  return { seen, link, isClosed: () => closed }
+}
+
+function until(condition: () => boolean, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now()
+    const poll = () => {
+      if (condition()) return resolve()
+      if (Date.now() - started > 5000) return reject(new Error(`timed out waiting for ${what}`))
+      setTimeout(poll, 5)
+    }
+    poll()
+  })
+}
+
+describe('JobHost', () => {
+  it('completes a job with honest volunteers and stores only accepted outputs', async () => {
+    const store = new MemoryJobStore()
+    const host = await JobHost.open(store, await makeJob())
+    const a = volunteer(host, 'a')
+    volunteer(host, 'b')
+    await until(() => host.progress.complete, 'completion')
+    expect(host.progress).toMatchObject({ validated: 6, failed: 0, flagged: [] })
+    expect(await host.outputs()).toEqual([0, 1, 2, 3, 4, 5].map(truth))
+    expect(a.seen[0]).toMatchObject({ type: 'welcome', kernelSha256: host.job.kernelSha256 })
+    await until(() => a.isClosed(), 'the volunteer released')
+    expect(a.seen.at(-1)).toMatchObject({ type: 'refuse', code: 'job/complete' })
+    expect(a.seen.filter((m) => m.type === 'credit')).toHaveLength(6)
+    expect((await store.loadJob('job-1'))?.status).toBe('complete')
+  })
+
+  it('acknowledges a result only after it is stored', async () => {
+    const store = new MemoryJobStore()
+    const events: string[] = []
+    const save = store.saveUnit.bind(store)
+    store.saveUnit = async (jobId, unit, change) => {
+      await new Promise((r) => setTimeout(r, 5))
+      await save(jobId, unit, change)
+      if (change?.put) events.push(`stored ${unit.index}`)
+    }
+    const host = await JobHost.open(store, await makeJob({ unitsTotal: 1, quorum: 1 }))
+    const a = volunteer(host, 'a')
+    await until(() => a.seen.some((m) => m.type === 'ack'), 'ack')
+    events.push('ack')
+    expect(events).toEqual(['stored 0', 'ack'])
+  })
+
+  it('never accepts a liar result and flags the liar', async () => {
+    const host = await JobHost.open(new MemoryJobStore(), await makeJob())
+    const liar = volunteer(host, 'liar', 'liar')
+    volunteer(host, 'a')
+    volunteer(host, 'b')
+    await until(() => host.progress.complete, 'completion')
+    expect(await host.outputs()).toEqual([0, 1, 2, 3, 4, 5].map(truth))
+    expect(host.progress.flagged).toEqual(['liar'])
+    expect(liar.seen.at(-1)).toMatchObject({ type: 'refuse', code: 'volunteer/flagged' })
+    expect(liar.isClosed()).toBe(true)
+  })
+
+  it('flags a volunteer whose claimed hash is not the hash of its body', async () => {
+    const host = await JobHost.open(new MemoryJobStore(), await makeJob())
+    const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', 'cheat')
+    toHost.onMessage((m) => {
+      if (m.type !== 'assign') return
+      const sha256 = '0'.repeat(64)
+      void toHost
+        .send({ v: 1, type: 'result', assignmentId: m.assignmentId, index: m.index, sha256, kernelMs: 1 }, truth(m.index))
+        .catch(() => undefined)
+    })
+    host.attach(toVolunteer)
+    await toHost.send({ v: 1, type: 'hello', jobId: 'job-1', slots: 1, engines: ['wasm'] })
+    await until(() => host.progress.flagged.includes('cheat'), 'flag')
+    expect(host.progress.validated).toBe(0)
+  })
+
+  it('reissues the units of a volunteer that leaves', async () => {
+    const host = await JobHost.open(new MemoryJobStore(), await makeJob({ unitsTotal: 2 }))
+    const quitter = volunteer(host, 'quitter', 'silent')
+    volunteer(host, 'a')
+    await until(() => quitter.seen.some((m) => m.type === 'assign'), 'assignment')
+    quitter.link.close()
+    volunteer(host, 'b')
+    await until(() => host.progress.complete, 'completion')
+    expect(host.progress).toMatchObject({ validated: 2, failed: 0, volunteers: 0 })
+  })
+
+  it('reissues a unit past its deadline and fails units that keep erroring', async () => {
+    let now = 0
+    const host = await JobHost.open(
+      new MemoryJobStore(),
+      await makeJob({ unitsTotal: 1, quorum: 1, maxErrorsPerUnit: 2, deadlineMs: 100 }),
+      { now: () => now },
+    )
+    host.start(5)
+    const slow = volunteer(host, 'slow', 'silent')
+    await until(() => slow.seen.filter((m) => m.type === 'assign').length === 1, 'first assignment')
+    now = 100
+    await until(() => slow.seen.filter((m) => m.type === 'assign').length === 2, 'reissue')
+    now = 200
+    await until(() => host.progress.complete, 'failure')
+    expect(host.progress.failures).toEqual([
+      { index: 0, reason: expect.stringContaining('unit/deadline') },
+    ])
+    host.stop()
+  })
+
+  it('resumes from the store without recomputing accepted units', async () => {
+    const store = new MemoryJobStore()
+    const job = await makeJob({ unitsTotal: 4 })
+    const first = await JobHost.open(store, job)
+    const a = volunteer(first, 'a')
+    const b = volunteer(first, 'b')
+    await until(() => first.progress.validated >= 2, 'two units')
+    first.stop()
+    const acceptedBefore = (await store.loadUnits('job-1')).filter((u) => u.status === 'accepted')
+    await until(() => a.isClosed() && b.isClosed(), 'volunteers dropped')
+
+    const resumed = await JobHost.open(store, job)
+    const c = volunteer(resumed, 'c')
+    volunteer(resumed, 'd')
+    await until(() => resumed.progress.complete, 'completion')
+    const assignedAfter = c.seen.flatMap((m) => (m.type === 'assign' ? [m.index] : []))
+    for (const unit of acceptedBefore) expect(assignedAfter).not.toContain(unit.index)
+    expect(await resumed.outputs()).toEqual([0, 1, 2, 3].map(truth))
+  })
+
+  it('disconnects a volunteer that breaks the protocol', async () => {
+    const host = await JobHost.open(new MemoryJobStore(), await makeJob())
+    const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', 'rude')
+    let closed = false
+    toHost.onClose(() => (closed = true))
+    host.attach(toVolunteer)
+    await toHost.send({ v: 1, type: 'result', assignmentId: 'x', index: 0, sha256: '0'.repeat(64), kernelMs: 1 })
+    await until(() => closed, 'disconnect')
+    expect(host.progress.volunteers).toBe(0)
+  })
+})

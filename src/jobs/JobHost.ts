@@ -1,0 +1,395 @@
+import { sha256Hex } from '../crypto/sha256Hex.ts'
+import type { PeerLink } from '../p2p/PeerLink.ts'
+import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
+import type { JobRecord } from './JobRecord.ts'
+import type { JobStore, OutputChange } from './JobStore.ts'
+import { Scheduler, type ResultOutcome } from './Scheduler.ts'
+
+export type VolunteerLink = PeerLink<HostMessage, VolunteerMessage>
+
+export type HostProgress = {
+  unitsTotal: number
+  issued: number
+  validated: number
+  failed: number
+  inFlight: number
+  volunteers: number
+  flagged: string[]
+  /** Units accepted per second, over the last `rateWindowMs`. */
+  unitsPerSecond: number
+  failures: { index: number; reason: string }[]
+  complete: boolean
+}
+
+export type JobHostOptions = {
+  now?: () => number
+  /** A volunteer that has not said hello by then is dropped. */
+  helloTimeoutMs?: number
+  rateWindowMs?: number
+}
+
+type Volunteer = {
+  link: VolunteerLink
+  slots: number
+  inFlight: Set<string>
+  accepted: number
+}
+
+/**
+ * Runs one job for the volunteers that connect to it: welcomes them with the
+ * kernel, hands out units by the Scheduler, checks every result's hash, stores
+ * it, and only then acknowledges it. No DOM: it runs in a tab or headless.
+ *
+ * @example
+ * const host = await JobHost.open(store, job)
+ * peer.on('connection', (c) => c.on('open', () => host.attach(createPeerLink({ connection: c, schema: volunteerMessageSchema }))))
+ */
+export class JobHost {
+  readonly job: JobRecord
+  readonly #store: JobStore
+  readonly #scheduler: Scheduler
+  readonly #volunteers = new Map<string, Volunteer>()
+  readonly #listeners = new Set<(progress: HostProgress) => void>()
+  readonly #now: () => number
+  readonly #helloTimeoutMs: number
+  readonly #rateWindowMs: number
+  readonly #acceptedAt: number[] = []
+  readonly #failures: { index: number; reason: string }[] = []
+  #timer: ReturnType<typeof setInterval> | undefined
+  #stopped = false
+
+  private constructor(job: JobRecord, store: JobStore, scheduler: Scheduler, options: JobHostOptions) {
+    this.job = job
+    this.#store = store
+    this.#scheduler = scheduler
+    this.#now = options.now ?? Date.now
+    this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
+    this.#rateWindowMs = options.rateWindowMs ?? 10_000
+    for (let i = 0; i < job.unitsTotal; i++) {
+      const unit = scheduler.unit(i)
+      if (unit?.status === 'failed') this.#failures.push({ index: i, reason: unit.failReason ?? '' })
+    }
+  }
+
+  /** Saves a new job, or resumes a stored one from its unit records. */
+  static async open(store: JobStore, job: JobRecord, options: JobHostOptions = {}): Promise<JobHost> {
+    const stored = await store.loadJob(job.jobId)
+    if (!stored) await store.saveJob(job)
+    const current = stored ?? job
+    const units = await store.loadUnits(job.jobId)
+    const scheduler = new Scheduler(
+      {
+        unitsTotal: current.unitsTotal,
+        quorum: current.quorum,
+        maxResultsPerUnit: current.maxResultsPerUnit,
+        maxErrorsPerUnit: current.maxErrorsPerUnit,
+        deadlineMs: current.deadlineMs,
+      },
+      { units, flagged: current.flagged },
+    )
+    return new JobHost(current, store, scheduler, options)
+  }
+
+  get progress(): HostProgress {
+    const stats = this.#scheduler.stats
+    const now = this.#now()
+    while (this.#acceptedAt.length && this.#acceptedAt[0]! < now - this.#rateWindowMs) {
+      this.#acceptedAt.shift()
+    }
+    return {
+      unitsTotal: stats.unitsTotal,
+      issued: stats.issued,
+      validated: stats.accepted,
+      failed: stats.failed,
+      inFlight: stats.inFlight,
+      volunteers: this.#volunteers.size,
+      flagged: [...this.#scheduler.flagged],
+      unitsPerSecond: this.#acceptedAt.length / (this.#rateWindowMs / 1000),
+      failures: [...this.#failures],
+      complete: this.#scheduler.done,
+    }
+  }
+
+  onProgress(listener: (progress: HostProgress) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Starts the deadline sweep. */
+  start(sweepMs = 1000): void {
+    this.#timer ??= setInterval(() => void this.#sweep(), sweepMs)
+  }
+
+  stop(): void {
+    this.#stopped = true
+    clearInterval(this.#timer)
+    for (const { link } of this.#volunteers.values()) this.#refuse(link, 'host/stopping', 'The job host stopped.')
+    this.#volunteers.clear()
+  }
+
+  /** The accepted output of every unit, in unit order; undefined for units not (yet) accepted. */
+  async outputs(): Promise<(Uint8Array | undefined)[]> {
+    const units = await this.#store.loadUnits(this.job.jobId)
+    const outputs: (Uint8Array | undefined)[] = new Array(this.job.unitsTotal).fill(undefined)
+    await Promise.all(
+      units.map(async (unit) => {
+        if (unit.status !== 'accepted' || !unit.acceptedSha256) return
+        outputs[unit.index] = await this.#store.loadOutput(this.job.jobId, unit.index, unit.acceptedSha256)
+      }),
+    )
+    return outputs
+  }
+
+  /** Takes a newly opened link to a volunteer; it must say hello first. */
+  attach(link: VolunteerLink): void {
+    if (this.#stopped) return link.close()
+    let volunteer: Volunteer | undefined
+    const helloTimer = setTimeout(() => {
+      if (!volunteer) link.close()
+    }, this.#helloTimeoutMs)
+    link.onClose(() => {
+      clearTimeout(helloTimer)
+      if (!volunteer || this.#volunteers.get(link.peerId) !== volunteer) return
+      this.#volunteers.delete(link.peerId)
+      const dropped = this.#scheduler.removeVolunteer(link.peerId)
+      void this.#persistUnits(dropped.map((a) => a.index))
+      this.#fillAll()
+      this.#emit()
+    })
+    link.onMessage((message, body) => {
+      switch (message.type) {
+        case 'hello': {
+          if (volunteer) return this.#violation(link, 'a second hello')
+          if (message.jobId !== this.job.jobId) {
+            return this.#refuse(link, 'job/unknown', `This host runs job ${this.job.jobId}.`)
+          }
+          if (this.#scheduler.isFlagged(link.peerId)) {
+            return this.#refuse(link, 'volunteer/flagged', 'Your results disagreed with verified ones.')
+          }
+          if (this.#scheduler.done) return this.#refuse(link, 'job/complete', 'The job is complete.')
+          volunteer = { link, slots: message.slots, inFlight: new Set(), accepted: 0 }
+          this.#volunteers.get(link.peerId)?.link.close()
+          this.#volunteers.set(link.peerId, volunteer)
+          void this.#welcome(volunteer)
+          return
+        }
+        case 'result':
+          if (!volunteer) return this.#violation(link, 'a result before hello')
+          return void this.#onResult(volunteer, message, body)
+        case 'unit-error':
+          if (!volunteer) return this.#violation(link, 'an error before hello')
+          return void this.#onUnitError(volunteer, message)
+        default: {
+          const unexpected: never = message
+          return this.#violation(link, `an unexpected message ${JSON.stringify(unexpected)}`)
+        }
+      }
+    })
+  }
+
+  async #welcome(volunteer: Volunteer): Promise<void> {
+    const { job } = this
+    await volunteer.link.send(
+      {
+        v: JOB_PROTOCOL_VERSION,
+        type: 'welcome',
+        jobId: job.jobId,
+        name: job.name,
+        kernelKind: job.kernelKind,
+        kernelSha256: job.kernelSha256,
+        params: base64(job.params),
+        unitsTotal: job.unitsTotal,
+        timeLimitMs: job.timeLimitMs,
+      },
+      job.kernel,
+    )
+    this.#fill(volunteer)
+    this.#emit()
+  }
+
+  #fill(volunteer: Volunteer): void {
+    if (this.#stopped) return
+    const changed: number[] = []
+    while (volunteer.inFlight.size < volunteer.slots) {
+      const assignment = this.#scheduler.nextAssignment(volunteer.link.peerId, this.#now())
+      if (!assignment) break
+      volunteer.inFlight.add(assignment.assignmentId)
+      changed.push(assignment.index)
+      volunteer.link
+        .send({
+          v: JOB_PROTOCOL_VERSION,
+          type: 'assign',
+          assignmentId: assignment.assignmentId,
+          index: assignment.index,
+          outputBytes: this.job.outputBytesPerUnit,
+        })
+        .catch(() => volunteer.link.close())
+    }
+    if (changed.length) void this.#persistUnits(changed)
+  }
+
+  #fillAll(): void {
+    for (const volunteer of this.#volunteers.values()) this.#fill(volunteer)
+  }
+
+  async #onResult(
+    volunteer: Volunteer,
+    message: Extract<VolunteerMessage, { type: 'result' }>,
+    body: Uint8Array,
+  ): Promise<void> {
+    const { link } = volunteer
+    const assignment = this.#scheduler.assignment(message.assignmentId)
+    if (assignment && (assignment.volunteerId !== link.peerId || assignment.index !== message.index)) {
+      return this.#violation(link, 'a result for a unit it was not given')
+    }
+    // Copy out of the receive buffer: it is kept (stored) past this call.
+    const output = body.slice()
+    const sha256 = await sha256Hex(output)
+    if (sha256 !== message.sha256) return this.#flagLiar(link.peerId, 'a result whose hash is not its body')
+    volunteer.inFlight.delete(message.assignmentId)
+    const unitBefore = this.#scheduler.unit(message.index)
+    const knownHashes = new Set(unitBefore?.results.map((r) => r.sha256))
+    const outcome = this.#scheduler.recordResult(message.assignmentId, sha256)
+    if (outcome.kind === 'unknown-assignment') return this.#fill(volunteer)
+    await this.#persistOutcome(outcome, sha256, output, knownHashes)
+    // Persisted: now the volunteer may forget it.
+    await link
+      .send({ v: JOB_PROTOCOL_VERSION, type: 'ack', assignmentId: message.assignmentId })
+      .catch(() => undefined)
+    if (outcome.kind === 'accepted') {
+      this.#acceptedAt.push(this.#now())
+      for (const id of outcome.agreeing) {
+        const agreeing = this.#volunteers.get(id)
+        if (!agreeing) continue
+        agreeing.accepted++
+        void agreeing.link
+          .send({
+            v: JOB_PROTOCOL_VERSION,
+            type: 'credit',
+            index: outcome.index,
+            acceptedUnits: agreeing.accepted,
+          })
+          .catch(() => undefined)
+      }
+    }
+    if (outcome.kind === 'failed') this.#failures.push({ index: outcome.index, reason: outcome.reason })
+    if ('flagged' in outcome) for (const id of outcome.flagged) await this.#disconnectFlagged(id)
+    await this.#completeIfDone()
+    this.#fillAll()
+    this.#emit()
+  }
+
+  async #onUnitError(
+    volunteer: Volunteer,
+    message: Extract<VolunteerMessage, { type: 'unit-error' }>,
+  ): Promise<void> {
+    const assignment = this.#scheduler.assignment(message.assignmentId)
+    if (!assignment || assignment.volunteerId !== volunteer.link.peerId) return
+    volunteer.inFlight.delete(message.assignmentId)
+    const outcome = this.#scheduler.recordError(message.assignmentId, `${message.code}: ${message.message}`)
+    if (outcome.kind === 'failed') this.#failures.push({ index: outcome.index, reason: outcome.reason })
+    await this.#persistUnits([message.index])
+    await this.#completeIfDone()
+    this.#fillAll()
+    this.#emit()
+  }
+
+  async #persistOutcome(
+    outcome: Exclude<ResultOutcome, { kind: 'unknown-assignment' }>,
+    sha256: string,
+    output: Uint8Array,
+    knownHashes: Set<string>,
+  ): Promise<void> {
+    const unit = this.#scheduler.unit(outcome.index)
+    if (!unit) return
+    const change: OutputChange = {}
+    if (outcome.kind === 'accepted') {
+      if (!knownHashes.has(sha256)) change.put = { sha256, bytes: output }
+      change.drop = [...knownHashes].filter((h) => h !== sha256)
+    } else if (outcome.kind === 'pending' && !knownHashes.has(sha256)) {
+      change.put = { sha256, bytes: output }
+    } else if (outcome.kind === 'failed') {
+      change.drop = [...knownHashes]
+    }
+    await this.#store.saveUnit(this.job.jobId, unit, change)
+  }
+
+  async #persistUnits(indexes: number[]): Promise<void> {
+    await Promise.all(
+      [...new Set(indexes)].map((index) => {
+        const unit = this.#scheduler.unit(index)
+        return unit && this.#store.saveUnit(this.job.jobId, unit)
+      }),
+    )
+  }
+
+  async #sweep(): Promise<void> {
+    const expired = this.#scheduler.expire(this.#now())
+    if (!expired.length) return
+    for (const { assignment, outcome } of expired) {
+      this.#volunteers.get(assignment.volunteerId)?.inFlight.delete(assignment.assignmentId)
+      if (outcome.kind === 'failed') this.#failures.push({ index: outcome.index, reason: outcome.reason })
+    }
+    await this.#persistUnits(expired.map((e) => e.assignment.index))
+    await this.#completeIfDone()
+    this.#fillAll()
+    this.#emit()
+  }
+
+  async #completeIfDone(): Promise<void> {
+    if (!this.#scheduler.done || this.job.status === 'complete') return
+    this.job.status = 'complete'
+    await this.#store.saveJob(this.job)
+    clearInterval(this.#timer)
+    for (const { link } of this.#volunteers.values()) {
+      this.#refuse(link, 'job/complete', 'The job is complete. Thank you!')
+    }
+    this.#volunteers.clear()
+  }
+
+  async #flagLiar(volunteerId: string, why: string): Promise<void> {
+    const dropped = this.#scheduler.flag(volunteerId)
+    await this.#persistUnits(dropped.map((a) => a.index))
+    await this.#disconnectFlagged(volunteerId, why)
+    this.#fillAll()
+    this.#emit()
+  }
+
+  async #disconnectFlagged(volunteerId: string, why = 'a result that disagreed with a verified one'): Promise<void> {
+    if (!this.job.flagged.includes(volunteerId)) {
+      this.job.flagged.push(volunteerId)
+      await this.#store.saveJob(this.job)
+    }
+    this.#scheduler.flag(volunteerId)
+    const volunteer = this.#volunteers.get(volunteerId)
+    if (!volunteer) return
+    this.#volunteers.delete(volunteerId)
+    this.#refuse(volunteer.link, 'volunteer/flagged', `Flagged for ${why}; no more units of this job.`)
+  }
+
+  #refuse(link: VolunteerLink, code: Extract<HostMessage, { type: 'refuse' }>['code'], message: string): void {
+    link
+      .send({ v: JOB_PROTOCOL_VERSION, type: 'refuse', code, message })
+      .finally(() => link.close())
+      .catch(() => undefined)
+  }
+
+  /** A peer that breaks the protocol is dropped; its units go back to the queue. */
+  #violation(link: VolunteerLink, what: string): void {
+    console.warn(`volunteer ${link.peerId} sent ${what}; disconnecting it`)
+    link.close()
+  }
+
+  #emit(): void {
+    const progress = this.progress
+    for (const listener of this.#listeners) listener(progress)
+  }
+}
+
+function base64(bytes: Uint8Array): string {
+  let binary = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  }
+  return btoa(binary)
+}

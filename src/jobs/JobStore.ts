@@ -1,0 +1,27 @@
+import type { JobRecord } from './JobRecord.ts'
+import type { UnitRecord } from './UnitRecord.ts'
+
+/**
+ * Where a job host keeps what must survive a reload. A result is acknowledged
+ * to its volunteer only after the `saveUnit` that records it has resolved.
+ */
+export type JobStore = {
+  saveJob(job: JobRecord): Promise<void>
+  loadJob(jobId: string): Promise<JobRecord | undefined>
+  /** The most recent job, running or complete. */
+  latestJob(): Promise<JobRecord | undefined>
+  /**
+   * Saves a unit's record and, with it in one transaction, an output to keep
+   * (the first result with a given hash) and outputs to drop (losing hashes).
+   */
+  saveUnit(jobId: string, unit: UnitRecord, change?: OutputChange): Promise<void>
+  loadUnits(jobId: string): Promise<UnitRecord[]>
+  loadOutput(jobId: string, index: number, sha256: string): Promise<Uint8Array | undefined>
+  deleteJob(jobId: string): Promise<void>
+}
+
+export type OutputChange = {
+  put?: { sha256: string; bytes: Uint8Array }
+  /** Hashes of this unit whose outputs are no longer needed. */
+  drop?: string[]
+}

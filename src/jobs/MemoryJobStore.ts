@@ -1,0 +1,48 @@
+import type { JobRecord } from './JobRecord.ts'
+import type { JobStore, OutputChange } from './JobStore.ts'
+import type { UnitRecord } from './UnitRecord.ts'
+
+/** A JobStore in memory, for a headless host that needs no persistence, and for tests. */
+export class MemoryJobStore implements JobStore {
+  readonly #jobs = new Map<string, JobRecord>()
+  readonly #units = new Map<string, Map<number, UnitRecord>>()
+  readonly #outputs = new Map<string, Uint8Array>()
+
+  async saveJob(job: JobRecord): Promise<void> {
+    this.#jobs.set(job.jobId, structuredClone(job))
+  }
+
+  async loadJob(jobId: string): Promise<JobRecord | undefined> {
+    const job = this.#jobs.get(jobId)
+    return job && structuredClone(job)
+  }
+
+  async latestJob(): Promise<JobRecord | undefined> {
+    const jobs = [...this.#jobs.values()].sort((a, b) => b.createdAt - a.createdAt)
+    return jobs[0] && structuredClone(jobs[0])
+  }
+
+  async saveUnit(jobId: string, unit: UnitRecord, change: OutputChange = {}): Promise<void> {
+    let units = this.#units.get(jobId)
+    if (!units) this.#units.set(jobId, (units = new Map()))
+    units.set(unit.index, structuredClone(unit))
+    if (change.put) {
+      this.#outputs.set(`${jobId}/${unit.index}/${change.put.sha256}`, change.put.bytes.slice())
+    }
+    for (const sha256 of change.drop ?? []) this.#outputs.delete(`${jobId}/${unit.index}/${sha256}`)
+  }
+
+  async loadUnits(jobId: string): Promise<UnitRecord[]> {
+    return [...(this.#units.get(jobId)?.values() ?? [])].map((u) => structuredClone(u))
+  }
+
+  async loadOutput(jobId: string, index: number, sha256: string): Promise<Uint8Array | undefined> {
+    return this.#outputs.get(`${jobId}/${index}/${sha256}`)?.slice()
+  }
+
+  async deleteJob(jobId: string): Promise<void> {
+    this.#jobs.delete(jobId)
+    this.#units.delete(jobId)
+    for (const key of this.#outputs.keys()) if (key.startsWith(`${jobId}/`)) this.#outputs.delete(key)
+  }
+}

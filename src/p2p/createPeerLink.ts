@@ -1,0 +1,65 @@
+import type { DataConnection } from 'peerjs'
+import type { z } from 'zod'
+import { FramedChannel, type FramedChannelOptions } from './FramedChannel.ts'
+import { InvalidMessageError } from './InvalidMessageError.ts'
+import type { PeerLink } from './PeerLink.ts'
+
+export type CreatePeerLinkParameters<In> = {
+  /** An open PeerJS data connection; its raw RTCDataChannel carries our frames. */
+  connection: DataConnection
+  /** Schema of what the peer may send; anything else closes the link. */
+  schema: z.ZodType<In>
+  channel?: FramedChannelOptions
+}
+
+/**
+ * Wraps an open PeerJS connection as a typed PeerLink: frames through
+ * FramedChannel on the raw data channel (not PeerJS's serializer), each header
+ * checked against `schema`. A peer that sends garbage is disconnected.
+ */
+export function createPeerLink<Out extends object, In>({
+  connection,
+  schema,
+  channel: options = {},
+}: CreatePeerLinkParameters<In>): PeerLink<Out, In> {
+  const framed = new FramedChannel(connection.dataChannel, {
+    ...options,
+    peerConnection: connection.peerConnection,
+  })
+  const closeHandlers: ((error?: unknown) => void)[] = []
+  let closed = false
+  const finish = (error?: unknown) => {
+    if (closed) return
+    closed = true
+    for (const handler of closeHandlers) handler(error)
+    connection.close()
+  }
+  framed.onProtocolError((error) => finish(error))
+  framed.onClose(() => finish())
+  connection.on('close', () => finish())
+  connection.on('error', (error) => finish(error))
+
+  return {
+    peerId: connection.peer,
+    send: (message, body) => framed.send(message, body),
+    onMessage(handler) {
+      framed.onMessage(({ header, body }) => {
+        if (closed) return
+        const parsed = schema.safeParse(header)
+        if (!parsed.success) {
+          finish(new InvalidMessageError(parsed.error.message))
+          framed.close()
+          return
+        }
+        handler(parsed.data, body)
+      })
+    },
+    onClose(handler) {
+      closeHandlers.push(handler)
+    },
+    close() {
+      framed.close()
+      finish()
+    },
+  }
+}
