@@ -65,7 +65,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * const plan = planFrames({ seq: 0, header: { type: 'unit' }, body, maxFrameBytes: 262144 })
  * for (let i = 0; i < plan.frameCount; i++) channel.send(plan.encodeFrame(i))
  */
-export function planFrames({ seq, header, body, maxFrameBytes }: EncodeFramesParameters): FramePlan {
+export function planFrames({
+  seq,
+  header,
+  body,
+  maxFrameBytes,
+}: EncodeFramesParameters): FramePlan {
   if (!Number.isInteger(maxFrameBytes) || maxFrameBytes <= FRAME_HEADER_BYTES) {
     throw new RangeError(`maxFrameBytes must be an integer above ${FRAME_HEADER_BYTES}.`)
   }
