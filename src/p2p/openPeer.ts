@@ -1,0 +1,68 @@
+import { Peer, type DataConnection } from 'peerjs'
+import { PeerSetupError } from './PeerSetupError.ts'
+
+export type OpenPeerParameters = {
+  /** The signaling server, e.g. `http://127.0.0.1:9000`; PeerServer lives under `/peerjs`. */
+  signalingUrl: string
+  /** ICE servers for NAT traversal; none on a local network. */
+  iceServers?: RTCIceServer[]
+  timeoutMs?: number
+}
+
+/** Registers with the signaling server; resolves with the peer once it has an id. */
+export function openPeer({ signalingUrl, iceServers = [], timeoutMs = 10_000 }: OpenPeerParameters): Promise<Peer> {
+  const url = new URL(signalingUrl)
+  const secure = url.protocol === 'https:'
+  const peer = new Peer({
+    host: url.hostname,
+    port: Number(url.port || (secure ? 443 : 80)),
+    path: `${url.pathname.replace(/\/$/, '')}/peerjs`,
+    secure,
+    key: 'peerjs',
+    config: { iceServers },
+  })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(undefined), timeoutMs)
+    const fail = (cause: unknown) => {
+      clearTimeout(timer)
+      peer.destroy()
+      reject(
+        new PeerSetupError('p2p/signaling-unreachable', `The signaling server at ${signalingUrl} did not answer.`, cause),
+      )
+    }
+    peer.once('open', () => {
+      clearTimeout(timer)
+      peer.off('error', fail)
+      resolve(peer)
+    })
+    peer.once('error', fail)
+  })
+}
+
+/**
+ * Opens a reliable data connection to another peer. `serialization: 'raw'`
+ * keeps PeerJS out of the data path: our frames go on its RTCDataChannel.
+ */
+export function connectToPeer(peer: Peer, remoteId: string, timeoutMs = 15_000): Promise<DataConnection> {
+  const connection = peer.connect(remoteId, { reliable: true, serialization: 'raw' })
+  return new Promise((resolve, reject) => {
+    const fail = (cause: unknown) => {
+      clearTimeout(timer)
+      peer.off('error', onPeerError)
+      connection.close()
+      reject(new PeerSetupError('p2p/peer-unreachable', `Peer ${remoteId} could not be reached.`, cause))
+    }
+    const onPeerError = (error: { type?: string }) => {
+      if (error.type === 'peer-unavailable') fail(error)
+    }
+    const timer = setTimeout(() => fail(undefined), timeoutMs)
+    peer.on('error', onPeerError)
+    connection.once('error', fail)
+    connection.once('open', () => {
+      clearTimeout(timer)
+      peer.off('error', onPeerError)
+      connection.off('error', fail)
+      resolve(connection)
+    })
+  })
+}

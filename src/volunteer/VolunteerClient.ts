@@ -1,0 +1,247 @@
+import type { Listing } from '../../signaling/directory/schemas.ts'
+import { sha256Hex } from '../crypto/sha256Hex.ts'
+import type { PeerLink } from '../p2p/PeerLink.ts'
+import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
+import type { UnitRunner } from './UnitRunner.ts'
+
+export type HostLink = PeerLink<VolunteerMessage, HostMessage>
+
+export type VolunteerStatus =
+  | 'idle'
+  | 'searching'
+  | 'connecting'
+  | 'running'
+  | 'waiting'
+  | 'stopped'
+
+export type VolunteerState = {
+  status: VolunteerStatus
+  job: { jobId: string; name: string; unitsTotal: number } | undefined
+  /** Units this tab computed and the host stored. */
+  unitsDone: number
+  /** Kernel time spent on this tab's units, all workers added up. */
+  kernelMs: number
+  /** Units accepted by quorum with this tab's result: its credit. */
+  credit: number
+  running: number
+  /** The last thing worth telling the person (a refusal, an error). */
+  notice: string | undefined
+  flaggedJobs: string[]
+}
+
+export type VolunteerClientParameters = {
+  runner: UnitRunner
+  /** Open jobs, from the directory. */
+  listJobs: () => Promise<Listing[]>
+  connect: (hostPeerId: string) => Promise<HostLink>
+  /** Pause between looks at the directory when there is nothing to do. */
+  retryMs?: number
+}
+
+/**
+ * The volunteer side of the protocol: finds an open job, connects to its
+ * host, loads the kernel (checked against its hash), runs the units it is
+ * given and returns each output with its hash. When the host goes away it
+ * looks for work again; `stop()` ends all of it.
+ */
+export class VolunteerClient {
+  readonly #runner: UnitRunner
+  readonly #listJobs: () => Promise<Listing[]>
+  readonly #connect: (hostPeerId: string) => Promise<HostLink>
+  readonly #retryMs: number
+  readonly #listeners = new Set<(state: VolunteerState) => void>()
+  /** Jobs not to join again: complete, or this tab was flagged in them. */
+  readonly #skip = new Set<string>()
+  #state: VolunteerState = {
+    status: 'idle',
+    job: undefined,
+    unitsDone: 0,
+    kernelMs: 0,
+    credit: 0,
+    running: 0,
+    notice: undefined,
+    flaggedJobs: [],
+  }
+  #link: HostLink | undefined
+  #active = false
+  #wake: (() => void) | undefined
+
+  constructor({ runner, listJobs, connect, retryMs = 2000 }: VolunteerClientParameters) {
+    this.#runner = runner
+    this.#listJobs = listJobs
+    this.#connect = connect
+    this.#retryMs = retryMs
+  }
+
+  get state(): VolunteerState {
+    return this.#state
+  }
+
+  onChange(listener: (state: VolunteerState) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  start(): void {
+    if (this.#active) return
+    this.#active = true
+    void this.#loop()
+  }
+
+  stop(): void {
+    this.#active = false
+    this.#link?.close()
+    this.#wake?.()
+    this.#set({ status: 'stopped', job: undefined, running: 0 })
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#active) {
+      this.#set({ status: 'searching' })
+      const listing = await this.#findJob()
+      if (!this.#active) return
+      if (listing) {
+        try {
+          await this.#serve(listing)
+        } catch (error) {
+          this.#set({ notice: describe(error) })
+        }
+        if (!this.#active) return
+      }
+      this.#set({ status: 'waiting', job: undefined, running: 0 })
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve
+        setTimeout(resolve, this.#retryMs)
+      })
+    }
+  }
+
+  async #findJob(): Promise<Listing | undefined> {
+    try {
+      const jobs = await this.#listJobs()
+      return jobs.find(
+        (j) => j.kernelKind === 'wasm' && j.unitsDone < j.unitsTotal && !this.#skip.has(j.jobId),
+      )
+    } catch (error) {
+      this.#set({ notice: describe(error) })
+      return undefined
+    }
+  }
+
+  /** Serves one job until its host goes away or refuses more work. */
+  async #serve(listing: Listing): Promise<void> {
+    this.#set({
+      status: 'connecting',
+      job: { jobId: listing.jobId, name: listing.name, unitsTotal: listing.unitsTotal },
+    })
+    const link = await this.#connect(listing.hostPeerId)
+    this.#link = link
+    if (!this.#active) return link.close()
+    const closed = new Promise<void>((resolve) => link.onClose(() => resolve()))
+    let welcome: Extract<HostMessage, { type: 'welcome' }> | undefined
+    let params = new Uint8Array()
+    let kernelReady: Promise<void> | undefined
+
+    link.onMessage((message, body) => {
+      switch (message.type) {
+        case 'welcome': {
+          if (welcome || message.jobId !== listing.jobId) return link.close()
+          welcome = message
+          params = Uint8Array.from(atob(message.params), (c) => c.charCodeAt(0))
+          const bytes = body.slice().buffer
+          kernelReady = this.#runner.load({ bytes, sha256: message.kernelSha256 })
+          kernelReady.then(
+            () => this.#set({ status: 'running', notice: undefined }),
+            (error) => {
+              this.#set({ notice: `The job's kernel was refused: ${describe(error)}` })
+              this.#skip.add(listing.jobId)
+              link.close()
+            },
+          )
+          return
+        }
+        case 'assign': {
+          if (!welcome || !kernelReady) return link.close()
+          const input = body.slice()
+          void this.#runUnit(link, welcome, kernelReady, params, message, input)
+          return
+        }
+        case 'ack':
+          this.#set({ unitsDone: this.#state.unitsDone + 1 })
+          return
+        case 'credit':
+          this.#set({ credit: this.#state.credit + 1 })
+          return
+        case 'refuse':
+          this.#skip.add(listing.jobId)
+          if (message.code === 'volunteer/flagged') {
+            this.#set({ flaggedJobs: [...this.#state.flaggedJobs, listing.jobId] })
+          }
+          this.#set({ notice: message.message })
+          return
+        default: {
+          const unexpected: never = message
+          return unexpected
+        }
+      }
+    })
+    await link.send({
+      v: JOB_PROTOCOL_VERSION,
+      type: 'hello',
+      jobId: listing.jobId,
+      slots: this.#runner.size,
+      engines: ['wasm'],
+    })
+    await closed
+    this.#link = undefined
+  }
+
+  async #runUnit(
+    link: HostLink,
+    welcome: Extract<HostMessage, { type: 'welcome' }>,
+    kernelReady: Promise<void>,
+    params: Uint8Array,
+    assign: Extract<HostMessage, { type: 'assign' }>,
+    input: Uint8Array,
+  ): Promise<void> {
+    this.#set({ running: this.#state.running + 1 })
+    try {
+      await kernelReady
+      const { output, kernelMs } = await this.#runner.run(
+        { index: assign.index, count: welcome.unitsTotal, params, input, outputBytes: assign.outputBytes },
+        { timeLimitMs: welcome.timeLimitMs },
+      )
+      this.#set({ kernelMs: this.#state.kernelMs + kernelMs })
+      const bytes = output.slice()
+      const sha256 = await sha256Hex(bytes)
+      await link.send(
+        { v: JOB_PROTOCOL_VERSION, type: 'result', assignmentId: assign.assignmentId, index: assign.index, sha256, kernelMs },
+        bytes,
+      )
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      await link
+        .send({
+          v: JOB_PROTOCOL_VERSION,
+          type: 'unit-error',
+          assignmentId: assign.assignmentId,
+          index: assign.index,
+          code: typeof code === 'string' && /^[a-z0-9-]+\/[a-z0-9-]+$/.test(code) ? code : 'unit/failed',
+          message: describe(error).slice(0, 1000),
+        })
+        .catch(() => undefined)
+    } finally {
+      this.#set({ running: this.#state.running - 1 })
+    }
+  }
+
+  #set(patch: Partial<VolunteerState>): void {
+    this.#state = { ...this.#state, ...patch }
+    for (const listener of this.#listeners) listener(this.#state)
+  }
+}
+
+function describe(error: unknown): string {
+  if (error && typeof error === 'object' && 'shortMessage' in error) return String(error.shortMessage)
+  return error instanceof Error ? error.message : String(error)
+}
