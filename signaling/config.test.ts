@@ -1,0 +1,76 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest'
+import { defaultSignalingConfig, InvalidConfigError, parseSignalingConfig } from './config.ts'
+
+function configOf(argv: string[], env: Record<string, string> = {}) {
+  const parsed = parseSignalingConfig(argv, env)
+  if (parsed.help) throw new Error('unexpected help')
+  return parsed.config
+}
+
+describe('parseSignalingConfig', () => {
+  it('defaults to 127.0.0.1:9000 and any origin', () => {
+    expect(configOf([])).toEqual(defaultSignalingConfig)
+    expect(defaultSignalingConfig).toMatchObject({
+      port: 9000,
+      host: '127.0.0.1',
+      allowedOrigins: '*',
+    })
+  })
+
+  it('reads flags, falling back to the environment', () => {
+    const config = configOf(
+      [
+        '--port',
+        '9100',
+        '--origins',
+        'https://a.example, http://localhost:5173/',
+        '--max-listings-per-host=8',
+      ],
+      {
+        SIGNALING_PORT: '1',
+        SIGNALING_HOST: '0.0.0.0',
+        SIGNALING_MAX_BODY_BYTES: '8192',
+        SIGNALING_MAX_CONNECTIONS_PER_ADDRESS: '64',
+        SIGNALING_MAX_LISTINGS: '50',
+      },
+    )
+    expect(config).toEqual({
+      port: 9100,
+      host: '0.0.0.0',
+      allowedOrigins: ['https://a.example', 'http://localhost:5173'],
+      maxBodyBytes: 8192,
+      maxListingsPerHost: 8,
+      maxConnectionsPerAddress: 64,
+      maxListings: 50,
+    })
+  })
+
+  it('recognizes --help', () => {
+    expect(parseSignalingConfig(['--help'], {})).toEqual({ help: true })
+    expect(parseSignalingConfig(['-h'], {})).toEqual({ help: true })
+  })
+
+  it.each([
+    [['--port', 'abc'], {}, '--port'],
+    [['--port', '70000'], {}, '--port'],
+    [['--port', '-1'], {}, '--port'],
+    [[], { SIGNALING_PORT: '9000.5' }, 'SIGNALING_PORT'],
+    [['--max-body-bytes', '10'], {}, '--max-body-bytes'],
+    [['--max-listings-per-host', '0'], {}, '--max-listings-per-host'],
+    [
+      [],
+      { SIGNALING_MAX_CONNECTIONS_PER_ADDRESS: 'lots' },
+      'SIGNALING_MAX_CONNECTIONS_PER_ADDRESS',
+    ],
+    [['--origins', 'example.org'], {}, '--origins'],
+    [['--origins', 'https://example.org/app'], {}, '--origins'],
+    [['--origins', ' , '], {}, '--origins'],
+    [['--host', 'a b'], {}, '--host'],
+    [['--verbose'], {}, '--verbose'],
+    [['extra'], {}, 'extra'],
+  ])('rejects %j %j naming %s', (argv, env, culprit) => {
+    expect(() => parseSignalingConfig(argv, env)).toThrow(InvalidConfigError)
+    expect(() => parseSignalingConfig(argv, env)).toThrow(culprit)
+  })
+})

@@ -1,0 +1,182 @@
+import { parseArgs } from 'node:util'
+import { BaseError } from '../src/errors/BaseError.ts'
+
+/** Everything an operator can set; `createSignalingServer` takes any subset of it. */
+export type SignalingConfig = {
+  port: number
+  host: string
+  /** Page origins (`https://example.org`) allowed to call the directory and open peer sockets. */
+  allowedOrigins: readonly string[] | '*'
+  maxBodyBytes: number
+  maxListingsPerHost: number
+  maxConnectionsPerAddress: number
+  maxListings: number
+}
+
+export const defaultSignalingConfig: SignalingConfig = {
+  port: 9000,
+  host: '127.0.0.1',
+  allowedOrigins: '*',
+  maxBodyBytes: 4096,
+  maxListingsPerHost: 4,
+  maxConnectionsPerAddress: 32,
+  maxListings: 1000,
+}
+
+export class InvalidConfigError extends BaseError {
+  override readonly code = 'signaling/invalid-config'
+}
+
+type IntegerSetting = {
+  key: Exclude<keyof SignalingConfig, 'host' | 'allowedOrigins'>
+  flag: string
+  env: string
+  min: number
+  max: number
+}
+
+// A listing request is a few hundred bytes; below 512 no valid request fits.
+const integerSettings: readonly IntegerSetting[] = [
+  { key: 'port', flag: 'port', env: 'SIGNALING_PORT', min: 0, max: 65_535 },
+  {
+    key: 'maxBodyBytes',
+    flag: 'max-body-bytes',
+    env: 'SIGNALING_MAX_BODY_BYTES',
+    min: 512,
+    max: 1_048_576,
+  },
+  {
+    key: 'maxListingsPerHost',
+    flag: 'max-listings-per-host',
+    env: 'SIGNALING_MAX_LISTINGS_PER_HOST',
+    min: 1,
+    max: 10_000,
+  },
+  {
+    key: 'maxConnectionsPerAddress',
+    flag: 'max-connections-per-address',
+    env: 'SIGNALING_MAX_CONNECTIONS_PER_ADDRESS',
+    min: 1,
+    max: 1_000_000,
+  },
+  {
+    key: 'maxListings',
+    flag: 'max-listings',
+    env: 'SIGNALING_MAX_LISTINGS',
+    min: 1,
+    max: 1_000_000,
+  },
+]
+
+export const signalingUsage = `Usage: tsx signaling/main.ts [options]
+
+Options (each falls back to the environment variable in brackets):
+  --port N                         port to listen on, 0 for any free one [SIGNALING_PORT] (9000)
+  --host ADDRESS                   address to bind [SIGNALING_HOST] (127.0.0.1)
+  --origins LIST                   comma-separated page origins allowed, or * [SIGNALING_ORIGINS] (*)
+  --max-body-bytes N               largest directory request body [SIGNALING_MAX_BODY_BYTES] (4096)
+  --max-listings-per-host N        jobs one host peer may list [SIGNALING_MAX_LISTINGS_PER_HOST] (4)
+  --max-connections-per-address N  peer sockets per remote IP [SIGNALING_MAX_CONNECTIONS_PER_ADDRESS] (32)
+  --max-listings N                 jobs listed in all [SIGNALING_MAX_LISTINGS] (1000)
+  -h, --help                       show this help`
+
+export type ParseSignalingConfigReturnType =
+  { help: true } | { help: false; config: SignalingConfig }
+
+/**
+ * Reads the command line, then the environment, then the defaults. Throws `InvalidConfigError`
+ * naming the flag or variable at fault.
+ *
+ * @example
+ * const parsed = parseSignalingConfig(['--port', '9100'], { SIGNALING_ORIGINS: 'https://example.org' })
+ */
+export function parseSignalingConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ParseSignalingConfigReturnType {
+  const { values } = parseFlags(argv)
+  if (values['help'] === true) return { help: true }
+
+  const setting = (flag: string, envName: string) => {
+    const fromFlag = values[flag]
+    if (typeof fromFlag === 'string') return { source: `--${flag}`, value: fromFlag }
+    const fromEnv = env[envName]
+    if (fromEnv !== undefined && fromEnv !== '') return { source: envName, value: fromEnv }
+    return undefined
+  }
+
+  const config: SignalingConfig = { ...defaultSignalingConfig }
+  for (const { key, flag, env: envName, min, max } of integerSettings) {
+    const given = setting(flag, envName)
+    if (given) config[key] = parseInteger(given.source, given.value, min, max)
+  }
+  const host = setting('host', 'SIGNALING_HOST')
+  if (host) config.host = parseHost(host.source, host.value)
+  const origins = setting('origins', 'SIGNALING_ORIGINS')
+  if (origins) config.allowedOrigins = parseOrigins(origins.source, origins.value)
+  return { help: false, config }
+}
+
+function parseFlags(argv: readonly string[]) {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    host: { type: 'string' },
+    origins: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }
+  for (const { flag } of integerSettings) options[flag] = { type: 'string' }
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false })
+  } catch (error) {
+    throw new InvalidConfigError(error instanceof Error ? error.message : String(error), {
+      cause: error,
+    })
+  }
+}
+
+function parseInteger(source: string, value: string, min: number, max: number): number {
+  const number = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN
+  if (!Number.isSafeInteger(number) || number < min || number > max)
+    throw new InvalidConfigError(
+      `${source} must be a whole number from ${min} to ${max}, not "${value}".`,
+    )
+  return number
+}
+
+function parseHost(source: string, value: string): string {
+  const host = value.trim()
+  if (host === '' || /[\s/]/.test(host))
+    throw new InvalidConfigError(`${source} must be a host name or IP address, not "${value}".`)
+  return host
+}
+
+function parseOrigins(source: string, value: string): readonly string[] | '*' {
+  if (value.trim() === '*') return '*'
+  const origins = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+  if (origins.length === 0)
+    throw new InvalidConfigError(`${source} must list at least one origin, or be "*".`)
+  return origins.map((origin) => {
+    const normalized = normalizeOrigin(origin)
+    if (normalized === undefined)
+      throw new InvalidConfigError(
+        `${source}: "${origin}" is not an origin; write it as scheme://host[:port], e.g. https://example.org.`,
+      )
+    return normalized
+  })
+}
+
+/** The form browsers send in the `Origin` header, or undefined when `value` has a path, query or user. */
+function normalizeOrigin(value: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return undefined
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
+  if (url.username || url.password || url.search || url.hash || url.pathname !== '/')
+    return undefined
+  return url.origin
+}

@@ -1,0 +1,259 @@
+// @vitest-environment node
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type WebSocket from 'ws'
+import { createSignalingServer } from '../createSignalingServer.ts'
+import type { SignalingServer, SignalingServerOptions } from '../createSignalingServer.ts'
+import { closePeer, connectPeer } from '../testing/connectPeer.ts'
+import { errorResponseSchema, jobListResponseSchema, listingResponseSchema } from './schemas.ts'
+
+const ownerToken = '0123456789abcdef'.repeat(2)
+const otherToken = 'f'.repeat(40)
+
+let server: SignalingServer
+let peers: WebSocket[]
+
+async function start(options: SignalingServerOptions = {}) {
+  server = await createSignalingServer({ port: 0, host: '127.0.0.1', ...options })
+}
+
+async function peer(id: string) {
+  const ws = await connectPeer({ port: server.port, id })
+  peers.push(ws)
+  return ws
+}
+
+function jobBody(overrides: Record<string, unknown> = {}) {
+  return {
+    v: 1,
+    jobId: 'job-1',
+    name: 'Mandelbrot 4k',
+    hostPeerId: 'host-1',
+    kernelKind: 'wgsl',
+    unitsTotal: 256,
+    unitsDone: 0,
+    ownerToken,
+    ...overrides,
+  }
+}
+
+function api(path: string, init: RequestInit & { json?: unknown; token?: string } = {}) {
+  const { json, token, ...rest } = init
+  const headers = new Headers(rest.headers)
+  if (json !== undefined) headers.set('content-type', 'application/json')
+  if (token !== undefined) headers.set('authorization', `Bearer ${token}`)
+  return fetch(`${server.url}/api/v1/jobs${path}`, {
+    ...rest,
+    headers,
+    ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+  })
+}
+
+async function expectError(response: Response, status: number, code: string) {
+  expect(response.status).toBe(status)
+  const body = errorResponseSchema.parse(await response.json())
+  expect(body.error.code).toBe(code)
+  return body.error
+}
+
+async function listedJobIds() {
+  const body = jobListResponseSchema.parse(await (await api('')).json())
+  return body.jobs.map((job) => job.jobId)
+}
+
+beforeEach(() => {
+  peers = []
+})
+
+afterEach(async () => {
+  await Promise.all(peers.map(closePeer))
+  await server.close()
+})
+
+describe('job directory', () => {
+  it('lists a job of a connected host, without its owner token', async () => {
+    await start()
+    await peer('host-1')
+    const response = await api('', { method: 'POST', json: jobBody() })
+    expect(response.status).toBe(201)
+    expect(response.headers.get('location')).toBe('/api/v1/jobs/job-1')
+    const { listing } = listingResponseSchema.parse(await response.json())
+    expect(listing).toMatchObject({ jobId: 'job-1', hostPeerId: 'host-1', unitsTotal: 256 })
+
+    const list = await (await api('')).text()
+    expect(jobListResponseSchema.parse(JSON.parse(list)).jobs).toEqual([listing])
+    expect(list).not.toContain(ownerToken)
+    expect(listingResponseSchema.parse(await (await api('/job-1')).json()).listing).toEqual(listing)
+  })
+
+  it.each([
+    ['v', { v: 2 }],
+    ['jobId', { jobId: '' }],
+    ['jobId', { jobId: 'a'.repeat(65) }],
+    ['jobId', { jobId: 'bad id' }],
+    ['name', { name: '' }],
+    ['name', { name: 'x'.repeat(121) }],
+    ['name', { name: 'bell\u0007' }],
+    ['hostPeerId', { hostPeerId: 'host/1' }],
+    ['kernelKind', { kernelKind: 'cuda' }],
+    ['unitsTotal', { unitsTotal: 0 }],
+    ['unitsTotal', { unitsTotal: 1.5 }],
+    ['unitsTotal', { unitsTotal: 10_000_001 }],
+    ['unitsTotal', { unitsTotal: '256' }],
+    ['unitsDone', { unitsDone: -1 }],
+    ['unitsDone', { unitsDone: 257 }],
+    ['ownerToken', { ownerToken: 'abc' }],
+    ['ownerToken', { ownerToken: 'z'.repeat(32) }],
+    ['ownerToken', { ownerToken: 'a'.repeat(129) }],
+    ['ownerToken', { ownerToken: undefined }],
+  ])('rejects a bad %s with its path', async (path, overrides) => {
+    await start()
+    await peer('host-1')
+    const error = await expectError(
+      await api('', { method: 'POST', json: jobBody(overrides) }),
+      400,
+      'directory/invalid-body',
+    )
+    expect(error.issues?.map((issue) => issue.path)).toEqual([[path]])
+  })
+
+  it('rejects unknown fields', async () => {
+    await start()
+    const error = await expectError(
+      await api('', { method: 'POST', json: jobBody({ admin: true }) }),
+      400,
+      'directory/invalid-body',
+    )
+    expect(error.issues).toEqual([expect.objectContaining({ path: [] })])
+  })
+
+  it('answers malformed, oversized and non-JSON bodies with specific codes', async () => {
+    await start({ maxBodyBytes: 1024 })
+    const post = (body: string, type = 'application/json') =>
+      api('', { method: 'POST', body, headers: { 'content-type': type } })
+    await expectError(await post('{"v":1,'), 400, 'directory/invalid-json')
+    await expectError(await post('"a string"'), 400, 'directory/invalid-json')
+    await expectError(
+      await post(JSON.stringify(jobBody({ name: 'x'.repeat(2000) }))),
+      413,
+      'directory/body-too-large',
+    )
+    await expectError(await post('v=1', 'text/plain'), 415, 'directory/unsupported-media-type')
+    await expectError(
+      await api('', { method: 'POST', body: JSON.stringify(jobBody()) }),
+      415,
+      'directory/unsupported-media-type',
+    )
+  })
+
+  it('requires the host to be connected to the PeerServer', async () => {
+    await start()
+    await expectError(
+      await api('', { method: 'POST', json: jobBody() }),
+      409,
+      'directory/host-not-connected',
+    )
+  })
+
+  it('caps listings per host', async () => {
+    await start({ maxListingsPerHost: 2 })
+    await peer('host-1')
+    for (const jobId of ['a', 'b'])
+      expect((await api('', { method: 'POST', json: jobBody({ jobId }) })).status).toBe(201)
+    await expectError(
+      await api('', { method: 'POST', json: jobBody({ jobId: 'c' }) }),
+      429,
+      'directory/listing-limit',
+    )
+  })
+
+  it('caps listings in all', async () => {
+    await start({ maxListings: 1 })
+    await peer('host-1')
+    await api('', { method: 'POST', json: jobBody() })
+    await expectError(
+      await api('', { method: 'POST', json: jobBody({ jobId: 'job-2' }) }),
+      503,
+      'directory/full',
+    )
+  })
+
+  it('lets the owner re-list from a new peer id, and no one else', async () => {
+    await start()
+    await peer('host-1')
+    await peer('host-2')
+    await api('', { method: 'POST', json: jobBody() })
+    const replaced = await api('', { method: 'POST', json: jobBody({ hostPeerId: 'host-2' }) })
+    expect(replaced.status).toBe(200)
+    expect(listingResponseSchema.parse(await replaced.json()).listing.hostPeerId).toBe('host-2')
+    await expectError(
+      await api('', { method: 'POST', json: jobBody({ ownerToken: otherToken }) }),
+      409,
+      'directory/job-exists',
+    )
+    expect(await listedJobIds()).toEqual(['job-1'])
+  })
+
+  it('updates progress with the owner token', async () => {
+    await start()
+    await peer('host-1')
+    await api('', { method: 'POST', json: jobBody() })
+    const patch = (json: unknown, token?: string, jobId = 'job-1') =>
+      api(`/${jobId}`, { method: 'PATCH', json, ...(token === undefined ? {} : { token }) })
+
+    const updated = await patch({ v: 1, unitsDone: 10 }, ownerToken)
+    expect(updated.status).toBe(200)
+    expect(listingResponseSchema.parse(await updated.json()).listing.unitsDone).toBe(10)
+    const grown = listingResponseSchema.parse(
+      await (await patch({ v: 1, unitsDone: 300, unitsTotal: 512 }, ownerToken)).json(),
+    )
+    expect(grown.listing).toMatchObject({ unitsDone: 300, unitsTotal: 512 })
+
+    await expectError(await patch({ v: 1, unitsDone: 11 }), 403, 'directory/forbidden')
+    await expectError(await patch({ v: 1, unitsDone: 11 }, otherToken), 403, 'directory/forbidden')
+    await expectError(
+      await patch({ v: 1, unitsDone: 1 }, ownerToken, 'nope'),
+      404,
+      'directory/not-found',
+    )
+    const past = await expectError(
+      await patch({ v: 1, unitsDone: 513 }, ownerToken),
+      400,
+      'directory/invalid-body',
+    )
+    expect(past.issues?.[0]?.path).toEqual(['unitsDone'])
+    const bad = await expectError(
+      await patch({ v: 1, unitsDone: 'ten' }, ownerToken),
+      400,
+      'directory/invalid-body',
+    )
+    expect(bad.issues?.[0]?.path).toEqual(['unitsDone'])
+  })
+
+  it('deletes a listing with the owner token', async () => {
+    await start()
+    await peer('host-1')
+    await api('', { method: 'POST', json: jobBody() })
+    await expectError(
+      await api('/job-1', { method: 'DELETE', token: otherToken }),
+      403,
+      'directory/forbidden',
+    )
+    expect((await api('/job-1', { method: 'DELETE', token: ownerToken })).status).toBe(204)
+    await expectError(
+      await api('/job-1', { method: 'DELETE', token: ownerToken }),
+      404,
+      'directory/not-found',
+    )
+    expect(await listedJobIds()).toEqual([])
+  })
+
+  it('drops the listings of a host whose socket closes', async () => {
+    await start()
+    const host = await peer('host-1')
+    await peer('host-2')
+    await api('', { method: 'POST', json: jobBody({ jobId: 'a' }) })
+    await api('', { method: 'POST', json: jobBody({ jobId: 'b', hostPeerId: 'host-2' }) })
+    await closePeer(host)
+    await vi.waitFor(async () => expect(await listedJobIds()).toEqual(['b']))
+  })
+})

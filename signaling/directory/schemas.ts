@@ -1,0 +1,97 @@
+import { z } from 'zod'
+
+/** Wire schemas of the job directory. Requests are strict: an unknown field is an error, not noise. */
+
+export const maxUnits = 10_000_000
+
+const idSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]*$/, 'Use only letters, digits, "_" and "-".')
+
+export const jobIdSchema = idSchema
+
+/** PeerJS ids are free-form, but the ones worth listing fit in a URL path without escaping. */
+export const peerIdSchema = idSchema
+
+export const kernelKindSchema = z.enum(['wasm', 'wgsl'])
+
+export const unitsTotalSchema = z.int().min(1).max(maxUnits)
+
+export const unitsDoneSchema = z.int().min(0).max(maxUnits)
+
+export const ownerTokenSchema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{32,128}$/, 'Use 32 to 128 hexadecimal characters.')
+
+export const jobNameSchema = z
+  .string()
+  .min(1)
+  .max(120)
+  // Names end up in other people's pages and terminals; control characters only serve spoofing.
+  .regex(/^[^\p{Cc}]*$/u, 'Control characters are not allowed.')
+
+export const registerJobRequestSchema = z
+  .strictObject({
+    v: z.literal(1),
+    jobId: jobIdSchema,
+    name: jobNameSchema,
+    hostPeerId: peerIdSchema,
+    kernelKind: kernelKindSchema,
+    unitsTotal: unitsTotalSchema,
+    unitsDone: unitsDoneSchema,
+    ownerToken: ownerTokenSchema,
+  })
+  .superRefine((body, ctx) => {
+    if (body.unitsDone > body.unitsTotal)
+      ctx.addIssue({ code: 'custom', path: ['unitsDone'], message: 'Must not exceed unitsTotal.' })
+  })
+export type RegisterJobRequest = z.infer<typeof registerJobRequestSchema>
+
+/** `unitsDone <= unitsTotal` is checked against the stored listing when `unitsTotal` is left out. */
+export const updateJobRequestSchema = z.strictObject({
+  v: z.literal(1),
+  unitsDone: unitsDoneSchema,
+  unitsTotal: unitsTotalSchema.optional(),
+})
+export type UpdateJobRequest = z.infer<typeof updateJobRequestSchema>
+
+export const listingSchema = z.object({
+  jobId: jobIdSchema,
+  name: jobNameSchema,
+  hostPeerId: peerIdSchema,
+  kernelKind: kernelKindSchema,
+  unitsTotal: unitsTotalSchema,
+  unitsDone: unitsDoneSchema,
+  listedAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+})
+export type Listing = z.infer<typeof listingSchema>
+
+export const listingResponseSchema = z.object({ v: z.literal(1), listing: listingSchema })
+export type ListingResponse = z.infer<typeof listingResponseSchema>
+
+export const jobListResponseSchema = z.object({ v: z.literal(1), jobs: z.array(listingSchema) })
+export type JobListResponse = z.infer<typeof jobListResponseSchema>
+
+export const healthResponseSchema = z.object({
+  v: z.literal(1),
+  status: z.literal('ok'),
+  peers: z.int().min(0),
+  listings: z.int().min(0),
+  uptimeS: z.number().min(0),
+})
+export type HealthResponse = z.infer<typeof healthResponseSchema>
+
+export const errorResponseSchema = z.object({
+  v: z.literal(1),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z
+      .array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() }))
+      .optional(),
+  }),
+})
+export type ErrorResponse = z.infer<typeof errorResponseSchema>

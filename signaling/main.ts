@@ -1,0 +1,48 @@
+import { InvalidConfigError, parseSignalingConfig, signalingUsage } from './config.ts'
+import type { SignalingConfig } from './config.ts'
+import { createSignalingServer } from './createSignalingServer.ts'
+
+// Exit codes: 0 after a clean shutdown, 1 when the server fails, 2 for a bad command line.
+let config: SignalingConfig
+try {
+  const parsed = parseSignalingConfig(process.argv.slice(2), process.env)
+  if (parsed.help) {
+    console.log(signalingUsage)
+    process.exit(0)
+  }
+  config = parsed.config
+} catch (error) {
+  if (!(error instanceof InvalidConfigError)) throw error
+  console.error(`signaling: ${error.shortMessage}\n\n${signalingUsage}`)
+  process.exit(2)
+}
+
+const server = await createSignalingServer({
+  ...config,
+  onError: (error) => console.error('signaling:', error),
+}).catch((error: unknown) => {
+  console.error(
+    `signaling: cannot listen on ${config.host}:${config.port}:`,
+    error instanceof Error ? error.message : error,
+  )
+  process.exit(1)
+})
+console.log(`signaling server listening on ${server.url}`)
+
+let stopping = false
+const stop = (signal: NodeJS.Signals) => {
+  // A second signal means the operator is done waiting.
+  if (stopping) process.exit(1)
+  stopping = true
+  console.log(`signaling server stopping (${signal})`)
+  server.close().then(
+    // The PeerServer keeps internal timers running that it never clears, so exit explicitly.
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error('signaling: error while stopping:', error)
+      process.exit(1)
+    },
+  )
+}
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)
