@@ -58,8 +58,26 @@ export function createPeerLink<Out extends object, In>({
       closeHandlers.push(handler)
     },
     close() {
-      framed.close()
-      finish()
+      // PeerJS's close() tears down the whole RTCPeerConnection at once, dropping what the
+      // channel still buffers (a last ack, a refusal): let the buffer drain first.
+      void drained(connection.dataChannel).then(() => {
+        framed.close()
+        finish()
+      })
     },
   }
+}
+
+/** Resolves once the channel has sent everything it buffered, or after `timeoutMs`. */
+function drained(channel: RTCDataChannel, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  return new Promise((resolve) => {
+    const check = () => {
+      if (channel.readyState !== 'open' || channel.bufferedAmount === 0 || Date.now() > deadline) {
+        return resolve()
+      }
+      setTimeout(check, 20)
+    }
+    check()
+  })
 }

@@ -119,7 +119,9 @@ export class HostSession {
     const job = this.#host?.job
     if (!job) return
     await this.#directory.remove(job.jobId, job.ownerToken).catch(() => undefined)
-    this.#peer?.destroy()
+    // Leave the signaling server but keep the data connections: the host is still saying
+    // goodbye to its volunteers (last acks, credits, the refusal that releases them).
+    this.#peer?.disconnect()
     await this.#showResult()
   }
 

@@ -1,0 +1,40 @@
+/**
+ * `npm start`: the signaling server and the built app (served with COOP/COEP
+ * headers by Vite's preview server), on one machine. Ports and host come from
+ * the environment: HOST (127.0.0.1), APP_PORT (5173), and the signaling
+ * server's own settings (SIGNALING_PORT, 9000, and the rest: see signaling/README.md).
+ */
+import { preview } from 'vite'
+import { parseSignalingConfig } from '../signaling/config.ts'
+import { createSignalingServer } from '../signaling/createSignalingServer.ts'
+
+const host = process.env.HOST ?? '127.0.0.1'
+const appPort = Number(process.env.APP_PORT ?? 5173)
+
+const parsed = parseSignalingConfig(process.argv.slice(2), { SIGNALING_HOST: host, ...process.env })
+if (parsed.help) {
+  console.log('Usage: npm start [-- signaling options]; see signaling/README.md')
+  process.exit(0)
+}
+const signaling = await createSignalingServer({
+  ...parsed.config,
+  onError: (error) => console.error('signaling:', error),
+})
+const app = await preview({ preview: { host, port: appPort, strictPort: true } })
+
+// The app looks for the signaling server on port 9000 of its own host unless told otherwise.
+const query =
+  signaling.port === 9000 && parsed.config.host === host
+    ? ''
+    : `?signaling=${encodeURIComponent(signaling.url)}`
+const appUrl = `http://${host}:${appPort}`
+console.log(`signaling server  ${signaling.url}  (health: ${signaling.url}/healthz)`)
+console.log(`volunteer page    ${appUrl}/${query}`)
+console.log(`requester page    ${appUrl}/requester/${query}`)
+
+const shutDown = async () => {
+  await Promise.allSettled([signaling.close(), app.close()])
+  process.exit(0)
+}
+process.on('SIGINT', shutDown)
+process.on('SIGTERM', shutDown)

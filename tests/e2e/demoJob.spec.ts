@@ -1,0 +1,131 @@
+import { expect, test } from '@playwright/test'
+import {
+  openRequester,
+  openVolunteer,
+  outputSha256,
+  referenceImageSha256,
+  startDemoJob,
+  startDonating,
+  stat,
+  statNumber,
+  storedUnits,
+  waitForValidated,
+} from './support.ts'
+
+test.describe('the demo job, end to end over WebRTC', () => {
+  test('a requester and three volunteers complete it; the output equals the reference render', async ({
+    browser,
+  }) => {
+    const requester = await openRequester(browser)
+    await startDemoJob(requester)
+    const volunteers = await Promise.all(['B', 'C', 'D'].map((n) => openVolunteer(browser, n)))
+    // Nothing runs before consent.
+    for (const volunteer of volunteers) await expect(stat(volunteer, 'Units done')).toHaveCount(0)
+    for (const volunteer of volunteers) await startDonating(volunteer)
+
+    await expect(stat(volunteers[0]!, 'Job')).toHaveText(/Mandelbrot/)
+    expect(await outputSha256(requester)).toBe(referenceImageSha256())
+    await expect(stat(requester, 'Validated')).toHaveText('64')
+    await expect(stat(requester, 'Failed')).toHaveText('0')
+    await expect(requester.getByRole('img', { name: 'Job output image' })).toBeVisible()
+
+    // Every unit was computed twice: the volunteers' stored units add up to 128.
+    let done = 0
+    for (const volunteer of volunteers) {
+      await expect.poll(() => statNumber(volunteer, 'Credit')).toBeGreaterThan(0)
+      done += await statNumber(volunteer, 'Units done')
+    }
+    expect(done).toBeGreaterThanOrEqual(128)
+
+    const download = requester.waitForEvent('download')
+    await requester.getByRole('button', { name: 'Download PNG' }).click()
+    const file = await download
+    expect(file.suggestedFilename()).toMatch(/\.png$/)
+    const stream = await file.createReadStream()
+    const head: Buffer = await new Promise((resolve) => stream.once('data', (b) => resolve(b as Buffer)))
+    expect([...head.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10])
+  })
+
+  test('a volunteer tab closed mid-job: its units are reissued and the job completes', async ({
+    browser,
+  }) => {
+    const requester = await openRequester(browser)
+    await startDemoJob(requester)
+    const volunteers = await Promise.all(['B', 'C', 'D'].map((n) => openVolunteer(browser, n)))
+    for (const volunteer of volunteers) await startDonating(volunteer)
+    await waitForValidated(requester, 8)
+    await volunteers[1]!.close()
+    expect(await outputSha256(requester)).toBe(referenceImageSha256())
+    await expect(stat(requester, 'Failed')).toHaveText('0')
+  })
+
+  test('the requester reloaded mid-job resumes without losing or recomputing accepted units', async ({
+    browser,
+  }) => {
+    const requester = await openRequester(browser)
+    await startDemoJob(requester)
+    const volunteers = await Promise.all(['B', 'C', 'D'].map((n) => openVolunteer(browser, n)))
+    for (const volunteer of volunteers) await startDonating(volunteer)
+    await waitForValidated(requester, 8)
+
+    await requester.reload()
+    await expect(requester.getByText("Resumed from this browser's storage.")).toBeVisible()
+    const before = (await storedUnits(requester)).filter((u) => u.status === 'accepted')
+    expect(before.length).toBeGreaterThanOrEqual(8)
+    expect(before.length).toBeLessThan(64)
+
+    expect(await outputSha256(requester)).toBe(referenceImageSha256())
+    const after = new Map((await storedUnits(requester)).map((u) => [u.index, u]))
+    for (const unit of before) {
+      expect(after.get(unit.index)).toMatchObject({ status: 'accepted', issued: unit.issued })
+    }
+  })
+
+  test('a volunteer that returns wrong results is never accepted and is flagged', async ({
+    browser,
+  }) => {
+    const requester = await openRequester(browser)
+    await startDemoJob(requester)
+    // The liar's page corrupts every unit output its workers hand back, before hashing it.
+    const liar = await openVolunteer(browser, 'liar', () => {
+      const corrupted = new WeakSet<object>()
+      const corrupt = (value: unknown, depth: number): void => {
+        if (depth > 4 || value === null || typeof value !== 'object') return
+        if (value instanceof Uint8Array && value.length > 1024) {
+          value[0] = value[0] === 0x5a ? 0xa5 : 0x5a
+          return
+        }
+        for (const child of Object.values(value)) corrupt(child, depth + 1)
+      }
+      const addEventListener = Worker.prototype.addEventListener
+      Worker.prototype.addEventListener = function (
+        this: Worker,
+        type: string,
+        listener: EventListenerOrEventListenerObject,
+        options?: boolean | AddEventListenerOptions,
+      ) {
+        if (type !== 'message') return addEventListener.call(this, type, listener, options)
+        const wrapped = (event: Event) => {
+          const data = (event as MessageEvent).data as unknown
+          if (data && typeof data === 'object' && !corrupted.has(data)) {
+            corrupted.add(data)
+            corrupt(data, 0)
+          }
+          if (typeof listener === 'function') listener.call(this, event)
+          else listener.handleEvent(event)
+        }
+        return addEventListener.call(this, type, wrapped, options)
+      } as typeof Worker.prototype.addEventListener
+    })
+    await startDonating(liar)
+    const liarId = (await liar.locator('code').first().textContent()) ?? ''
+    const honest = await Promise.all(['B', 'C', 'D'].map((n) => openVolunteer(browser, n)))
+    for (const volunteer of honest) await startDonating(volunteer)
+
+    expect(await outputSha256(requester)).toBe(referenceImageSha256())
+    await expect(stat(requester, 'Flagged volunteers')).toHaveText('1')
+    await expect(requester.getByRole('list', { name: 'Flagged volunteers' })).toContainText(liarId)
+    await expect(liar.getByText(/This tab was flagged/)).toBeVisible()
+    await expect(stat(liar, 'Credit')).toHaveText('0')
+  })
+})

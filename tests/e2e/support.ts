@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto'
+import { expect, type Browser, type Page } from '@playwright/test'
+import { demoMandelbrotParams } from '../../src/kernels/mandelbrot/params.ts'
+import { renderMandelbrot } from '../../src/kernels/mandelbrot/reference.ts'
+
+let referenceSha256: string | undefined
+
+/** SHA-256 of the demo image rendered by the plain TypeScript reference. */
+export function referenceImageSha256(): string {
+  referenceSha256 ??= createHash('sha256').update(renderMandelbrot(demoMandelbrotParams)).digest('hex')
+  return referenceSha256
+}
+
+/** A readout of the stats grid (`<dt>label</dt><dd>value</dd>`), as a number where it is one. */
+export function stat(page: Page, label: string) {
+  return page.getByLabel(label, { exact: true })
+}
+
+export async function statNumber(page: Page, label: string): Promise<number> {
+  return Number(await stat(page, label).textContent())
+}
+
+export async function openRequester(browser: Browser): Promise<Page> {
+  const page = await (await browser.newContext()).newPage()
+  page.on('pageerror', (error) => console.log(`[requester] page error: ${error.message}`))
+  await page.goto('/requester/')
+  return page
+}
+
+export async function startDemoJob(requester: Page): Promise<void> {
+  await requester.getByRole('radio', { name: /Mandelbrot/ }).check()
+  await requester.getByRole('button', { name: 'Start job' }).click()
+  await expect(stat(requester, 'Units total')).toHaveText('64')
+}
+
+export async function openVolunteer(browser: Browser, name: string, initScript?: () => void): Promise<Page> {
+  const page = await (await browser.newContext()).newPage()
+  page.on('pageerror', (error) => console.log(`[${name}] page error: ${error.message}`))
+  if (initScript) await page.addInitScript(initScript)
+  await page.goto('/')
+  return page
+}
+
+export async function startDonating(volunteer: Page): Promise<void> {
+  await volunteer.getByRole('button', { name: 'Start donating' }).click()
+  await expect(volunteer.getByRole('button', { name: 'Stop' })).toBeVisible()
+}
+
+/** Waits until the requester shows the verified image, and returns its SHA-256. */
+export async function outputSha256(requester: Page, timeout = 200_000): Promise<string> {
+  const hash = requester.getByTestId('output-sha256')
+  await expect(hash).toBeVisible({ timeout })
+  return (await hash.textContent()) ?? ''
+}
+
+export async function waitForValidated(requester: Page, atLeast: number): Promise<number> {
+  await expect
+    .poll(() => statNumber(requester, 'Validated'), { timeout: 120_000 })
+    .toBeGreaterThanOrEqual(atLeast)
+  return statNumber(requester, 'Validated')
+}
+
+/** The host's stored unit records, read straight from IndexedDB. */
+export async function storedUnits(requester: Page) {
+  return requester.evaluate(
+    () =>
+      new Promise<{ index: number; status: string; issued: number }[]>((resolve, reject) => {
+        const open = indexedDB.open('volunteer-compute-host')
+        open.onerror = () => reject(open.error)
+        open.onsuccess = () => {
+          const request = open.result.transaction('units').objectStore('units').getAll()
+          request.onerror = () => reject(request.error)
+          request.onsuccess = () => {
+            const units = request.result as { index: number; status: string; issued: number }[]
+            open.result.close()
+            resolve(units.map(({ index, status, issued }) => ({ index, status, issued })))
+          }
+        }
+      }),
+  )
+}
