@@ -1,0 +1,335 @@
+import { releaseProxy, wrap, type Remote } from 'comlink'
+import type { WasmUnit, WasmUnitResult } from '../kernels/wasmAbi.ts'
+import type { ComputeApi, ComputeKernel } from './compute/computeWorker.ts'
+import { registerErrorTransferHandler } from './errorTransferHandler.ts'
+import {
+  KernelNotLoadedError,
+  PoolDisposedError,
+  PoolInvalidCpuShareError,
+  PoolInvalidSizeError,
+  UnitInvalidError,
+  UnitTimeLimitError,
+  WorkerCrashedError,
+} from './errors.ts'
+
+export type WorkerPoolParameters = {
+  /** Number of workers; defaults to the device's logical cores. */
+  size?: number
+  /** Fraction of each worker's time spent computing, 0.1..1; see {@link WorkerPool.setCpuShare}. */
+  cpuShare?: number
+  /** Starts the worker for slot `index`; tests pass their own. */
+  createWorker?: (index: number) => Worker
+}
+
+export type WorkerPoolRunOptions = {
+  /** The unit is abandoned, and its worker replaced, when it runs longer than this. */
+  timeLimitMs: number
+}
+
+export type WorkerPoolStats = {
+  size: number
+  busy: number
+  resting: number
+  queued: number
+  cpuShare: number
+  unitsRun: number
+  unitsFailed: number
+  /** Sum of units' run times, including time spent failing. */
+  busyMs: number
+  /** Sum of rests actually taken between units. */
+  restMs: number
+}
+
+/** What the pool reports to `onChange` listeners; `slot` is the worker's index. */
+export type WorkerPoolEvent =
+  | { type: 'unit-done'; slot: number; runMs: number; kernelMs: number; restMs: number }
+  | { type: 'unit-failed'; slot: number; runMs: number; restMs: number; code: string }
+  | { type: 'rest-done'; slot: number; plannedMs: number; restedMs: number }
+  | { type: 'worker-replaced'; slot: number; reason: 'time-limit' | 'crashed' }
+  | { type: 'cpu-share'; cpuShare: number }
+  | { type: 'disposed' }
+
+type Job = {
+  unit: WasmUnit
+  timeLimitMs: number
+  resolve: (result: WasmUnitResult) => void
+  reject: (error: unknown) => void
+}
+
+type Slot = {
+  index: number
+  worker: Worker
+  api: Remote<ComputeApi>
+  /** Settles when the slot's worker has (tried to) load the pool's kernel. */
+  ready: Promise<void>
+  state: 'idle' | 'busy' | 'resting'
+  /** Ends the unit in flight early: time limit, crash or dispose. */
+  interrupt: ((error: Error) => void) | undefined
+  restTimer: ReturnType<typeof setTimeout> | undefined
+}
+
+/**
+ * Runs work units on a fixed number of compute workers, one unit per worker at a time,
+ * with a per-unit time limit and a duty cycle that caps CPU use.
+ *
+ * @example
+ * const pool = new WorkerPool({ cpuShare: 0.5 })
+ * await pool.load({ bytes, sha256 })
+ * const { output } = await pool.run(unit, { timeLimitMs: 10_000 })
+ */
+export class WorkerPool {
+  readonly #slots: Slot[] = []
+  readonly #queue: Job[] = []
+  readonly #listeners = new Set<(event: WorkerPoolEvent) => void>()
+  readonly #createWorker: (index: number) => Worker
+  #kernel: ComputeKernel | undefined
+  #cpuShare: number
+  #disposed = false
+  #unitsRun = 0
+  #unitsFailed = 0
+  #busyMs = 0
+  #restMs = 0
+
+  constructor(parameters: WorkerPoolParameters = {}) {
+    const size = parameters.size ?? defaultPoolSize()
+    if (!Number.isInteger(size) || size < 1) throw new PoolInvalidSizeError({ size })
+    const cpuShare = parameters.cpuShare ?? 1
+    assertCpuShare(cpuShare)
+    this.#cpuShare = cpuShare
+    this.#createWorker = parameters.createWorker ?? createComputeWorker
+    registerErrorTransferHandler()
+    for (let index = 0; index < size; index++) this.#slots.push(this.#spawn(index))
+  }
+
+  get size(): number {
+    return this.#slots.length
+  }
+
+  get busy(): number {
+    return this.#slots.filter((slot) => slot.state === 'busy').length
+  }
+
+  get cpuShare(): number {
+    return this.#cpuShare
+  }
+
+  get stats(): WorkerPoolStats {
+    return {
+      size: this.size,
+      busy: this.busy,
+      resting: this.#slots.filter((slot) => slot.state === 'resting').length,
+      queued: this.#queue.length,
+      cpuShare: this.#cpuShare,
+      unitsRun: this.#unitsRun,
+      unitsFailed: this.#unitsFailed,
+      busyMs: this.#busyMs,
+      restMs: this.#restMs,
+    }
+  }
+
+  /** Calls `listener` on every pool event; returns the unsubscribe function. */
+  onChange(listener: (event: WorkerPoolEvent) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /**
+   * Loads `kernel` into every worker, and into every worker started later. Rejects with the
+   * first worker's error (`kernel/hash-mismatch`, `kernel/invalid-wasm`, ...); the pool is
+   * then left without a kernel.
+   */
+  async load(kernel: ComputeKernel): Promise<void> {
+    this.#assertOpen()
+    this.#kernel = kernel
+    const loads = this.#slots.map((slot) => this.#loadInto(slot, kernel))
+    try {
+      await Promise.all(loads)
+    } catch (error) {
+      if (this.#kernel === kernel) this.#kernel = undefined
+      throw error
+    }
+  }
+
+  /** Queues `unit` for the next free worker. */
+  run(unit: WasmUnit, options: WorkerPoolRunOptions): Promise<WasmUnitResult> {
+    if (this.#disposed) return Promise.reject(new PoolDisposedError())
+    if (!this.#kernel) return Promise.reject(new KernelNotLoadedError())
+    const { timeLimitMs } = options
+    // setTimeout treats anything past 2^31 - 1 ms, Infinity included, as 0.
+    if (!(timeLimitMs > 0 && timeLimitMs <= maxTimeoutMs))
+      return Promise.reject(
+        new UnitInvalidError(`time limit ${timeLimitMs} is not in 1..${maxTimeoutMs} ms`),
+      )
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ unit, timeLimitMs, resolve, reject })
+      this.#pump()
+    })
+  }
+
+  /**
+   * Sets the fraction of time each worker computes: after a unit that ran t ms, its worker
+   * rests t * (1 / share - 1) ms. Applies from the next rest on; no worker restarts.
+   */
+  setCpuShare(share: number): void {
+    assertCpuShare(share)
+    this.#cpuShare = share
+    this.#emit({ type: 'cpu-share', cpuShare: share })
+  }
+
+  /** Terminates every worker and rejects every queued or running unit with `pool/disposed`. */
+  dispose(): void {
+    if (this.#disposed) return
+    this.#disposed = true
+    for (const job of this.#queue.splice(0)) job.reject(new PoolDisposedError())
+    for (const slot of this.#slots) {
+      slot.interrupt?.(new PoolDisposedError())
+      clearTimeout(slot.restTimer)
+      this.#terminate(slot)
+    }
+    this.#emit({ type: 'disposed' })
+  }
+
+  #spawn(index: number): Slot {
+    const worker = this.#createWorker(index)
+    const slot: Slot = {
+      index,
+      worker,
+      api: wrap<ComputeApi>(worker),
+      ready: Promise.resolve(),
+      state: 'idle',
+      interrupt: undefined,
+      restTimer: undefined,
+    }
+    worker.addEventListener('error', (event) => {
+      event.preventDefault()
+      slot.interrupt?.(new WorkerCrashedError(event.message || 'uncaught error in the worker'))
+    })
+    if (this.#kernel) void this.#loadInto(slot, this.#kernel).catch(() => undefined)
+    return slot
+  }
+
+  #loadInto(slot: Slot, kernel: ComputeKernel): Promise<void> {
+    const loading = slot.api.load(kernel)
+    slot.ready = loading.catch(() => undefined)
+    return loading
+  }
+
+  #terminate(slot: Slot): void {
+    slot.api[releaseProxy]()
+    slot.worker.terminate()
+  }
+
+  #replace(slot: Slot, reason: 'time-limit' | 'crashed'): void {
+    this.#terminate(slot)
+    const fresh = this.#spawn(slot.index)
+    fresh.state = slot.state
+    this.#slots[slot.index] = fresh
+    this.#emit({ type: 'worker-replaced', slot: slot.index, reason })
+  }
+
+  #pump(): void {
+    for (const slot of this.#slots) {
+      if (this.#disposed || this.#queue.length === 0) return
+      if (slot.state !== 'idle') continue
+      const job = this.#queue.shift()!
+      slot.state = 'busy'
+      void this.#execute(slot, job)
+    }
+  }
+
+  async #execute(slot: Slot, job: Job): Promise<void> {
+    await slot.ready
+    if (this.#disposed) return job.reject(new PoolDisposedError())
+    const started = performance.now()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const interrupted = new Promise<never>((_, reject) => {
+      slot.interrupt = reject
+      timer = setTimeout(() => reject(new UnitTimeLimitError(job)), job.timeLimitMs)
+    })
+    let result: WasmUnitResult | undefined
+    let failure: unknown
+    try {
+      result = await Promise.race([slot.api.run(job.unit), interrupted])
+    } catch (error) {
+      failure = error
+    } finally {
+      clearTimeout(timer)
+      slot.interrupt = undefined
+    }
+    if (this.#disposed) return job.reject(new PoolDisposedError())
+    if (failure instanceof UnitTimeLimitError) this.#replace(slot, 'time-limit')
+    else if (failure instanceof WorkerCrashedError) this.#replace(slot, 'crashed')
+
+    const runMs = performance.now() - started
+    // Read the share now, so a change made while the unit ran applies to this rest.
+    const restMs = runMs * (1 / this.#cpuShare - 1)
+    this.#busyMs += runMs
+    if (result) {
+      this.#unitsRun++
+      job.resolve(result)
+      this.#emit({ type: 'unit-done', slot: slot.index, runMs, kernelMs: result.kernelMs, restMs })
+    } else {
+      this.#unitsFailed++
+      job.reject(failure)
+      this.#emit({ type: 'unit-failed', slot: slot.index, runMs, restMs, code: errorCode(failure) })
+    }
+    this.#rest(this.#slots[slot.index]!, restMs)
+  }
+
+  #rest(slot: Slot, plannedMs: number): void {
+    if (plannedMs <= 0) {
+      slot.state = 'idle'
+      return this.#pump()
+    }
+    slot.state = 'resting'
+    const started = performance.now()
+    slot.restTimer = setTimeout(() => {
+      slot.restTimer = undefined
+      if (this.#disposed) return
+      const restedMs = performance.now() - started
+      this.#restMs += restedMs
+      slot.state = 'idle'
+      this.#emit({ type: 'rest-done', slot: slot.index, plannedMs, restedMs })
+      this.#pump()
+    }, plannedMs)
+  }
+
+  #assertOpen(): void {
+    if (this.#disposed) throw new PoolDisposedError()
+  }
+
+  #emit(event: WorkerPoolEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event)
+      } catch (error) {
+        // A broken listener must not stall a slot mid-unit; report it out of band instead.
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
+  }
+}
+
+const maxTimeoutMs = 2 ** 31 - 1
+
+function createComputeWorker(index: number): Worker {
+  return new Worker(new URL('./compute/computeWorker.ts', import.meta.url), {
+    type: 'module',
+    name: `compute-${index}`,
+  })
+}
+
+function defaultPoolSize(): number {
+  return (typeof navigator === 'undefined' ? 0 : navigator.hardwareConcurrency) || 2
+}
+
+function assertCpuShare(share: number): void {
+  if (!(share >= 0.1 && share <= 1)) throw new PoolInvalidCpuShareError({ share })
+}
+
+function errorCode(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error) return String(error.code)
+  return 'unknown'
+}
