@@ -124,7 +124,7 @@ test.describe('the demo job, end to end over WebRTC', () => {
 
     expect(await outputSha256(requester)).toBe(referenceImageSha256())
     await expect(stat(requester, 'Flagged volunteers')).toHaveText('1')
-    await expect(requester.getByRole('list', { name: 'Flagged volunteers' })).toContainText(liarId)
+    await expect(requester.getByRole('list', { name: 'Flagged volunteer ids' })).toContainText(liarId)
     await expect(liar.getByText(/This tab was flagged/)).toBeVisible()
     await expect(stat(liar, 'Credit')).toHaveText('0')
   })
