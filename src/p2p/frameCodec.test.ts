@@ -61,6 +61,23 @@ describe('encodeFrames', () => {
     expect(concatPayloads(frames)).toEqual(messageBytes(header, body))
   })
 
+  it('builds the same frames into a reused, dirty buffer', () => {
+    const parameters = {
+      seq: 3,
+      header: { a: 1 },
+      body: new Uint8Array(300).fill(7),
+      maxFrameBytes: 64,
+    }
+    const plan = planFrames(parameters)
+    const target = new Uint8Array(64).fill(0xff)
+    const fresh = encodeFrames(parameters)
+    for (let index = 0; index < plan.frameCount; index++) {
+      const frame = plan.encodeFrame(index, target)
+      expect(frame.buffer).toBe(target.buffer)
+      expect(frame).toEqual(fresh[index])
+    }
+  })
+
   it('wraps the sequence number at 2^32', () => {
     const [frame] = encodeFrames({ seq: 2 ** 32 - 1, header: {}, maxFrameBytes: 64 })
     expect(readFrameHeader(frame!).seq).toBe(2 ** 32 - 1)

@@ -46,8 +46,11 @@ export type FramePlan = {
   /** Total message length (prefix + header JSON + body). */
   messageBytes: number
   frameCount: number
-  /** Builds frame `index` in a fresh buffer: the header JSON and body bytes are copied once, here. */
-  encodeFrame(index: number): Uint8Array<ArrayBuffer>
+  /**
+   * Builds frame `index`, copying its share of the header JSON and body once. Into `target` when
+   * given (at least `maxFrameBytes` long; the result is a view of it), else into a fresh buffer.
+   */
+  encodeFrame(index: number, target?: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer>
 }
 
 const textEncoder = new TextEncoder()
@@ -92,14 +95,16 @@ export function planFrames({
   return {
     messageBytes,
     frameCount,
-    encodeFrame(index) {
+    encodeFrame(index, target) {
       const start = index * payloadBytes
       const end = Math.min(messageBytes, start + payloadBytes)
-      const frame = new Uint8Array(FRAME_HEADER_BYTES + end - start)
-      const view = new DataView(frame.buffer)
+      const length = FRAME_HEADER_BYTES + end - start
+      const frame = target ? target.subarray(0, length) : new Uint8Array(length)
+      const view = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_BYTES)
       const first = index === 0
       view.setUint8(0, PROTOCOL_VERSION)
       view.setUint8(1, first ? FrameKind.first : FrameKind.continuation)
+      view.setUint16(2, 0, true)
       view.setUint32(4, seq >>> 0, true)
       view.setUint32(8, first ? messageBytes : start, true)
       if (start < prefix.length) {
