@@ -93,7 +93,7 @@ describe('Scheduler', () => {
   it('reissues a unit whose deadline passed, and fails it after too many errors', () => {
     const s = new Scheduler({ ...config, unitsTotal: 1, quorum: 1, maxResultsPerUnit: 1 })
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const a = take(s, 'slow', attempt * 10_000)
+      const a = take(s, `slow-${attempt}`, attempt * 10_000)
       expect(s.expire(attempt * 10_000 + 999)).toEqual([])
       const [expired] = s.expire(attempt * 10_000 + 1000)
       expect(expired?.assignment.assignmentId).toBe(a.assignmentId)
@@ -120,7 +120,9 @@ describe('Scheduler', () => {
       kind: 'reissue',
       index: 0,
     })
-    expect(s.recordError(take(s, 'a').assignmentId, 'kernel/trap: unreachable')).toEqual({
+    // A volunteer that failed a unit does not get it again.
+    expect(s.nextAssignment('a', 0)).toBeUndefined()
+    expect(s.recordError(take(s, 'b').assignmentId, 'kernel/trap: unreachable')).toEqual({
       kind: 'failed',
       index: 0,
       reason: '2 errors, the last: kernel/trap: unreachable',

@@ -58,6 +58,8 @@ type Unit = {
   /** Replicas wanted: results so far plus those in flight must reach it. */
   target: number
   inFlight: Map<string, Assignment>
+  /** Volunteers that failed this unit (error, missed deadline): it goes to others. */
+  failedBy?: Set<string>
 }
 
 export class Scheduler {
@@ -188,6 +190,7 @@ export class Scheduler {
     const assignment = this.#assignments.get(assignmentId)
     if (!assignment) return { kind: 'unknown-assignment' }
     const unit = this.#release(assignment)
+    ;(unit.failedBy ??= new Set()).add(assignment.volunteerId)
     this.#stats.errors++
     unit.record.errors++
     unit.record.lastError = reason
@@ -240,6 +243,7 @@ export class Scheduler {
       if (!unit || unit.record.status !== 'open') continue
       if (unit.record.results.length + unit.inFlight.size >= unit.target) continue
       if (unit.record.results.some((r) => r.volunteerId === volunteerId)) continue
+      if (unit.failedBy?.has(volunteerId)) continue
       if ([...unit.inFlight.values()].some((a) => a.volunteerId === volunteerId)) continue
       best = index
     }

@@ -2,6 +2,7 @@ import type { DataConnection } from 'peerjs'
 import type { z } from 'zod'
 import { FramedChannel, type FramedChannelOptions } from './FramedChannel.ts'
 import { InvalidMessageError } from './InvalidMessageError.ts'
+import { PeerGoneError } from './PeerGoneError.ts'
 import type { PeerLink } from './PeerLink.ts'
 
 export type CreatePeerLinkParameters<In> = {
@@ -34,6 +35,7 @@ export function createPeerLink<Out extends object, In>({
     for (const handler of closeHandlers) handler(error)
     connection.close()
   }
+  watchConnectionState(connection.peerConnection, () => finish(new PeerGoneError(connection.peer)))
   framed.onProtocolError((error) => finish(error))
   framed.onClose(() => finish())
   connection.on('close', () => finish())
@@ -79,5 +81,19 @@ function drained(channel: RTCDataChannel, timeoutMs = 2000): Promise<void> {
       setTimeout(check, 20)
     }
     check()
+  })
+}
+
+/**
+ * A tab that closes does not always close its data channels in time for the
+ * other side to see it; the ICE state tells sooner: 'failed' at once, and
+ * 'disconnected' that lasts `graceMs` (it may recover from a short glitch).
+ */
+function watchConnectionState(pc: RTCPeerConnection, onGone: () => void, graceMs = 4000): void {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  pc.addEventListener('connectionstatechange', () => {
+    clearTimeout(timer)
+    if (pc.connectionState === 'failed' || pc.connectionState === 'closed') onGone()
+    else if (pc.connectionState === 'disconnected') timer = setTimeout(onGone, graceMs)
   })
 }

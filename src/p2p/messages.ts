@@ -12,7 +12,10 @@ export const JOB_PROTOCOL_VERSION = 1
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/)
 const unitIndex = z.number().int().min(0).max(10_000_000)
-const errorCode = z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/).max(64)
+const errorCode = z
+  .string()
+  .regex(/^[a-z0-9-]+\/[a-z0-9-]+$/)
+  .max(64)
 const text = z.string().max(1000)
 
 /** Sent by a volunteer once the connection opens. */
@@ -22,7 +25,10 @@ export const helloSchema = z.strictObject({
   jobId: id,
   /** How many units it runs at once (its worker count). */
   slots: z.number().int().min(1).max(64),
-  engines: z.array(z.enum(['wasm', 'webgpu'])).min(1).max(4),
+  engines: z
+    .array(z.enum(['wasm', 'webgpu']))
+    .min(1)
+    .max(4),
 })
 
 /** A unit's output, in the body; `sha256` is the hash of that body. */
@@ -73,7 +79,11 @@ export const assignSchema = z.strictObject({
   type: z.literal('assign'),
   assignmentId: id,
   index: unitIndex,
-  outputBytes: z.number().int().min(0).max(64 * 1024 * 1024),
+  outputBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(64 * 1024 * 1024),
 })
 
 /** Sent only after the host persisted the result it acknowledges. */

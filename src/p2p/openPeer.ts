@@ -10,7 +10,11 @@ export type OpenPeerParameters = {
 }
 
 /** Registers with the signaling server; resolves with the peer once it has an id. */
-export function openPeer({ signalingUrl, iceServers = [], timeoutMs = 10_000 }: OpenPeerParameters): Promise<Peer> {
+export function openPeer({
+  signalingUrl,
+  iceServers = [],
+  timeoutMs = 10_000,
+}: OpenPeerParameters): Promise<Peer> {
   const url = new URL(signalingUrl)
   const secure = url.protocol === 'https:'
   const peer = new Peer({
@@ -27,7 +31,11 @@ export function openPeer({ signalingUrl, iceServers = [], timeoutMs = 10_000 }: 
       clearTimeout(timer)
       peer.destroy()
       reject(
-        new PeerSetupError('p2p/signaling-unreachable', `The signaling server at ${signalingUrl} did not answer.`, cause),
+        new PeerSetupError(
+          'p2p/signaling-unreachable',
+          `The signaling server at ${signalingUrl} did not answer.`,
+          cause,
+        ),
       )
     }
     peer.once('open', () => {
@@ -43,14 +51,20 @@ export function openPeer({ signalingUrl, iceServers = [], timeoutMs = 10_000 }: 
  * Opens a reliable data connection to another peer. `serialization: 'raw'`
  * keeps PeerJS out of the data path: our frames go on its RTCDataChannel.
  */
-export function connectToPeer(peer: Peer, remoteId: string, timeoutMs = 15_000): Promise<DataConnection> {
+export function connectToPeer(
+  peer: Peer,
+  remoteId: string,
+  timeoutMs = 15_000,
+): Promise<DataConnection> {
   const connection = peer.connect(remoteId, { reliable: true, serialization: 'raw' })
   return new Promise((resolve, reject) => {
     const fail = (cause: unknown) => {
       clearTimeout(timer)
       peer.off('error', onPeerError)
       connection.close()
-      reject(new PeerSetupError('p2p/peer-unreachable', `Peer ${remoteId} could not be reached.`, cause))
+      reject(
+        new PeerSetupError('p2p/peer-unreachable', `Peer ${remoteId} could not be reached.`, cause),
+      )
     }
     const onPeerError = (error: { type?: string }) => {
       if (error.type === 'peer-unavailable') fail(error)

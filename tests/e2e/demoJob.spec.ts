@@ -13,6 +13,11 @@ import {
 } from './support.ts'
 
 test.describe('the demo job, end to end over WebRTC', () => {
+  // Every page is a tab of its own context; close them all so no volunteer outlives its test.
+  test.afterEach(async ({ browser }) => {
+    await Promise.all(browser.contexts().map((context) => context.close()))
+  })
+
   test('a requester and three volunteers complete it; the output equals the reference render', async ({
     browser,
   }) => {

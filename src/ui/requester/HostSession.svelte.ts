@@ -77,6 +77,8 @@ export class HostSession {
     const peer = await openPeer({ signalingUrl: signalingUrl(), iceServers: iceServers() })
     this.#peer = peer
     this.peerId = peer.id
+    // On reload or close, tell volunteers at once; the job resumes from storage next time.
+    addEventListener('pagehide', () => peer.destroy(), { once: true })
     peer.on('connection', (connection) => {
       connection.on('open', () =>
         host.attach(

@@ -55,6 +55,8 @@ export class VolunteerSession {
       this.peerId = peer.id
       this.workers = pool.size
       client.start()
+      // Closing the tab ends the peer at once, so hosts reissue its units without waiting.
+      addEventListener('pagehide', () => this.stop(), { once: true })
     } catch (error) {
       this.error = error instanceof Error ? error.message : String(error)
       this.#pool?.dispose()
