@@ -33,14 +33,20 @@ export class DirectoryClient {
     return (await this.#request('POST', '/api/v1/jobs', listingResponseSchema, { body })).listing
   }
 
-  async update(jobId: string, ownerToken: string, update: Omit<UpdateJobRequest, 'v'>): Promise<Listing> {
+  async update(
+    jobId: string,
+    ownerToken: string,
+    update: Omit<UpdateJobRequest, 'v'>,
+  ): Promise<Listing> {
     const path = `/api/v1/jobs/${encodeURIComponent(jobId)}`
     const body = { v: 1, ...update }
     return (await this.#request('PATCH', path, listingResponseSchema, { body, ownerToken })).listing
   }
 
   async remove(jobId: string, ownerToken: string): Promise<void> {
-    await this.#request('DELETE', `/api/v1/jobs/${encodeURIComponent(jobId)}`, undefined, { ownerToken })
+    await this.#request('DELETE', `/api/v1/jobs/${encodeURIComponent(jobId)}`, undefined, {
+      ownerToken,
+    })
   }
 
   async #request<T>(
@@ -68,8 +74,7 @@ export class DirectoryClient {
     }
     if (!response.ok) {
       const payload = (await response.json().catch(() => undefined)) as
-        | { error?: { code?: string; message?: string } }
-        | undefined
+        { error?: { code?: string; message?: string } } | undefined
       throw new DirectoryError(
         payload?.error?.code ?? 'directory/http-error',
         payload?.error?.message ?? `The directory answered ${response.status}.`,
@@ -79,7 +84,11 @@ export class DirectoryClient {
     if (!schema) return undefined as T
     const parsed = schema.safeParse(await response.json())
     if (!parsed.success) {
-      throw new DirectoryError('directory/invalid-response', 'The directory sent an unexpected answer.', 502)
+      throw new DirectoryError(
+        'directory/invalid-response',
+        'The directory sent an unexpected answer.',
+        502,
+      )
     }
     return parsed.data
   }

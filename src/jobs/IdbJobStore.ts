@@ -35,7 +35,9 @@ export class IdbJobStore implements JobStore {
   }
 
   async latestJob(): Promise<JobRecord | undefined> {
-    const cursor = await (await this.#db)
+    const cursor = await (
+      await this.#db
+    )
       .transaction('jobs')
       .store.index('createdAt')
       .openCursor(null, 'prev')

@@ -49,17 +49,19 @@ function volunteer(host: JobHost, id: string, behaviour: Behaviour = 'honest') {
     const output = truth(message.index)
     if (behaviour === 'liar') output[0] = 255
     if (closed) return
-    await link.send(
-      {
-        v: 1,
-        type: 'result',
-        assignmentId: message.assignmentId,
-        index: message.index,
-        sha256: await sha256Hex(output),
-        kernelMs: 1,
-      },
-      output,
-    ).catch(() => undefined)
+    await link
+      .send(
+        {
+          v: 1,
+          type: 'result',
+          assignmentId: message.assignmentId,
+          index: message.index,
+          sha256: await sha256Hex(output),
+          kernelMs: 1,
+        },
+        output,
+      )
+      .catch(() => undefined)
   })
   host.attach(toVolunteer)
   void link.send({ v: 1, type: 'hello', jobId: 'job-1', slots: 2, engines: ['wasm'] })
@@ -129,7 +131,17 @@ describe('JobHost', () => {
       if (m.type !== 'assign') return
       const sha256 = '0'.repeat(64)
       void toHost
-        .send({ v: 1, type: 'result', assignmentId: m.assignmentId, index: m.index, sha256, kernelMs: 1 }, truth(m.index))
+        .send(
+          {
+            v: 1,
+            type: 'result',
+            assignmentId: m.assignmentId,
+            index: m.index,
+            sha256,
+            kernelMs: 1,
+          },
+          truth(m.index),
+        )
         .catch(() => undefined)
     })
     host.attach(toVolunteer)
@@ -197,7 +209,14 @@ describe('JobHost', () => {
     let closed = false
     toHost.onClose(() => (closed = true))
     host.attach(toVolunteer)
-    await toHost.send({ v: 1, type: 'result', assignmentId: 'x', index: 0, sha256: '0'.repeat(64), kernelMs: 1 })
+    await toHost.send({
+      v: 1,
+      type: 'result',
+      assignmentId: 'x',
+      index: 0,
+      sha256: '0'.repeat(64),
+      kernelMs: 1,
+    })
     await until(() => closed, 'disconnect')
     expect(host.progress.volunteers).toBe(0)
   })

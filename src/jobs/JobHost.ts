@@ -58,7 +58,12 @@ export class JobHost {
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
 
-  private constructor(job: JobRecord, store: JobStore, scheduler: Scheduler, options: JobHostOptions) {
+  private constructor(
+    job: JobRecord,
+    store: JobStore,
+    scheduler: Scheduler,
+    options: JobHostOptions,
+  ) {
     this.job = job
     this.#store = store
     this.#scheduler = scheduler
@@ -67,12 +72,17 @@ export class JobHost {
     this.#rateWindowMs = options.rateWindowMs ?? 10_000
     for (let i = 0; i < job.unitsTotal; i++) {
       const unit = scheduler.unit(i)
-      if (unit?.status === 'failed') this.#failures.push({ index: i, reason: unit.failReason ?? '' })
+      if (unit?.status === 'failed')
+        this.#failures.push({ index: i, reason: unit.failReason ?? '' })
     }
   }
 
   /** Saves a new job, or resumes a stored one from its unit records. */
-  static async open(store: JobStore, job: JobRecord, options: JobHostOptions = {}): Promise<JobHost> {
+  static async open(
+    store: JobStore,
+    job: JobRecord,
+    options: JobHostOptions = {},
+  ): Promise<JobHost> {
     const stored = await store.loadJob(job.jobId)
     if (!stored) await store.saveJob(job)
     const current = stored ?? job
@@ -123,7 +133,8 @@ export class JobHost {
   stop(): void {
     this.#stopped = true
     clearInterval(this.#timer)
-    for (const { link } of this.#volunteers.values()) this.#refuse(link, 'host/stopping', 'The job host stopped.')
+    for (const { link } of this.#volunteers.values())
+      this.#refuse(link, 'host/stopping', 'The job host stopped.')
     this.#volunteers.clear()
   }
 
@@ -134,7 +145,11 @@ export class JobHost {
     await Promise.all(
       units.map(async (unit) => {
         if (unit.status !== 'accepted' || !unit.acceptedSha256) return
-        outputs[unit.index] = await this.#store.loadOutput(this.job.jobId, unit.index, unit.acceptedSha256)
+        outputs[unit.index] = await this.#store.loadOutput(
+          this.job.jobId,
+          unit.index,
+          unit.acceptedSha256,
+        )
       }),
     )
     return outputs
@@ -164,9 +179,14 @@ export class JobHost {
             return this.#refuse(link, 'job/unknown', `This host runs job ${this.job.jobId}.`)
           }
           if (this.#scheduler.isFlagged(link.peerId)) {
-            return this.#refuse(link, 'volunteer/flagged', 'Your results disagreed with verified ones.')
+            return this.#refuse(
+              link,
+              'volunteer/flagged',
+              'Your results disagreed with verified ones.',
+            )
           }
-          if (this.#scheduler.done) return this.#refuse(link, 'job/complete', 'The job is complete.')
+          if (this.#scheduler.done)
+            return this.#refuse(link, 'job/complete', 'The job is complete.')
           volunteer = { link, slots: message.slots, inFlight: new Set(), accepted: 0 }
           this.#volunteers.get(link.peerId)?.link.close()
           this.#volunteers.set(link.peerId, volunteer)
@@ -239,13 +259,17 @@ export class JobHost {
   ): Promise<void> {
     const { link } = volunteer
     const assignment = this.#scheduler.assignment(message.assignmentId)
-    if (assignment && (assignment.volunteerId !== link.peerId || assignment.index !== message.index)) {
+    if (
+      assignment &&
+      (assignment.volunteerId !== link.peerId || assignment.index !== message.index)
+    ) {
       return this.#violation(link, 'a result for a unit it was not given')
     }
     // Copy out of the receive buffer: it is kept (stored) past this call.
     const output = body.slice()
     const sha256 = await sha256Hex(output)
-    if (sha256 !== message.sha256) return this.#flagLiar(link.peerId, 'a result whose hash is not its body')
+    if (sha256 !== message.sha256)
+      return this.#flagLiar(link.peerId, 'a result whose hash is not its body')
     volunteer.inFlight.delete(message.assignmentId)
     const unitBefore = this.#scheduler.unit(message.index)
     const knownHashes = new Set(unitBefore?.results.map((r) => r.sha256))
@@ -272,7 +296,8 @@ export class JobHost {
           .catch(() => undefined)
       }
     }
-    if (outcome.kind === 'failed') this.#failures.push({ index: outcome.index, reason: outcome.reason })
+    if (outcome.kind === 'failed')
+      this.#failures.push({ index: outcome.index, reason: outcome.reason })
     if ('flagged' in outcome) for (const id of outcome.flagged) await this.#disconnectFlagged(id)
     await this.#completeIfDone()
     this.#fillAll()
@@ -286,8 +311,12 @@ export class JobHost {
     const assignment = this.#scheduler.assignment(message.assignmentId)
     if (!assignment || assignment.volunteerId !== volunteer.link.peerId) return
     volunteer.inFlight.delete(message.assignmentId)
-    const outcome = this.#scheduler.recordError(message.assignmentId, `${message.code}: ${message.message}`)
-    if (outcome.kind === 'failed') this.#failures.push({ index: outcome.index, reason: outcome.reason })
+    const outcome = this.#scheduler.recordError(
+      message.assignmentId,
+      `${message.code}: ${message.message}`,
+    )
+    if (outcome.kind === 'failed')
+      this.#failures.push({ index: outcome.index, reason: outcome.reason })
     await this.#persistUnits([message.index])
     await this.#completeIfDone()
     this.#fillAll()
@@ -328,7 +357,8 @@ export class JobHost {
     if (!expired.length) return
     for (const { assignment, outcome } of expired) {
       this.#volunteers.get(assignment.volunteerId)?.inFlight.delete(assignment.assignmentId)
-      if (outcome.kind === 'failed') this.#failures.push({ index: outcome.index, reason: outcome.reason })
+      if (outcome.kind === 'failed')
+        this.#failures.push({ index: outcome.index, reason: outcome.reason })
     }
     await this.#persistUnits(expired.map((e) => e.assignment.index))
     await this.#completeIfDone()
@@ -355,7 +385,10 @@ export class JobHost {
     this.#emit()
   }
 
-  async #disconnectFlagged(volunteerId: string, why = 'a result that disagreed with a verified one'): Promise<void> {
+  async #disconnectFlagged(
+    volunteerId: string,
+    why = 'a result that disagreed with a verified one',
+  ): Promise<void> {
     if (!this.job.flagged.includes(volunteerId)) {
       this.job.flagged.push(volunteerId)
       await this.#store.saveJob(this.job)
@@ -364,10 +397,18 @@ export class JobHost {
     const volunteer = this.#volunteers.get(volunteerId)
     if (!volunteer) return
     this.#volunteers.delete(volunteerId)
-    this.#refuse(volunteer.link, 'volunteer/flagged', `Flagged for ${why}; no more units of this job.`)
+    this.#refuse(
+      volunteer.link,
+      'volunteer/flagged',
+      `Flagged for ${why}; no more units of this job.`,
+    )
   }
 
-  #refuse(link: VolunteerLink, code: Extract<HostMessage, { type: 'refuse' }>['code'], message: string): void {
+  #refuse(
+    link: VolunteerLink,
+    code: Extract<HostMessage, { type: 'refuse' }>['code'],
+    message: string,
+  ): void {
     link
       .send({ v: JOB_PROTOCOL_VERSION, type: 'refuse', code, message })
       .finally(() => link.close())

@@ -43,6 +43,7 @@ export class MemoryJobStore implements JobStore {
   async deleteJob(jobId: string): Promise<void> {
     this.#jobs.delete(jobId)
     this.#units.delete(jobId)
-    for (const key of this.#outputs.keys()) if (key.startsWith(`${jobId}/`)) this.#outputs.delete(key)
+    for (const key of this.#outputs.keys())
+      if (key.startsWith(`${jobId}/`)) this.#outputs.delete(key)
   }
 }

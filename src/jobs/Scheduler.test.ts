@@ -33,7 +33,11 @@ describe('Scheduler', () => {
     const s = new Scheduler(config)
     const a = take(s, 'a')
     const b = take(s, 'b')
-    expect(s.recordResult(a.assignmentId, 'h')).toEqual({ kind: 'pending', index: 0, disagreement: false })
+    expect(s.recordResult(a.assignmentId, 'h')).toEqual({
+      kind: 'pending',
+      index: 0,
+      disagreement: false,
+    })
     expect(s.recordResult(b.assignmentId, 'h')).toEqual({
       kind: 'accepted',
       index: 0,

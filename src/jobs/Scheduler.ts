@@ -85,7 +85,11 @@ export class Scheduler {
     this.#assignmentPrefix = Math.random().toString(36).slice(2, 8)
     for (const id of restored.flagged ?? []) this.#flagged.add(id)
     for (const record of restored.units ?? []) {
-      const unit: Unit = { record: structuredClone(record), target: config.quorum, inFlight: new Map() }
+      const unit: Unit = {
+        record: structuredClone(record),
+        target: config.quorum,
+        inFlight: new Map(),
+      }
       this.#units.set(record.index, unit)
       this.#stats.issued += record.issued
       this.#stats.results += record.results.length
@@ -155,7 +159,8 @@ export class Scheduler {
     this.#stats.results++
     if (record.status !== 'open') {
       const agreed = record.acceptedSha256 === sha256
-      const flagged = agreed || record.status !== 'accepted' ? [] : this.#flag(assignment.volunteerId)
+      const flagged =
+        agreed || record.status !== 'accepted' ? [] : this.#flag(assignment.volunteerId)
       return { kind: 'late', index: record.index, agreed, flagged }
     }
     record.results.push({ volunteerId: assignment.volunteerId, sha256 })
@@ -179,7 +184,10 @@ export class Scheduler {
     const disagreement = new Set(record.results.map((r) => r.sha256)).size > 1
     if (disagreement) {
       if (record.results.length + unit.inFlight.size >= this.config.maxResultsPerUnit) {
-        return this.#fail(unit, `no ${this.config.quorum} of ${record.results.length} results agreed`)
+        return this.#fail(
+          unit,
+          `no ${this.config.quorum} of ${record.results.length} results agreed`,
+        )
       }
       unit.target = this.#targetFor(record)
     }
@@ -205,7 +213,10 @@ export class Scheduler {
     const expired = [...this.#assignments.values()].filter((a) => a.deadline <= now)
     return expired.map((assignment) => ({
       assignment,
-      outcome: this.recordError(assignment.assignmentId, 'unit/deadline: no result before the deadline'),
+      outcome: this.recordError(
+        assignment.assignmentId,
+        'unit/deadline: no result before the deadline',
+      ),
     }))
   }
 

@@ -7,12 +7,7 @@ import type { UnitRunner } from './UnitRunner.ts'
 export type HostLink = PeerLink<VolunteerMessage, HostMessage>
 
 export type VolunteerStatus =
-  | 'idle'
-  | 'searching'
-  | 'connecting'
-  | 'running'
-  | 'waiting'
-  | 'stopped'
+  'idle' | 'searching' | 'connecting' | 'running' | 'waiting' | 'stopped'
 
 export type VolunteerState = {
   status: VolunteerStatus
@@ -208,14 +203,27 @@ export class VolunteerClient {
     try {
       await kernelReady
       const { output, kernelMs } = await this.#runner.run(
-        { index: assign.index, count: welcome.unitsTotal, params, input, outputBytes: assign.outputBytes },
+        {
+          index: assign.index,
+          count: welcome.unitsTotal,
+          params,
+          input,
+          outputBytes: assign.outputBytes,
+        },
         { timeLimitMs: welcome.timeLimitMs },
       )
       this.#set({ kernelMs: this.#state.kernelMs + kernelMs })
       const bytes = output.slice()
       const sha256 = await sha256Hex(bytes)
       await link.send(
-        { v: JOB_PROTOCOL_VERSION, type: 'result', assignmentId: assign.assignmentId, index: assign.index, sha256, kernelMs },
+        {
+          v: JOB_PROTOCOL_VERSION,
+          type: 'result',
+          assignmentId: assign.assignmentId,
+          index: assign.index,
+          sha256,
+          kernelMs,
+        },
         bytes,
       )
     } catch (error) {
@@ -226,7 +234,10 @@ export class VolunteerClient {
           type: 'unit-error',
           assignmentId: assign.assignmentId,
           index: assign.index,
-          code: typeof code === 'string' && /^[a-z0-9-]+\/[a-z0-9-]+$/.test(code) ? code : 'unit/failed',
+          code:
+            typeof code === 'string' && /^[a-z0-9-]+\/[a-z0-9-]+$/.test(code)
+              ? code
+              : 'unit/failed',
           message: describe(error).slice(0, 1000),
         })
         .catch(() => undefined)
@@ -242,6 +253,7 @@ export class VolunteerClient {
 }
 
 function describe(error: unknown): string {
-  if (error && typeof error === 'object' && 'shortMessage' in error) return String(error.shortMessage)
+  if (error && typeof error === 'object' && 'shortMessage' in error)
+    return String(error.shortMessage)
   return error instanceof Error ? error.message : String(error)
 }

@@ -32,7 +32,7 @@ test.describe('the demo job, end to end over WebRTC', () => {
     expect(await outputSha256(requester)).toBe(referenceImageSha256())
     await expect(stat(requester, 'Validated')).toHaveText('64')
     await expect(stat(requester, 'Failed')).toHaveText('0')
-    await expect(requester.getByRole('img', { name: 'Job output image' })).toBeVisible()
+    await expect(requester.getByLabel('Job output image')).toBeVisible()
 
     // Every unit was computed twice: the volunteers' stored units add up to 128.
     let done = 0
@@ -47,7 +47,9 @@ test.describe('the demo job, end to end over WebRTC', () => {
     const file = await download
     expect(file.suggestedFilename()).toMatch(/\.png$/)
     const stream = await file.createReadStream()
-    const head: Buffer = await new Promise((resolve) => stream.once('data', (b) => resolve(b as Buffer)))
+    const head: Buffer = await new Promise((resolve) =>
+      stream.once('data', (b) => resolve(b as Buffer)),
+    )
     expect([...head.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10])
   })
 
@@ -129,7 +131,9 @@ test.describe('the demo job, end to end over WebRTC', () => {
 
     expect(await outputSha256(requester)).toBe(referenceImageSha256())
     await expect(stat(requester, 'Flagged volunteers')).toHaveText('1')
-    await expect(requester.getByRole('list', { name: 'Flagged volunteer ids' })).toContainText(liarId)
+    await expect(requester.getByRole('list', { name: 'Flagged volunteer ids' })).toContainText(
+      liarId,
+    )
     await expect(liar.getByText(/This tab was flagged/)).toBeVisible()
     await expect(stat(liar, 'Credit')).toHaveText('0')
   })

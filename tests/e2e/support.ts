@@ -7,7 +7,9 @@ let referenceSha256: string | undefined
 
 /** SHA-256 of the demo image rendered by the plain TypeScript reference. */
 export function referenceImageSha256(): string {
-  referenceSha256 ??= createHash('sha256').update(renderMandelbrot(demoMandelbrotParams)).digest('hex')
+  referenceSha256 ??= createHash('sha256')
+    .update(renderMandelbrot(demoMandelbrotParams))
+    .digest('hex')
   return referenceSha256
 }
 
@@ -33,7 +35,11 @@ export async function startDemoJob(requester: Page): Promise<void> {
   await expect(stat(requester, 'Units total')).toHaveText('64')
 }
 
-export async function openVolunteer(browser: Browser, name: string, initScript?: () => void): Promise<Page> {
+export async function openVolunteer(
+  browser: Browser,
+  name: string,
+  initScript?: () => void,
+): Promise<Page> {
   const page = await (await browser.newContext()).newPage()
   page.on('pageerror', (error) => console.log(`[${name}] page error: ${error.message}`))
   if (initScript) await page.addInitScript(initScript)

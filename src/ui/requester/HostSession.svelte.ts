@@ -6,10 +6,17 @@ import { createMandelbrotJob } from '../../jobs/demo/createMandelbrotJob.ts'
 import { IdbJobStore } from '../../jobs/IdbJobStore.ts'
 import { JobHost, type HostProgress } from '../../jobs/JobHost.ts'
 import type { JobRecord } from '../../jobs/JobRecord.ts'
-import { decodeMandelbrotParams, mandelbrotUnitOutputBytes } from '../../kernels/mandelbrot/params.ts'
+import {
+  decodeMandelbrotParams,
+  mandelbrotUnitOutputBytes,
+} from '../../kernels/mandelbrot/params.ts'
 import { assembleTiles } from '../../kernels/mandelbrot/reference.ts'
 import { createPeerLink } from '../../p2p/createPeerLink.ts'
-import { volunteerMessageSchema, type HostMessage, type VolunteerMessage } from '../../p2p/messages.ts'
+import {
+  volunteerMessageSchema,
+  type HostMessage,
+  type VolunteerMessage,
+} from '../../p2p/messages.ts'
 import { openPeer } from '../../p2p/openPeer.ts'
 
 export type JobImage = { width: number; height: number; rgba: Uint8Array; sha256: string }
@@ -82,7 +89,10 @@ export class HostSession {
     peer.on('connection', (connection) => {
       connection.on('open', () =>
         host.attach(
-          createPeerLink<HostMessage, VolunteerMessage>({ connection, schema: volunteerMessageSchema }),
+          createPeerLink<HostMessage, VolunteerMessage>({
+            connection,
+            schema: volunteerMessageSchema,
+          }),
         ),
       )
     })
@@ -142,6 +152,7 @@ export class HostSession {
 }
 
 function describe(error: unknown): string {
-  if (error && typeof error === 'object' && 'shortMessage' in error) return String(error.shortMessage)
+  if (error && typeof error === 'object' && 'shortMessage' in error)
+    return String(error.shortMessage)
   return error instanceof Error ? error.message : String(error)
 }
