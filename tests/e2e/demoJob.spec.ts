@@ -137,4 +137,29 @@ test.describe('the demo job, end to end over WebRTC', () => {
     await expect(liar.getByText(/This tab was flagged/)).toBeVisible()
     await expect(stat(liar, 'Credit')).toHaveText('0')
   })
+
+  test('a volunteer that sends garbage frames is disconnected and breaks nothing', async ({
+    browser,
+  }) => {
+    const requester = await openRequester(browser)
+    const hostErrors: string[] = []
+    requester.on('pageerror', (error) => hostErrors.push(error.message))
+    await startDemoJob(requester)
+    // This page's data channels send a text message and a truncated frame before anything else.
+    const rogue = await openVolunteer(browser, 'rogue', () => {
+      const send = RTCDataChannel.prototype.send
+      RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: never) {
+        send.call(this, 'not a frame' as never)
+        send.call(this, new Uint8Array([1, 1, 0]) as never)
+        return send.call(this, data)
+      }
+    })
+    await startDonating(rogue)
+    const honest = await Promise.all(['B', 'C'].map((n) => openVolunteer(browser, n)))
+    for (const volunteer of honest) await startDonating(volunteer)
+
+    expect(await outputSha256(requester)).toBe(referenceImageSha256())
+    await expect(stat(rogue, 'Units done')).toHaveText('0')
+    expect(hostErrors).toEqual([])
+  })
 })

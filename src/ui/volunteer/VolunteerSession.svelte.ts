@@ -37,8 +37,8 @@ export class VolunteerSession {
     try {
       const signaling = signalingUrl()
       const directory = new DirectoryClient(signaling)
-      const pool = new WorkerPool({ cpuShare: this.cpuShare / 100 })
       const peer = await openPeer({ signalingUrl: signaling, iceServers: iceServers() })
+      const pool = new WorkerPool({ cpuShare: this.cpuShare / 100 })
       const client = new VolunteerClient({
         runner: pool,
         listJobs: () => directory.list(),
@@ -59,7 +59,6 @@ export class VolunteerSession {
       addEventListener('pagehide', () => this.stop(), { once: true })
     } catch (error) {
       this.error = error instanceof Error ? error.message : String(error)
-      this.#pool?.dispose()
     } finally {
       this.starting = false
     }
