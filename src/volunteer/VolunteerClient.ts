@@ -91,10 +91,14 @@ export class VolunteerClient {
   }
 
   async #loop(): Promise<void> {
+    // Doubles (up to 16x) while sessions end without a unit done, so a host that keeps
+    // dropping this tab is not hammered; any progress resets it.
+    let backoff = 1
     while (this.#active) {
       this.#set({ status: 'searching' })
       const listing = await this.#findJob()
       if (!this.#active) return
+      const doneBefore = this.#state.unitsDone
       if (listing) {
         try {
           await this.#serve(listing)
@@ -103,10 +107,11 @@ export class VolunteerClient {
         }
         if (!this.#active) return
       }
+      backoff = this.#state.unitsDone > doneBefore || !listing ? 1 : Math.min(backoff * 2, 16)
       this.#set({ status: 'waiting', job: undefined, running: 0 })
       await new Promise<void>((resolve) => {
         this.#wake = resolve
-        setTimeout(resolve, this.#retryMs)
+        setTimeout(resolve, this.#retryMs * backoff)
       })
     }
   }
