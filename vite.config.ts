@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite'
+import { defineConfig, type Connect, type Plugin } from 'vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { resolve } from 'node:path'
 
@@ -10,8 +10,25 @@ const isolationHeaders = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 }
 
+// `/requester` and `/requester/` are the same page; relative asset paths need the slash.
+const redirectToSlash: Connect.NextHandleFunction = (req, res, next) => {
+  const url = new URL(req.url ?? '/', 'http://localhost')
+  if (url.pathname !== '/requester') return next()
+  res.statusCode = 301
+  res.setHeader('Location', `/requester/${url.search}`)
+  res.end()
+}
+
+const pageRoutes: Plugin = {
+  name: 'page-routes',
+  configureServer: (server) => void server.middlewares.use(redirectToSlash),
+  configurePreviewServer: (server) => void server.middlewares.use(redirectToSlash),
+}
+
 export default defineConfig({
-  plugins: [svelte()],
+  // Several pages, no single-page fallback: an unknown path is a 404, not the volunteer page.
+  appType: 'mpa',
+  plugins: [svelte(), pageRoutes],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },

@@ -25,7 +25,7 @@ export async function statNumber(page: Page, label: string): Promise<number> {
 export async function openRequester(browser: Browser): Promise<Page> {
   const page = await (await browser.newContext()).newPage()
   page.on('pageerror', (error) => console.log(`[requester] page error: ${error.message}`))
-  await page.goto('/requester/')
+  await page.goto('/requester')
   return page
 }
 
