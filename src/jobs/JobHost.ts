@@ -1,9 +1,12 @@
 import { sha256Hex } from '../crypto/sha256Hex.ts'
+import { bytesToBase64 } from '../encoding/base64.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
 import type { JobRecord } from './JobRecord.ts'
-import type { JobStore, OutputChange } from './JobStore.ts'
-import { Scheduler, type ResultOutcome } from './Scheduler.ts'
+import type { JobStore } from './JobStore.ts'
+import { outputChangeFor } from './outputChangeFor.ts'
+import { RateMeter } from './RateMeter.ts'
+import { Scheduler } from './Scheduler.ts'
 
 export type VolunteerLink = PeerLink<HostMessage, VolunteerMessage>
 
@@ -52,9 +55,7 @@ export class JobHost {
   readonly #listeners = new Set<(progress: HostProgress) => void>()
   readonly #now: () => number
   readonly #helloTimeoutMs: number
-  readonly #rateWindowMs: number
-  readonly #acceptedAt: number[] = []
-  readonly #failures: { index: number; reason: string }[] = []
+  readonly #acceptedRate: RateMeter
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
 
@@ -69,12 +70,7 @@ export class JobHost {
     this.#scheduler = scheduler
     this.#now = options.now ?? Date.now
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
-    this.#rateWindowMs = options.rateWindowMs ?? 10_000
-    for (let i = 0; i < job.unitsTotal; i++) {
-      const unit = scheduler.unit(i)
-      if (unit?.status === 'failed')
-        this.#failures.push({ index: i, reason: unit.failReason ?? '' })
-    }
+    this.#acceptedRate = new RateMeter(options.rateWindowMs ?? 10_000)
   }
 
   /** Saves a new job, or resumes a stored one from its unit records. */
@@ -102,10 +98,6 @@ export class JobHost {
 
   get progress(): HostProgress {
     const stats = this.#scheduler.stats
-    const now = this.#now()
-    while (this.#acceptedAt.length && this.#acceptedAt[0]! < now - this.#rateWindowMs) {
-      this.#acceptedAt.shift()
-    }
     return {
       unitsTotal: stats.unitsTotal,
       issued: stats.issued,
@@ -114,8 +106,8 @@ export class JobHost {
       inFlight: stats.inFlight,
       volunteers: this.#volunteers.size,
       flagged: [...this.#scheduler.flagged],
-      unitsPerSecond: this.#acceptedAt.length / (this.#rateWindowMs / 1000),
-      failures: [...this.#failures],
+      unitsPerSecond: this.#acceptedRate.perSecond(this.#now()),
+      failures: [...this.#scheduler.failures],
       complete: this.#scheduler.done,
     }
   }
@@ -217,7 +209,7 @@ export class JobHost {
         name: job.name,
         kernelKind: job.kernelKind,
         kernelSha256: job.kernelSha256,
-        params: base64(job.params),
+        params: bytesToBase64(job.params),
         unitsTotal: job.unitsTotal,
         timeLimitMs: job.timeLimitMs,
       },
@@ -275,13 +267,17 @@ export class JobHost {
     const knownHashes = new Set(unitBefore?.results.map((r) => r.sha256))
     const outcome = this.#scheduler.recordResult(message.assignmentId, sha256)
     if (outcome.kind === 'unknown-assignment') return this.#fill(volunteer)
-    await this.#persistOutcome(outcome, sha256, output, knownHashes)
+    const unit = this.#scheduler.unit(outcome.index)
+    if (unit) {
+      const change = outputChangeFor(outcome, { sha256, bytes: output }, knownHashes)
+      await this.#store.saveUnit(this.job.jobId, unit, change)
+    }
     // Persisted: now the volunteer may forget it.
     await link
       .send({ v: JOB_PROTOCOL_VERSION, type: 'ack', assignmentId: message.assignmentId })
       .catch(() => undefined)
     if (outcome.kind === 'accepted') {
-      this.#acceptedAt.push(this.#now())
+      this.#acceptedRate.record(this.#now())
       for (const id of outcome.agreeing) {
         const agreeing = this.#volunteers.get(id)
         if (!agreeing) continue
@@ -296,8 +292,6 @@ export class JobHost {
           .catch(() => undefined)
       }
     }
-    if (outcome.kind === 'failed')
-      this.#failures.push({ index: outcome.index, reason: outcome.reason })
     if ('flagged' in outcome) for (const id of outcome.flagged) await this.#disconnectFlagged(id)
     await this.#completeIfDone()
     this.#fillAll()
@@ -311,36 +305,11 @@ export class JobHost {
     const assignment = this.#scheduler.assignment(message.assignmentId)
     if (!assignment || assignment.volunteerId !== volunteer.link.peerId) return
     volunteer.inFlight.delete(message.assignmentId)
-    const outcome = this.#scheduler.recordError(
-      message.assignmentId,
-      `${message.code}: ${message.message}`,
-    )
-    if (outcome.kind === 'failed')
-      this.#failures.push({ index: outcome.index, reason: outcome.reason })
+    this.#scheduler.recordError(message.assignmentId, `${message.code}: ${message.message}`)
     await this.#persistUnits([message.index])
     await this.#completeIfDone()
     this.#fillAll()
     this.#emit()
-  }
-
-  async #persistOutcome(
-    outcome: Exclude<ResultOutcome, { kind: 'unknown-assignment' }>,
-    sha256: string,
-    output: Uint8Array,
-    knownHashes: Set<string>,
-  ): Promise<void> {
-    const unit = this.#scheduler.unit(outcome.index)
-    if (!unit) return
-    const change: OutputChange = {}
-    if (outcome.kind === 'accepted') {
-      if (!knownHashes.has(sha256)) change.put = { sha256, bytes: output }
-      change.drop = [...knownHashes].filter((h) => h !== sha256)
-    } else if (outcome.kind === 'pending' && !knownHashes.has(sha256)) {
-      change.put = { sha256, bytes: output }
-    } else if (outcome.kind === 'failed') {
-      change.drop = [...knownHashes]
-    }
-    await this.#store.saveUnit(this.job.jobId, unit, change)
   }
 
   async #persistUnits(indexes: number[]): Promise<void> {
@@ -355,10 +324,8 @@ export class JobHost {
   async #sweep(): Promise<void> {
     const expired = this.#scheduler.expire(this.#now())
     if (!expired.length) return
-    for (const { assignment, outcome } of expired) {
+    for (const { assignment } of expired) {
       this.#volunteers.get(assignment.volunteerId)?.inFlight.delete(assignment.assignmentId)
-      if (outcome.kind === 'failed')
-        this.#failures.push({ index: outcome.index, reason: outcome.reason })
     }
     await this.#persistUnits(expired.map((e) => e.assignment.index))
     await this.#completeIfDone()
@@ -425,12 +392,4 @@ export class JobHost {
     const progress = this.progress
     for (const listener of this.#listeners) listener(progress)
   }
-}
-
-function base64(bytes: Uint8Array): string {
-  let binary = ''
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-  }
-  return btoa(binary)
 }

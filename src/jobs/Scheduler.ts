@@ -69,6 +69,7 @@ export class Scheduler {
   readonly #active = new Set<number>()
   readonly #assignments = new Map<string, Assignment>()
   readonly #flagged = new Set<string>()
+  readonly #failures: { index: number; reason: string }[] = []
   #nextFresh = 0
   #nextAssignment = 0
   readonly #assignmentPrefix: string
@@ -95,8 +96,10 @@ export class Scheduler {
       this.#stats.results += record.results.length
       this.#stats.errors += record.errors
       if (record.status === 'accepted') this.#stats.accepted++
-      else if (record.status === 'failed') this.#stats.failed++
-      else {
+      else if (record.status === 'failed') {
+        this.#stats.failed++
+        this.#failures.push({ index: record.index, reason: record.failReason ?? '' })
+      } else {
         unit.target = this.#targetFor(record)
         this.#active.add(record.index)
       }
@@ -113,6 +116,11 @@ export class Scheduler {
       ...this.#stats,
       inFlight: this.#assignments.size,
     }
+  }
+
+  /** Failed units with the reason the requester sees, in the order they failed. */
+  get failures(): readonly { index: number; reason: string }[] {
+    return this.#failures
   }
 
   get flagged(): ReadonlySet<string> {
@@ -299,6 +307,7 @@ export class Scheduler {
     unit.record.failReason = reason
     this.#close(unit)
     this.#stats.failed++
+    this.#failures.push({ index: unit.record.index, reason })
     return { kind: 'failed', index: unit.record.index, reason }
   }
 }

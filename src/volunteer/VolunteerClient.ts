@@ -1,5 +1,6 @@
 import type { Listing } from '../../signaling/directory/schemas.ts'
 import { sha256Hex } from '../crypto/sha256Hex.ts'
+import { base64ToBytes } from '../encoding/base64.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
 import type { UnitRunner } from './UnitRunner.ts'
@@ -147,7 +148,7 @@ export class VolunteerClient {
         case 'welcome': {
           if (welcome || message.jobId !== listing.jobId) return link.close()
           welcome = message
-          params = Uint8Array.from(atob(message.params), (c) => c.charCodeAt(0))
+          params = base64ToBytes(message.params)
           const bytes = body.slice().buffer
           kernelReady = this.#runner.load({ bytes, sha256: message.kernelSha256 })
           kernelReady.then(
