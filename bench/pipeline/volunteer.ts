@@ -1,0 +1,102 @@
+import type { Peer } from 'peerjs'
+import kernelUrl from '../../build/wasm/mandelbrot.wasm?url'
+import type { Listing } from '../../signaling/directory/schemas.ts'
+import { sha256Hex } from '../../src/crypto/sha256Hex.ts'
+import {
+  encodeMandelbrotParams,
+  mandelbrotUnitCount,
+  mandelbrotUnitOutputBytes,
+  type MandelbrotParams,
+} from '../../src/kernels/mandelbrot/params.ts'
+import { createPeerLink } from '../../src/p2p/createPeerLink.ts'
+import {
+  hostMessageSchema,
+  type HostMessage,
+  type VolunteerMessage,
+} from '../../src/p2p/messages.ts'
+import { connectToPeer, openPeer } from '../../src/p2p/openPeer.ts'
+import { VolunteerClient, type VolunteerState } from '../../src/volunteer/VolunteerClient.ts'
+import { WorkerPool } from '../../src/workers/WorkerPool.ts'
+import type { HostInfo } from './host.ts'
+
+/**
+ * A volunteer tab of the pipeline bench: a WorkerPool, a peer and a VolunteerClient, wired the
+ * way VolunteerSession does it. The job comes from run.ts instead of the directory, so the
+ * directory's polling is not part of what is measured.
+ */
+
+let pool: WorkerPool | undefined
+let peer: Peer | undefined
+let client: VolunteerClient | undefined
+
+/** Starts the pool (kept across runs) and the peer; call once per page load. */
+async function volunteerOpen(signalingUrl: string, workers: number): Promise<void> {
+  pool = new WorkerPool({ size: workers, cpuShare: 1 })
+  peer = await openPeer({ signalingUrl })
+}
+
+/** Joins the job at once; a job the host refuses (complete) is not joined again. */
+function volunteerJoin(job: HostInfo): void {
+  const now = new Date().toISOString()
+  const listing: Listing = {
+    ...job,
+    kernelKind: 'wasm',
+    unitsDone: 0,
+    listedAt: now,
+    updatedAt: now,
+  }
+  const opened = peer!
+  client = new VolunteerClient({
+    runner: pool!,
+    listJobs: async () => [listing],
+    connect: async (hostPeerId) =>
+      createPeerLink<VolunteerMessage, HostMessage>({
+        connection: await connectToPeer(opened, hostPeerId),
+        schema: hostMessageSchema,
+      }),
+    retryMs: 200,
+  })
+  client.start()
+}
+
+function volunteerState(): VolunteerState | undefined {
+  return client?.state
+}
+
+function volunteerLeave(): void {
+  client?.stop()
+  client = undefined
+}
+
+/**
+ * Kernel time of one unit of `params` on a pool of one worker, run `times` times in a row so
+ * wasm tiers up; returns every run's kernelMs.
+ */
+async function calibrate(params: MandelbrotParams, times: number): Promise<number[]> {
+  const bytes = await (await fetch(kernelUrl)).arrayBuffer()
+  const single = new WorkerPool({ size: 1, cpuShare: 1 })
+  try {
+    await single.load({ bytes, sha256: await sha256Hex(bytes) })
+    const unit = {
+      index: 0,
+      count: mandelbrotUnitCount(params),
+      params: encodeMandelbrotParams(params),
+      input: new Uint8Array(),
+      outputBytes: mandelbrotUnitOutputBytes(params),
+    }
+    const kernelMs: number[] = []
+    for (let i = 0; i < times; i++)
+      kernelMs.push((await single.run(unit, { timeLimitMs: 60_000 })).kernelMs)
+    return kernelMs
+  } finally {
+    single.dispose()
+  }
+}
+
+export const volunteerApi = {
+  volunteerOpen,
+  volunteerJoin,
+  volunteerState,
+  volunteerLeave,
+  calibrate,
+}
