@@ -112,11 +112,11 @@ function countSaves(store: JobStore, report: HostReport, onSaved: () => void): J
     saveJob: (job) => store.saveJob(job),
     loadJob: (jobId) => store.loadJob(jobId),
     latestJob: () => store.latestJob(),
-    async saveUnit(jobId, unit, change) {
+    async saveUnits(jobId, writes) {
       report.savesPending++
       report.savesPendingMax = Math.max(report.savesPendingMax, report.savesPending)
       try {
-        await store.saveUnit(jobId, unit, change)
+        await store.saveUnits(jobId, writes)
       } finally {
         report.savesPending--
         onSaved()

@@ -1,6 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import type { JobRecord } from './JobRecord.ts'
-import type { JobStore, OutputChange } from './JobStore.ts'
+import type { JobStore, UnitWrite } from './JobStore.ts'
 import type { UnitRecord } from './UnitRecord.ts'
 
 type StoredUnit = UnitRecord & { jobId: string }
@@ -44,17 +44,22 @@ export class IdbJobStore implements JobStore {
     return cursor?.value
   }
 
-  async saveUnit(jobId: string, unit: UnitRecord, change: OutputChange = {}): Promise<void> {
+  async saveUnits(jobId: string, writes: readonly UnitWrite[]): Promise<void> {
     const tx = (await this.#db).transaction(['units', 'outputs'], 'readwrite')
-    const writes: Promise<unknown>[] = [tx.objectStore('units').put({ ...unit, jobId })]
-    if (change.put) {
-      const { sha256, bytes } = change.put
-      writes.push(tx.objectStore('outputs').put({ jobId, index: unit.index, sha256, bytes }))
+    const units = tx.objectStore('units')
+    const outputs = tx.objectStore('outputs')
+    const requests: Promise<unknown>[] = []
+    for (const { unit, change = {} } of writes) {
+      requests.push(units.put({ ...unit, jobId }))
+      if (change.put) {
+        const { sha256, bytes } = change.put
+        requests.push(outputs.put({ jobId, index: unit.index, sha256, bytes }))
+      }
+      for (const sha256 of change.drop ?? []) {
+        requests.push(outputs.delete([jobId, unit.index, sha256]))
+      }
     }
-    for (const sha256 of change.drop ?? []) {
-      writes.push(tx.objectStore('outputs').delete([jobId, unit.index, sha256]))
-    }
-    await Promise.all([...writes, tx.done])
+    await Promise.all([...requests, tx.done])
   }
 
   async loadUnits(jobId: string): Promise<UnitRecord[]> {

@@ -99,11 +99,11 @@ describe('JobHost', () => {
   it('acknowledges a result only after it is stored', async () => {
     const store = new MemoryJobStore()
     const events: string[] = []
-    const save = store.saveUnit.bind(store)
-    store.saveUnit = async (jobId, unit, change) => {
+    const save = store.saveUnits.bind(store)
+    store.saveUnits = async (jobId, writes) => {
       await new Promise((r) => setTimeout(r, 5))
-      await save(jobId, unit, change)
-      if (change?.put) events.push(`stored ${unit.index}`)
+      await save(jobId, writes)
+      for (const { unit, change } of writes) if (change?.put) events.push(`stored ${unit.index}`)
     }
     const host = await JobHost.open(store, await makeJob({ unitsTotal: 1, quorum: 1 }))
     const a = volunteer(host, 'a')

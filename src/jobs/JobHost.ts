@@ -7,6 +7,7 @@ import type { JobStore } from './JobStore.ts'
 import { outputChangeFor } from './outputChangeFor.ts'
 import { RateMeter } from './RateMeter.ts'
 import { Scheduler } from './Scheduler.ts'
+import { UnitWriteBatcher } from './UnitWriteBatcher.ts'
 
 export type VolunteerLink = PeerLink<HostMessage, VolunteerMessage>
 
@@ -50,6 +51,7 @@ type Volunteer = {
 export class JobHost {
   readonly job: JobRecord
   readonly #store: JobStore
+  readonly #writer: UnitWriteBatcher
   readonly #scheduler: Scheduler
   readonly #volunteers = new Map<string, Volunteer>()
   readonly #listeners = new Set<(progress: HostProgress) => void>()
@@ -67,6 +69,7 @@ export class JobHost {
   ) {
     this.job = job
     this.#store = store
+    this.#writer = new UnitWriteBatcher((writes) => store.saveUnits(job.jobId, writes))
     this.#scheduler = scheduler
     this.#now = options.now ?? Date.now
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
@@ -132,6 +135,7 @@ export class JobHost {
 
   /** The accepted output of every unit, in unit order; undefined for units not (yet) accepted. */
   async outputs(): Promise<(Uint8Array | undefined)[]> {
+    await this.#writer.idle()
     const units = await this.#store.loadUnits(this.job.jobId)
     const outputs: (Uint8Array | undefined)[] = new Array(this.job.unitsTotal).fill(undefined)
     await Promise.all(
@@ -270,7 +274,7 @@ export class JobHost {
     const unit = this.#scheduler.unit(outcome.index)
     if (unit) {
       const change = outputChangeFor(outcome, { sha256, bytes: output }, knownHashes)
-      await this.#store.saveUnit(this.job.jobId, unit, change)
+      await this.#writer.write(unit, change)
     }
     // Persisted: now the volunteer may forget it.
     await link
@@ -316,7 +320,7 @@ export class JobHost {
     await Promise.all(
       [...new Set(indexes)].map((index) => {
         const unit = this.#scheduler.unit(index)
-        return unit && this.#store.saveUnit(this.job.jobId, unit)
+        return unit && this.#writer.write(unit)
       }),
     )
   }
@@ -336,6 +340,8 @@ export class JobHost {
   async #completeIfDone(): Promise<void> {
     if (!this.#scheduler.done || this.job.status === 'complete') return
     this.job.status = 'complete'
+    // The job is marked complete only once every unit write before it is stored.
+    await this.#writer.idle()
     await this.#store.saveJob(this.job)
     clearInterval(this.#timer)
     for (const { link } of this.#volunteers.values()) {

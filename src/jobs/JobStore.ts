@@ -3,7 +3,7 @@ import type { UnitRecord } from './UnitRecord.ts'
 
 /**
  * Where a job host keeps what must survive a reload. A result is acknowledged
- * to its volunteer only after the `saveUnit` that records it has resolved.
+ * to its volunteer only after the `saveUnits` that records it has resolved.
  */
 export type JobStore = {
   saveJob(job: JobRecord): Promise<void>
@@ -11,10 +11,11 @@ export type JobStore = {
   /** The most recent job, running or complete. */
   latestJob(): Promise<JobRecord | undefined>
   /**
-   * Saves a unit's record and, with it in one transaction, an output to keep
-   * (the first result with a given hash) and outputs to drop (losing hashes).
+   * Saves unit records and, in the same transaction and in the order given,
+   * outputs to keep (the first result with a given hash) and outputs to drop
+   * (losing hashes).
    */
-  saveUnit(jobId: string, unit: UnitRecord, change?: OutputChange): Promise<void>
+  saveUnits(jobId: string, writes: readonly UnitWrite[]): Promise<void>
   loadUnits(jobId: string): Promise<UnitRecord[]>
   loadOutput(jobId: string, index: number, sha256: string): Promise<Uint8Array | undefined>
   deleteJob(jobId: string): Promise<void>
@@ -25,3 +26,5 @@ export type OutputChange = {
   /** Hashes of this unit whose outputs are no longer needed. */
   drop?: string[]
 }
+
+export type UnitWrite = { unit: UnitRecord; change?: OutputChange | undefined }

@@ -1,5 +1,5 @@
 import type { JobRecord } from './JobRecord.ts'
-import type { JobStore, OutputChange } from './JobStore.ts'
+import type { JobStore, UnitWrite } from './JobStore.ts'
 import type { UnitRecord } from './UnitRecord.ts'
 
 /** A JobStore in memory, for a headless host that needs no persistence, and for tests. */
@@ -22,14 +22,18 @@ export class MemoryJobStore implements JobStore {
     return jobs[0] && structuredClone(jobs[0])
   }
 
-  async saveUnit(jobId: string, unit: UnitRecord, change: OutputChange = {}): Promise<void> {
+  async saveUnits(jobId: string, writes: readonly UnitWrite[]): Promise<void> {
     let units = this.#units.get(jobId)
     if (!units) this.#units.set(jobId, (units = new Map()))
-    units.set(unit.index, structuredClone(unit))
-    if (change.put) {
-      this.#outputs.set(`${jobId}/${unit.index}/${change.put.sha256}`, change.put.bytes.slice())
+    for (const { unit, change = {} } of writes) {
+      units.set(unit.index, structuredClone(unit))
+      if (change.put) {
+        this.#outputs.set(`${jobId}/${unit.index}/${change.put.sha256}`, change.put.bytes.slice())
+      }
+      for (const sha256 of change.drop ?? []) {
+        this.#outputs.delete(`${jobId}/${unit.index}/${sha256}`)
+      }
     }
-    for (const sha256 of change.drop ?? []) this.#outputs.delete(`${jobId}/${unit.index}/${sha256}`)
   }
 
   async loadUnits(jobId: string): Promise<UnitRecord[]> {

@@ -23,7 +23,9 @@ export function createPeerLink<Out extends object, In>({
   schema,
   channel: options = {},
 }: CreatePeerLinkParameters<In>): PeerLink<Out, In> {
-  const framed = new FramedChannel(connection.dataChannel, {
+  // PeerJS drops its `dataChannel` reference when the connection closes: keep our own.
+  const dataChannel = connection.dataChannel
+  const framed = new FramedChannel(dataChannel, {
     ...options,
     peerConnection: connection.peerConnection,
   })
@@ -62,7 +64,7 @@ export function createPeerLink<Out extends object, In>({
     close() {
       // PeerJS's close() tears down the whole RTCPeerConnection at once, dropping what the
       // channel still buffers (a last ack, a refusal): let the buffer drain first.
-      void drained(connection.dataChannel).then(() => {
+      void drained(dataChannel).then(() => {
         framed.close()
         finish()
       })
