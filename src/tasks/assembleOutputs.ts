@@ -1,6 +1,6 @@
 import { OutputMissingError, OutputSizeError } from './errors.ts'
 import type { Assemble, Reduction } from './manifestSchema.ts'
-import { readScalar, scalarBytes, writeScalar, type ScalarType } from './scalarTypes.ts'
+import { readScalar, reductionType, scalarBytes, writeScalar } from './scalarTypes.ts'
 
 /**
  * The job's output from its accepted unit results, in unit order. `concat`: the results one
@@ -63,7 +63,7 @@ const folds: Record<Reduction, Fold> = {
 function reduceResults(reduction: Reduction, results: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const [first, ...rest] = results
   if (!first) return new Uint8Array(0)
-  const type = reduction.slice(4) as ScalarType
+  const type = reductionType(reduction)
   const size = scalarBytes[type]
   if (first.length % size !== 0)
     throw new OutputSizeError(`${reduction} needs a multiple of ${size} bytes, got ${first.length}`)

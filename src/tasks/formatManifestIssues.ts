@@ -4,7 +4,9 @@ import type { ManifestIssue } from './errors.ts'
 /** `['params', 2, 'value']` → `params[2].value`; the root is the empty string. */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
+    .map((key, i) =>
+      typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`,
+    )
     .join('')
 }
 
@@ -45,9 +47,10 @@ function deepestBranch(branches: z.core.$ZodIssue[][]): z.core.$ZodIssue[] | und
 }
 
 function plainMessage(issue: z.core.$ZodIssue): string {
+  const missing = 'input' in issue && issue.input === undefined
   switch (issue.code) {
     case 'invalid_type':
-      if (issue.input === undefined) return 'Required.'
+      if (missing) return 'Required.'
       if (issue.expected === 'int') return 'Must be an integer.'
       return `Must be ${article(issue.expected)}.`
     case 'too_small':
@@ -55,11 +58,14 @@ function plainMessage(issue: z.core.$ZodIssue): string {
     case 'too_big':
       return `${issue.origin === 'array' ? 'Give at most' : 'Must be at most'} ${String(issue.maximum)}${units(issue.origin)}.`
     case 'invalid_value':
+      if (missing) return 'Required.'
       return `Use ${issue.values.map((value) => JSON.stringify(value)).join(', or ')}.`
-    case 'invalid_union':
-      if (issue.note === 'No matching discriminator' && issue.options)
-        return `Use ${issue.options.map((option) => JSON.stringify(option)).join(', or ')}.`
+    case 'invalid_union': {
+      // A discriminated union names its options when the discriminator matches none.
+      const { options } = issue as { options?: unknown[] }
+      if (options) return `Use ${options.map((option) => JSON.stringify(option)).join(', or ')}.`
       return 'Does not match any allowed form.'
+    }
     default:
       return issue.message
   }

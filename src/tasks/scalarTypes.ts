@@ -28,3 +28,8 @@ export function writeScalar(view: DataView, offset: number, type: ScalarType, va
       return view.setFloat64(offset, value, true)
   }
 }
+
+/** The element type a reduction such as `sum-f32` works in. */
+export function reductionType(reduction: `${'sum' | 'min' | 'max'}-${ScalarType}`): ScalarType {
+  return reduction.slice(4) as ScalarType
+}
