@@ -41,7 +41,8 @@ export function compareResults(
     const x = read(viewA, i)
     const y = read(viewB, i)
     if (x === y || (x !== x && y !== y)) continue
-    if (Math.abs(x - y) <= absolute + relative * Math.abs(y)) continue
+    // Past the equality above, an infinity differs from everything (relative * ∞ would not).
+    if (Number.isFinite(y) && Math.abs(x - y) <= absolute + relative * Math.abs(y)) continue
     return { equal: false, index: i, a: x, b: y }
   }
   if (a.length !== b.length) {
