@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
 
-// Worker-pool tests need real Web Workers, so they run in Debian's chromium
+// Worker-pool and WebGPU tests need real Web Workers, so they run in Debian's chromium
 // (Playwright cannot download its own browser here; see docs TESTING.md).
 const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 
@@ -21,6 +21,9 @@ export default defineConfig({
             '--disable-component-update',
             '--disable-sync',
             '--no-first-run',
+            // WebGPU without a GPU: Chromium's SwiftShader adapter, also in dedicated workers.
+            '--enable-unsafe-webgpu',
+            '--use-webgpu-adapter=swiftshader',
           ],
         },
       }),
