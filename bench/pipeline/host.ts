@@ -33,11 +33,11 @@ export type HostReport = {
   /** Σ time inside JobHost's onMessage handler (its synchronous part, after schema checks). */
   handlerMs: number
   messages: number
-  /** JobStore.saveUnit calls begun and not yet resolved: now, and the most at once. */
+  /** JobStore.saveUnits transactions begun and not yet committed: now, and the most at once. */
   savesPending: number
   savesPendingMax: number
   savesPendingAtComplete: number | undefined
-  /** performance.now() when, after completion, the last pending saveUnit resolved. */
+  /** performance.now() when, after completion, the last pending saveUnits committed. */
   writesDoneAt: number | undefined
 }
 

@@ -41,7 +41,7 @@ export type ThroughputSample = {
   handlerMsPerUnit: number
   /** Units per second counting until the host's last unit write finished. */
   storedUnitsPerSecond: number
-  /** Most JobStore.saveUnit calls in flight at once, and how many were when the job completed. */
+  /** Most JobStore.saveUnits transactions in flight at once, and how many were when the job completed. */
   savesPendingMax: number
   savesPendingAtComplete: number
   seconds: number
@@ -112,7 +112,7 @@ export function reportThroughput(samples: ThroughputSample[]): string[] {
     '',
     `- sizes: ${units} units of 1×1 px, maxIterations 1 (4 B output each), quorum ${quorum} (${units * quorum} results); ${volunteers} volunteer tabs × WorkerPool size ${workersPerVolunteer}, cpuShare 1; host on IndexedDB (on disk)`,
     '- wall: first assign sent → progress event saying complete (host tab clock)',
-    '- host overhead: Δ of CDP `Performance.getMetrics` on the host tab from job opened until its last unit write finished (setup of 4 connections included), per accepted unit: TaskDuration = main-thread task time, ThreadTime = main-thread CPU time; handler = Σ time inside JobHost’s `onMessage` handler (its synchronous part, after the schema check), wrapped around it in the bench page; store writes pending = JobStore.saveUnit calls begun and not resolved (the bench wraps the store); units/s to last write = wall up to when the last of them resolved',
+    '- host overhead: Δ of CDP `Performance.getMetrics` on the host tab from job opened until its last unit write finished (setup of 4 connections included), per accepted unit: TaskDuration = main-thread task time, ThreadTime = main-thread CPU time; handler = Σ time inside JobHost’s `onMessage` handler (its synchronous part, after the schema check), wrapped around it in the bench page; store writes pending = JobStore.saveUnits transactions begun and not committed (the bench wraps the store); units/s to last write = wall up to when the last of them resolved',
     '',
     '| units/s (median) | units/s (min–max) | results/s | host main-thread task ms/unit | host main-thread CPU ms/unit | in JobHost handler ms/unit | store writes pending (max) | pending at complete | units/s to last write | wall s |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
