@@ -16,7 +16,7 @@
  *   kernel-defined error code.
  *
  * Per unit the host calls reset(), allocs params, input and output, copies params and input
- * in, calls run, and copies the output out.
+ * in, zeroes the output, calls run, and copies the output out.
  */
 import {
   KernelAbortError,
@@ -144,6 +144,9 @@ export function runWasmUnit(instance: WebAssembly.Instance, unit: WasmUnit): Was
     const bytes = new Uint8Array(kernel.memory.buffer)
     bytes.set(unit.params, paramsPtr)
     bytes.set(unit.input, inputPtr)
+    // A kernel that skips some output bytes must not leak the previous unit's memory into its
+    // result: that would make replicas differ by what ran before on each volunteer.
+    bytes.fill(0, outputPtr, outputPtr + unit.outputBytes)
     const started = performance.now()
     const code = kernel.run(
       unit.index,
