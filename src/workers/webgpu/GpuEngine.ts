@@ -1,44 +1,22 @@
 import { sha256Hex } from '../../crypto/sha256Hex.ts'
-import { UnitInvalidError } from '../errors.ts'
 import { createBindingLayout, type BindingLayout } from './bindingLayout.ts'
 import { compileShaderModule, type CompiledShader } from './compileShaderModule.ts'
 import {
   KernelWgslPipelineError,
   WebGpuDeviceLostError,
   WebGpuEngineDisposedError,
-  WebGpuOutOfMemoryError,
-  WebGpuValidationError,
 } from './errors.ts'
 import { assertGpuRequirements } from './GpuRequirements.ts'
-import {
-  computeDispatch,
-  programConstants,
-  programRequirements,
-  type GpuKernelProgram,
-} from './GpuKernelProgram.ts'
-import {
-  GpuUnitBufferCache,
-  stagingOutputOffset,
-  type GpuUnitBuffers,
-  type GpuUnitSizes,
-} from './GpuUnitBuffers.ts'
+import { programConstants, programRequirements, type GpuKernelProgram } from './GpuKernelProgram.ts'
+import { dispatchUnit, unitSizes, type GpuUnit, type GpuUnitResult } from './dispatchUnit.ts'
+import { GpuUnitBufferCache, type GpuUnitBuffers } from './GpuUnitBuffers.ts'
 import {
   requestComputeDevice,
   type ComputeDevice,
   type RequestComputeDeviceParameters,
 } from './requestComputeDevice.ts'
 
-/** One unit for a GPU kernel: bytes in, parameters for the uniform, and the output's size. */
-export type GpuUnit = { input: Uint8Array; params: Uint8Array; outputBytes: number }
-
-export type GpuUnitResult = {
-  output: Uint8Array<ArrayBuffer>
-  /**
-   * Time of the compute pass from timestamp queries when the device has them, else from submit
-   * until the readback is mapped.
-   */
-  gpuMs: number
-}
+export type { GpuUnit, GpuUnitResult }
 
 export type GpuEngineEvent =
   | { type: 'device-lost'; reason: string; message: string }
@@ -138,7 +116,13 @@ export class GpuEngine {
       const pipeline = await this.#pipeline(resources, program)
       this.#assertUsable(resources)
       buffers = resources.buffers.acquire(sizes)
-      const result = await this.#dispatch(resources, program, pipeline, buffers, unit)
+      const result = await dispatchUnit({
+        device: resources.device,
+        program,
+        pipeline,
+        buffers,
+        unit,
+      })
       resources.buffers.release(buffers)
       this.#stats.unitsRun++
       return result
@@ -266,101 +250,7 @@ export class GpuEngine {
     return pipeline
   }
 
-  async #dispatch(
-    resources: DeviceResources,
-    program: GpuKernelProgram,
-    pipeline: GPUComputePipeline,
-    buffers: GpuUnitBuffers,
-    unit: GpuUnit,
-  ): Promise<GpuUnitResult> {
-    const { device } = resources
-    const { sizes, timestamps } = buffers
-    // Everything from here to submit is synchronous, so the error scopes hold this unit's
-    // commands only, even with other units in flight.
-    device.pushErrorScope('out-of-memory')
-    device.pushErrorScope('validation')
-    device.queue.writeBuffer(buffers.input, 0, padded(unit.input, sizes.inputBytes))
-    device.queue.writeBuffer(buffers.params, 0, padded(unit.params, sizes.paramsBytes))
-    const encoder = device.createCommandEncoder({ label: `${program.label} commands` })
-    // The output buffer is reused: a kernel that skips an element must read zero there, not
-    // the previous unit's value, or volunteers' results would differ.
-    encoder.clearBuffer(buffers.output)
-    const pass = encoder.beginComputePass({
-      label: `${program.label} pass`,
-      ...(timestamps && {
-        timestampWrites: {
-          querySet: timestamps.querySet,
-          beginningOfPassWriteIndex: 0,
-          endOfPassWriteIndex: 1,
-        },
-      }),
-    })
-    pass.setPipeline(pipeline)
-    pass.setBindGroup(0, buffers.bindGroup)
-    pass.dispatchWorkgroups(...computeDispatch(program))
-    pass.end()
-    if (timestamps) {
-      encoder.resolveQuerySet(timestamps.querySet, 0, 2, timestamps.resolve, 0)
-      encoder.copyBufferToBuffer(timestamps.resolve, 0, buffers.staging, 0, 16)
-    }
-    encoder.copyBufferToBuffer(
-      buffers.output,
-      0,
-      buffers.staging,
-      stagingOutputOffset,
-      sizes.outputBytes,
-    )
-    device.queue.submit([encoder.finish()])
-    const validation = device.popErrorScope()
-    const outOfMemory = device.popErrorScope()
-    const submitted = performance.now()
-
-    // A validation error leaves the staging buffer unwritten but still mappable: check first.
-    const [invalid, exhausted] = await Promise.all([validation, outOfMemory])
-    if (exhausted)
-      throw new WebGpuOutOfMemoryError({ label: program.label, message: exhausted.message })
-    if (invalid) throw new WebGpuValidationError({ label: program.label, message: invalid.message })
-    await buffers.staging.mapAsync(GPUMapMode.READ)
-    const wallMs = performance.now() - submitted
-    const mapped = buffers.staging.getMappedRange()
-    const output = new Uint8Array(mapped, stagingOutputOffset, unit.outputBytes).slice()
-    let gpuMs = wallMs
-    if (timestamps) {
-      const view = new DataView(mapped, 0, 16)
-      const elapsed = view.getBigUint64(8, true) - view.getBigUint64(0, true)
-      // Some implementations write zeros, or reorder the two; fall back to wall time then.
-      if (elapsed > 0n) gpuMs = Number(elapsed) / 1e6
-    }
-    buffers.staging.unmap()
-    return { output, gpuMs }
-  }
-
   #emit(event: GpuEngineEvent): void {
     for (const listener of this.#listeners) listener(event)
   }
-}
-
-function unitSizes(unit: GpuUnit): GpuUnitSizes {
-  const { outputBytes } = unit
-  if (!Number.isInteger(outputBytes) || outputBytes <= 0)
-    throw new UnitInvalidError(`outputBytes must be a positive integer, got ${outputBytes}`)
-  // A binding cannot be empty, copies move whole 4-byte words, and a uniform block is
-  // 16-byte aligned in WGSL.
-  return {
-    inputBytes: roundUp(Math.max(unit.input.byteLength, 4), 4),
-    outputBytes: roundUp(outputBytes, 4),
-    paramsBytes: roundUp(Math.max(unit.params.byteLength, 16), 16),
-  }
-}
-
-function roundUp(value: number, multiple: number): number {
-  return Math.ceil(value / multiple) * multiple
-}
-
-function padded(bytes: Uint8Array, size: number): Uint8Array<ArrayBuffer> {
-  if (bytes.byteLength === size && bytes.buffer instanceof ArrayBuffer)
-    return bytes as Uint8Array<ArrayBuffer>
-  const copy = new Uint8Array(size)
-  copy.set(bytes)
-  return copy
 }
