@@ -42,7 +42,12 @@ fn main(
   let row0 = local.y * ROWS_PER_INVOCATION;
   let col0 = local.x * COLS_PER_INVOCATION;
 
-  var acc: array<vec4<f32>, ROWS_PER_INVOCATION>;
+  // Four named accumulators rather than an array: an array indexed in a loop may live in
+  // memory instead of registers.
+  var acc0 = vec4<f32>();
+  var acc1 = vec4<f32>();
+  var acc2 = vec4<f32>();
+  var acc3 = vec4<f32>();
 
   let kTiles = (n + TILE_K - 1u) / TILE_K;
   for (var t = 0u; t < kTiles; t++) {
@@ -68,20 +73,28 @@ fn main(
         tileB[k * tileCols + col0 + 2u],
         tileB[k * tileCols + col0 + 3u],
       );
-      for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
-        acc[r] = fma(vec4<f32>(tileA[(row0 + r) * TILE_K + k]), b, acc[r]);
-      }
+      acc0 = fma(vec4<f32>(tileA[row0 * TILE_K + k]), b, acc0);
+      acc1 = fma(vec4<f32>(tileA[(row0 + 1u) * TILE_K + k]), b, acc1);
+      acc2 = fma(vec4<f32>(tileA[(row0 + 2u) * TILE_K + k]), b, acc2);
+      acc3 = fma(vec4<f32>(tileA[(row0 + 3u) * TILE_K + k]), b, acc3);
     }
     workgroupBarrier();
   }
 
-  for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
-    let row = tileRow0 + row0 + r;
-    for (var c = 0u; c < COLS_PER_INVOCATION; c++) {
-      let col = tileCol0 + col0 + c;
-      if (row < n && col < n) {
-        output[row * n + col] = acc[r][c];
-      }
-    }
+  let row = tileRow0 + row0;
+  let col = tileCol0 + col0;
+  store(row, col, n, acc0);
+  store(row + 1u, col, n, acc1);
+  store(row + 2u, col, n, acc2);
+  store(row + 3u, col, n, acc3);
+}
+
+// One row of an invocation's block, clipped at the matrix edge.
+fn store(row: u32, col: u32, n: u32, values: vec4<f32>) {
+  if (row >= n) {
+    return;
+  }
+  for (var c = 0u; c < COLS_PER_INVOCATION && col + c < n; c++) {
+    output[row * n + col + c] = values[c];
   }
 }
