@@ -1,21 +1,11 @@
-import { existsSync } from 'node:fs'
 import { defineConfig } from '@playwright/test'
+import {
+  chromiumArgs,
+  chromiumExecutablePath,
+  noBackgroundThrottlingArgs,
+} from './tests/support/chromium.ts'
 
-// Debian's chromium (Playwright cannot download its own browser here); elsewhere, Playwright's.
-const executablePath =
-  process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
-
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  // Tabs in the background must keep computing and talking, as real volunteers' tabs do.
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-]
+const executablePath = chromiumExecutablePath()
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -27,7 +17,10 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: 'http://127.0.0.1:5173',
-    launchOptions: { ...(executablePath ? { executablePath } : {}), args: chromiumArgs },
+    launchOptions: {
+      ...(executablePath ? { executablePath } : {}),
+      args: [...chromiumArgs, ...noBackgroundThrottlingArgs],
+    },
     trace: 'retain-on-failure',
   },
   webServer: {

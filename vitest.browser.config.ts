@@ -1,9 +1,13 @@
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
+import {
+  chromiumArgs,
+  chromiumExecutablePath,
+  swiftShaderWebGpuArgs,
+} from './tests/support/chromium.ts'
 
-// Worker-pool and WebGPU tests need real Web Workers, so they run in Debian's chromium
-// (Playwright cannot download its own browser here; see docs TESTING.md).
-const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+// Worker-pool and WebGPU tests need real Web Workers and WebGPU, so they run in Chromium.
+const executablePath = chromiumExecutablePath()
 
 export default defineConfig({
   test: {
@@ -13,18 +17,8 @@ export default defineConfig({
       headless: true,
       provider: playwright({
         launchOptions: {
-          executablePath,
-          args: [
-            '--headless=new',
-            '--no-sandbox',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-            // WebGPU without a GPU: Chromium's SwiftShader adapter, also in dedicated workers.
-            '--enable-unsafe-webgpu',
-            '--use-webgpu-adapter=swiftshader',
-          ],
+          ...(executablePath ? { executablePath } : {}),
+          args: ['--headless=new', ...chromiumArgs, ...swiftShaderWebGpuArgs],
         },
       }),
       instances: [{ browser: 'chromium' }],

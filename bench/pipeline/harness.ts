@@ -11,25 +11,23 @@ import {
   type CDPSession,
   type Page,
 } from '@playwright/test'
+import {
+  chromiumArgs,
+  chromiumExecutablePath,
+  noBackgroundThrottlingArgs,
+} from '../../tests/support/chromium.ts'
 import type { BenchApi } from './page.ts'
 
 /** Browsers, pages and the static server the pipeline bench drives; no measuring here. */
 
-const chromiumArgs = [
+const launchArgs = [
   '--headless=new',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  // Tabs that are not in front must keep computing and talking, as real volunteers' tabs do.
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
+  ...chromiumArgs,
+  ...noBackgroundThrottlingArgs,
   '--js-flags=--expose-gc',
 ]
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const executablePath = chromiumExecutablePath()
 
 // Cross-origin isolated, as the app is served (see vite.config.ts).
 const isolationHeaders = {
@@ -74,10 +72,13 @@ export type Browsers = {
 export async function launchBrowsers(): Promise<Browsers> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-'))
   const host = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    args: chromiumArgs,
+    ...(executablePath ? { executablePath } : {}),
+    args: launchArgs,
   })
-  const volunteers = await chromium.launch({ executablePath, args: chromiumArgs })
+  const volunteers = await chromium.launch({
+    ...(executablePath ? { executablePath } : {}),
+    args: launchArgs,
+  })
   return {
     host,
     volunteers,

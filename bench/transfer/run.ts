@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import { PeerServer } from 'peer'
 import { build } from 'vite'
+import { chromiumArgs, chromiumExecutablePath } from '../../tests/support/chromium.ts'
 import type { BenchApi, Method, ProbeReport, SendSettings } from './page.ts'
 
 const MiB = 1024 * 1024
@@ -29,13 +30,9 @@ const settings: SendSettings = {
   lowWaterMark: 256 * 1024,
 }
 const methods: Method[] = ['ours', 'raw', 'peerjs']
-const chromiumArgs = [
+const launchArgs = [
   '--headless=new',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
+  ...chromiumArgs,
   // Lets the page collect garbage between runs, so one run's leftovers do not tax the next.
   '--js-flags=--expose-gc',
 ]
@@ -154,11 +151,10 @@ async function main(): Promise<void> {
   })
   const site = await serveDist()
   const signaling = await startPeerServer()
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-  const browsers = await Promise.all([
-    chromium.launch({ executablePath, args: chromiumArgs }),
-    chromium.launch({ executablePath, args: chromiumArgs }),
-  ])
+  const executablePath = chromiumExecutablePath()
+  const launch = () =>
+    chromium.launch({ ...(executablePath ? { executablePath } : {}), args: launchArgs })
+  const browsers = await Promise.all([launch(), launch()])
   try {
     const [sender, receiver] = await Promise.all(browsers.map((b) => openPage(b, site.url)))
     await Promise.all([

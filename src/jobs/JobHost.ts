@@ -32,6 +32,8 @@ export type JobHostOptions = {
   rateWindowMs?: number
 }
 
+type RefusalCode = Extract<HostMessage, { type: 'refuse' }>['code']
+
 type Volunteer = {
   link: VolunteerLink
   slots: number
@@ -358,10 +360,7 @@ export class JobHost {
     this.#emit()
   }
 
-  async #disconnectFlagged(
-    volunteerId: string,
-    why = 'a result that disagreed with a verified one',
-  ): Promise<void> {
+  async #disconnectFlagged(volunteerId: string, why = 'a disagreeing result'): Promise<void> {
     if (!this.job.flagged.includes(volunteerId)) {
       this.job.flagged.push(volunteerId)
       await this.#store.saveJob(this.job)
@@ -377,11 +376,7 @@ export class JobHost {
     )
   }
 
-  #refuse(
-    link: VolunteerLink,
-    code: Extract<HostMessage, { type: 'refuse' }>['code'],
-    message: string,
-  ): void {
+  #refuse(link: VolunteerLink, code: RefusalCode, message: string): void {
     link
       .send({ v: JOB_PROTOCOL_VERSION, type: 'refuse', code, message })
       .finally(() => link.close())

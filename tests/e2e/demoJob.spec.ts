@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test'
 import {
+  demoJobWithVolunteers,
   openRequester,
   openVolunteer,
   outputSha256,
@@ -56,10 +57,7 @@ test.describe('the demo job, end to end over WebRTC', () => {
   test('a volunteer tab closed mid-job: its units are reissued and the job completes', async ({
     browser,
   }) => {
-    const requester = await openRequester(browser)
-    await startDemoJob(requester)
-    const volunteers = await Promise.all(['B', 'C', 'D'].map((n) => openVolunteer(browser, n)))
-    for (const volunteer of volunteers) await startDonating(volunteer)
+    const { requester, volunteers } = await demoJobWithVolunteers(browser, ['B', 'C', 'D'])
     await waitForValidated(requester, 8)
     await volunteers[1]!.close()
     expect(await outputSha256(requester)).toBe(referenceImageSha256())
@@ -69,10 +67,7 @@ test.describe('the demo job, end to end over WebRTC', () => {
   test('the requester reloaded mid-job resumes without losing or recomputing accepted units', async ({
     browser,
   }) => {
-    const requester = await openRequester(browser)
-    await startDemoJob(requester)
-    const volunteers = await Promise.all(['B', 'C', 'D'].map((n) => openVolunteer(browser, n)))
-    for (const volunteer of volunteers) await startDonating(volunteer)
+    const { requester } = await demoJobWithVolunteers(browser, ['B', 'C', 'D'])
     await waitForValidated(requester, 8)
 
     await requester.reload()

@@ -52,6 +52,15 @@ export async function startDonating(volunteer: Page): Promise<void> {
   await expect(volunteer.getByRole('button', { name: 'Stop' })).toBeVisible()
 }
 
+/** A requester running the demo job and volunteers that have all consented. */
+export async function demoJobWithVolunteers(browser: Browser, names: string[]) {
+  const requester = await openRequester(browser)
+  await startDemoJob(requester)
+  const volunteers = await Promise.all(names.map((n) => openVolunteer(browser, n)))
+  for (const volunteer of volunteers) await startDonating(volunteer)
+  return { requester, volunteers }
+}
+
 /** Waits until the requester shows the verified image, and returns its SHA-256. */
 export async function outputSha256(requester: Page, timeout = 200_000): Promise<string> {
   const hash = requester.getByTestId('output-sha256')
