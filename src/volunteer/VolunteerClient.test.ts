@@ -7,7 +7,7 @@ import { MemoryJobStore } from '../jobs/MemoryJobStore.ts'
 import type { HostMessage, VolunteerMessage } from '../p2p/messages.ts'
 import type { Listing } from '../../signaling/directory/schemas.ts'
 import type { UnitRunner } from './UnitRunner.ts'
-import { VolunteerClient, type VolunteerState } from './VolunteerClient.ts'
+import { VolunteerClient, type Engine, type VolunteerState } from './VolunteerClient.ts'
 
 const kernel = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])
 
@@ -70,6 +70,34 @@ function connectTo(host: JobHost, id: string) {
     host.attach(toVolunteer)
     return toHost
   }
+}
+
+const gpuListing: Listing = {
+  ...listing,
+  jobId: 'job-gpu',
+  hostPeerId: 'gpu-host',
+  kernelKind: 'wgsl',
+}
+
+/** The host a client picks from a GPU-only and a WASM listing, and the hello it sends there. */
+function firstHello(engines?: Engine[]) {
+  return new Promise<{ hostPeerId: string; message: VolunteerMessage }>((resolve) => {
+    const client = new VolunteerClient({
+      runner: runner(),
+      listJobs: async () => [gpuListing, listing],
+      connect: async (hostPeerId) => {
+        const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>(hostPeerId, 'a')
+        toVolunteer.onMessage((message) => {
+          client.stop()
+          resolve({ hostPeerId, message })
+        })
+        return toHost
+      },
+      retryMs: 10,
+      ...(engines ? { engines } : {}),
+    })
+    client.start()
+  })
 }
 
 function settled(client: VolunteerClient, predicate: (s: VolunteerState) => boolean) {
@@ -159,5 +187,17 @@ describe('VolunteerClient', () => {
     const state = await settled(client, (s) => s.notice !== undefined)
     expect(state.notice).toContain('cannot be reached')
     client.stop()
+  })
+
+  it('skips a WGSL job without WebGPU, and says hello with WASM alone', async () => {
+    const { hostPeerId, message } = await firstHello()
+    expect(hostPeerId).toBe('host')
+    expect(message).toMatchObject({ type: 'hello', jobId: 'job-1', engines: ['wasm'] })
+  })
+
+  it('takes a WGSL job with WebGPU, and says hello with both engines', async () => {
+    const { hostPeerId, message } = await firstHello(['webgpu'])
+    expect(hostPeerId).toBe('gpu-host')
+    expect(message).toMatchObject({ type: 'hello', jobId: 'job-gpu', engines: ['wasm', 'webgpu'] })
   })
 })

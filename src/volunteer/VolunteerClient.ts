@@ -7,6 +7,9 @@ import type { UnitRunner } from './UnitRunner.ts'
 
 export type HostLink = PeerLink<VolunteerMessage, HostMessage>
 
+/** A compute engine this tab offers hosts, as named in `hello`. */
+export type Engine = Extract<VolunteerMessage, { type: 'hello' }>['engines'][number]
+
 export type VolunteerStatus =
   'idle' | 'searching' | 'connecting' | 'running' | 'waiting' | 'stopped'
 
@@ -30,6 +33,11 @@ export type VolunteerClientParameters = {
   /** Open jobs, from the directory. */
   listJobs: () => Promise<Listing[]>
   connect: (hostPeerId: string) => Promise<HostLink>
+  /**
+   * Engines besides WASM, which is always offered. Give 'webgpu' only for a hardware adapter:
+   * it is what makes 'wgsl' jobs eligible.
+   */
+  engines?: readonly Engine[]
   /** Pause between looks at the directory when there is nothing to do. */
   retryMs?: number
 }
@@ -45,6 +53,7 @@ export class VolunteerClient {
   readonly #listJobs: () => Promise<Listing[]>
   readonly #connect: (hostPeerId: string) => Promise<HostLink>
   readonly #retryMs: number
+  readonly #engines: Engine[]
   readonly #listeners = new Set<(state: VolunteerState) => void>()
   /** Jobs not to join again: complete, or this tab was flagged in them. */
   readonly #skip = new Set<string>()
@@ -62,10 +71,17 @@ export class VolunteerClient {
   #active = false
   #wake: (() => void) | undefined
 
-  constructor({ runner, listJobs, connect, retryMs = 2000 }: VolunteerClientParameters) {
+  constructor({
+    runner,
+    listJobs,
+    connect,
+    engines = [],
+    retryMs = 2000,
+  }: VolunteerClientParameters) {
     this.#runner = runner
     this.#listJobs = listJobs
     this.#connect = connect
+    this.#engines = [...new Set<Engine>(['wasm', ...engines])]
     this.#retryMs = retryMs
   }
 
@@ -121,11 +137,24 @@ export class VolunteerClient {
     try {
       const jobs = await this.#listJobs()
       return jobs.find(
-        (j) => j.kernelKind === 'wasm' && j.unitsDone < j.unitsTotal && !this.#skip.has(j.jobId),
+        (j) => this.#canRun(j.kernelKind) && j.unitsDone < j.unitsTotal && !this.#skip.has(j.jobId),
       )
     } catch (error) {
       this.#set({ notice: describe(error) })
       return undefined
+    }
+  }
+
+  #canRun(kind: Listing['kernelKind']): boolean {
+    switch (kind) {
+      case 'wasm':
+        return true
+      case 'wgsl':
+        return this.#engines.includes('webgpu')
+      default: {
+        const unknown: never = kind
+        return unknown
+      }
     }
   }
 
@@ -191,7 +220,7 @@ export class VolunteerClient {
       type: 'hello',
       jobId: listing.jobId,
       slots: this.#runner.size,
-      engines: ['wasm'],
+      engines: this.#engines,
     })
     await closed
     this.#link = undefined

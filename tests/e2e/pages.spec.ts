@@ -21,6 +21,19 @@ test.describe('the pages on their own', () => {
     await context.close()
   })
 
+  test('the volunteer page says which engines it has, only after consent', async ({ page }) => {
+    await page.goto('/')
+    await page.waitForTimeout(300)
+    await expect(page.getByRole('heading', { name: 'Engines' })).toHaveCount(0)
+    await page.getByRole('button', { name: 'Start donating' }).click()
+    await expect(page.getByRole('heading', { name: 'Engines' })).toBeVisible()
+    await expect(page.getByLabel('WebAssembly', { exact: true })).toHaveText(/^yes\b/)
+    await expect(page.getByLabel('WebGPU', { exact: true })).toHaveText(
+      /^(yes|software fallback|not available) \(.+\)/,
+    )
+    await page.getByRole('button', { name: 'Stop' }).click()
+  })
+
   test('the requester page fits a phone', async ({ browser }) => {
     const context = await browser.newContext({
       viewport: { width: 390, height: 844 },

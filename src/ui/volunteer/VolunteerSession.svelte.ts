@@ -4,7 +4,12 @@ import { DirectoryClient } from '../../directory/DirectoryClient.ts'
 import { createPeerLink } from '../../p2p/createPeerLink.ts'
 import { hostMessageSchema, type HostMessage, type VolunteerMessage } from '../../p2p/messages.ts'
 import { connectToPeer, openPeer } from '../../p2p/openPeer.ts'
-import { VolunteerClient, type VolunteerState } from '../../volunteer/VolunteerClient.ts'
+import {
+  VolunteerClient,
+  type Engine,
+  type VolunteerState,
+} from '../../volunteer/VolunteerClient.ts'
+import { detectEngines, type EngineReport } from '../../workers/detectEngines.ts'
 import { WorkerPool } from '../../workers/WorkerPool.ts'
 
 const cpuShareKey = 'volunteer.cpuShare'
@@ -21,6 +26,8 @@ export class VolunteerSession {
   /** Percent of each worker's time spent computing, 10 to 100. */
   cpuShare = $state(readCpuShare())
   workers = $state(0)
+  /** What this browser can compute with; probed only after consent. */
+  engines = $state<EngineReport | undefined>()
 
   #pool: WorkerPool | undefined
   #peer: Peer | undefined
@@ -35,6 +42,8 @@ export class VolunteerSession {
     this.starting = true
     this.error = undefined
     try {
+      const engines = await detectEngines()
+      this.engines = engines
       const signaling = signalingUrl()
       const directory = new DirectoryClient(signaling)
       const peer = await openPeer({ signalingUrl: signaling, iceServers: iceServers() })
@@ -42,6 +51,7 @@ export class VolunteerSession {
       const client = new VolunteerClient({
         runner: pool,
         listJobs: () => directory.list(),
+        engines: offeredEngines(engines),
         connect: async (hostPeerId) =>
           createPeerLink<VolunteerMessage, HostMessage>({
             connection: await connectToPeer(peer, hostPeerId),
@@ -76,6 +86,12 @@ export class VolunteerSession {
     localStorage.setItem(cpuShareKey, String(percent))
     this.#pool?.setCpuShare(percent / 100)
   }
+}
+
+// A software adapter runs on the CPU, slower than our WASM kernels: it never makes WGSL jobs
+// eligible on its own.
+function offeredEngines({ webgpu }: EngineReport): Engine[] {
+  return webgpu.available && !webgpu.isFallback ? ['wasm', 'webgpu'] : ['wasm']
 }
 
 function readCpuShare(): number {
