@@ -17,30 +17,7 @@ const MAX_N: u32 = 8192
 // row of A walks it, instead of B streaming from memory once per row.
 const STRIP: i32 = 512
 
-// Bump allocator: the host resets it before each unit, so a unit never sees another's data
-// and nothing needs freeing. 16-byte alignment keeps v128 loads aligned.
-let heapTop: usize = 0
-
-function heapStart(): usize {
-  return (__heap_base + 15) & ~(<usize>15)
-}
-
-export function reset(): void {
-  heapTop = heapStart()
-}
-
-/** Reserves `bytes` bytes, growing memory as needed; returns 0 when memory cannot grow. */
-export function alloc(bytes: u32): usize {
-  if (heapTop == 0) heapTop = heapStart()
-  if (bytes > 0xffff0000) return 0
-  const start = heapTop
-  const end: u64 = <u64>start + ((<u64>bytes + 15) & ~(<u64>15))
-  const neededPages = <i32>((end + 0xffff) >> 16)
-  const pages = memory.size()
-  if (neededPages > pages && memory.grow(neededPages - pages) < 0) return 0
-  heapTop = <usize>end
-  return start
-}
+export { alloc, reset } from './allocator'
 
 // i-k-j order: for each row of C, add A[i][k] × row k of B, four columns per f32x4; the
 // columns past the last multiple of four take the scalar path.

@@ -17,6 +17,7 @@ import {
   swiftShaderWebGpuArgs,
 } from '../../tests/support/chromium.ts'
 import { machine, median, serveDist } from '../pipeline/harness.ts'
+import { pageCaller } from '../support/pageCaller.ts'
 import type { MatmulBenchApi } from './page.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -26,27 +27,8 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error('BENCH_RUNS must be a p
 const sizes = [256, 1024]
 const issueGoal = 4
 
-/** Calls `window.bench[name](...args)` in the page; fails after `timeoutMs`. */
-function call<K extends keyof MatmulBenchApi>(
-  page: Page,
-  name: K,
-  args: Parameters<MatmulBenchApi[K]>,
-  timeoutMs = 60_000,
-): Promise<Awaited<ReturnType<MatmulBenchApi[K]>>> {
-  const evaluated = page.evaluate(
-    ({ name, args }) => {
-      const api = (globalThis as unknown as { bench: Record<string, (...a: unknown[]) => unknown> })
-        .bench
-      return api[name]!(...args)
-    },
-    { name, args: args as unknown[] },
-  ) as Promise<Awaited<ReturnType<MatmulBenchApi[K]>>>
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${name} took over ${timeoutMs} ms`)), timeoutMs)
-  })
-  return Promise.race([evaluated, timeout]).finally(() => clearTimeout(timer))
-}
+/** Calls `window.bench[name](...args)` in the page; fails after 60,000 ms. */
+const call = pageCaller<MatmulBenchApi>(60_000)
 
 type Implementation = 'tiled' | 'naive' | 'wasm'
 const implementations: Implementation[] = ['tiled', 'naive', 'wasm']

@@ -16,6 +16,7 @@ import {
   chromiumExecutablePath,
   noBackgroundThrottlingArgs,
 } from '../../tests/support/chromium.ts'
+import { pageCaller } from '../support/pageCaller.ts'
 import type { BenchApi } from './page.ts'
 
 /** Browsers, pages and the static server the pipeline bench drives; no measuring here. */
@@ -101,27 +102,8 @@ export async function openPage(page: Page, url: string, label: string): Promise<
   return page
 }
 
-/** Calls `window.bench[name](...args)` in the page; fails after `timeoutMs`. */
-export function call<K extends keyof BenchApi>(
-  page: Page,
-  name: K,
-  args: Parameters<BenchApi[K]>,
-  timeoutMs = 120_000,
-): Promise<Awaited<ReturnType<BenchApi[K]>>> {
-  const evaluated = page.evaluate(
-    ({ name, args }) => {
-      const api = (globalThis as unknown as { bench: Record<string, (...a: unknown[]) => unknown> })
-        .bench
-      return api[name]!(...args)
-    },
-    { name, args: args as unknown[] },
-  ) as Promise<Awaited<ReturnType<BenchApi[K]>>>
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${name} took over ${timeoutMs} ms`)), timeoutMs)
-  })
-  return Promise.race([evaluated, timeout]).finally(() => clearTimeout(timer))
-}
+/** Calls `window.bench[name](...args)` in the page; fails after 120,000 ms. */
+export const call = pageCaller<BenchApi>(120_000)
 
 /** Chromium's own counters for one page, by CDP `Performance.getMetrics`. */
 export async function metrics(cdp: CDPSession): Promise<Record<string, number>> {
