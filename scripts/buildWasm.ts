@@ -1,0 +1,43 @@
+/**
+ * `npm run build:wasm`: compiles every AssemblyScript kernel, `assembly/<name>.ts`, to
+ * `build/wasm/<name>.wasm` (release: -O3, SIMD enabled, the stub runtime). `allocator.ts` is the
+ * shared half of the WASM ABI that kernels re-export, not a kernel.
+ *
+ *   npx tsx scripts/buildWasm.ts [name ...]   # only the named kernels
+ */
+import { execFile } from 'node:child_process'
+import { readdir } from 'node:fs/promises'
+import path from 'node:path'
+import { promisify } from 'node:util'
+
+const root = path.dirname(import.meta.dirname)
+const assembly = path.join(root, 'assembly')
+const asc = path.join(root, 'node_modules', '.bin', 'asc')
+const notKernels = new Set(['allocator'])
+
+async function kernelNames(): Promise<string[]> {
+  const files = await readdir(assembly)
+  return files
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => file.slice(0, -3))
+    .filter((name) => !notKernels.has(name))
+    .sort()
+}
+
+async function build(name: string): Promise<void> {
+  const outFile = path.join(root, 'build', 'wasm', `${name}.wasm`)
+  await promisify(execFile)(asc, [
+    path.join(assembly, `${name}.ts`),
+    '--config',
+    path.join(assembly, 'asconfig.json'),
+    '--target',
+    'release',
+    '--outFile',
+    outFile,
+  ])
+  console.log(`built ${path.relative(root, outFile)}`)
+}
+
+const requested = process.argv.slice(2)
+const names = requested.length ? requested : await kernelNames()
+for (const name of names) await build(name)
