@@ -1,11 +1,20 @@
 /** Size of the unit header that starts every WGSL kernel's uniform. */
 export const unitHeaderBytes = 16
 
-export type UnitHeader = { index: number; count: number; inputBytes: number }
+export type UnitHeader = {
+  index: number
+  count: number
+  inputBytes: number
+  /** Workgroups before this dispatch's first, when the engine slices a unit's dispatch. */
+  workgroupOffset?: number
+}
+
+/** Byte offset of `workgroupOffset` in the uniform, rewritten for each slice of a dispatch. */
+export const workgroupOffsetByte = 12
 
 /**
  * The bytes of a WGSL kernel's uniform (group 0, binding 2) for one unit: the header
- * `{ unitIndex: u32, unitCount: u32, inputBytes: u32, pad: u32 }`, then the packed job
+ * `{ unitIndex: u32, unitCount: u32, inputBytes: u32, workgroupOffset: u32 }`, then the packed job
  * parameters from `packParams`, whose 16-byte rounding keeps the whole uniform 16-aligned.
  *
  * @example
@@ -17,6 +26,7 @@ export function packUnitUniform(unit: UnitHeader, params: Uint8Array): Uint8Arra
   view.setUint32(0, unit.index, true)
   view.setUint32(4, unit.count, true)
   view.setUint32(8, unit.inputBytes, true)
+  view.setUint32(workgroupOffsetByte, unit.workgroupOffset ?? 0, true)
   bytes.set(params, unitHeaderBytes)
   return bytes
 }

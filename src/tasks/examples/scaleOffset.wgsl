@@ -5,7 +5,7 @@ struct Uniforms {
   unitIndex: u32,
   unitCount: u32,
   inputBytes: u32,
-  pad: u32,
+  workgroupOffset: u32,
   a: f32,
   b: f32,
 }
@@ -15,8 +15,9 @@ struct Uniforms {
 @group(0) @binding(2) var<uniform> uniforms: Uniforms;
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-  let i = id.x;
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  // The engine may cut a unit's dispatch into slices; workgroupOffset places this one.
+  let i = (uniforms.workgroupOffset + group.x) * 64u + local;
   // The last unit may be short, and the dispatch is rounded up to whole workgroups.
   if (i >= uniforms.inputBytes / 4u) {
     return;

@@ -10,10 +10,11 @@ export type Vec3 = readonly [x: number, y: number, z: number]
  * - binding 1: `var<storage, read_write>` the unit's output bytes;
  * - binding 2: `var<uniform>` the unit's parameters (padded with zeros to 16 bytes).
  *
- * The workgroup size is not written in the source: the shader declares
+ * Built-in kernels do not write the workgroup size in the source: the shader declares
  * `override workgroupSizeX: u32; override workgroupSizeY: u32; override workgroupSizeZ: u32;`
  * and `@workgroup_size(workgroupSizeX, workgroupSizeY, workgroupSizeZ)`, and the engine sets
- * them from `workgroupSize`, so one source serves every size a device allows.
+ * them from `workgroupSize`, so one source serves every size a device allows. Requesters'
+ * kernels (docs/task-api.md) write it in the source instead: `fixedWorkgroupSize`.
  *
  * @example
  * const program: GpuKernelProgram = {
@@ -36,6 +37,17 @@ export type GpuKernelProgram = {
   elementsPerInvocation?: Vec3
   /** The output's extent in elements along x, y, z: the dispatch covers all of it. */
   outputExtent: Vec3
+  /**
+   * The shader's own `@workgroup_size` equals `workgroupSize`: no workgroup-size override
+   * constants are set.
+   */
+  fixedWorkgroupSize?: boolean
+  /**
+   * Workgroups to dispatch, when not derived from `outputExtent` (see {@link computeDispatch}).
+   * With `linear` the dispatch is `[count, 1, 1]` and may be cut into slices along x (the GPU
+   * share): the shader then adds the unit header's `workgroupOffset` to `workgroup_id.x`.
+   */
+  workgroups?: { linear: number }
   /** More override constants besides the workgroup size. */
   constants?: Readonly<Record<string, number>>
   /** Bytes of `var<workgroup>` memory the shader declares (WGSL does not report it). */
@@ -61,9 +73,13 @@ export const workgroupSizeConstants = [
  *   outputExtent: [130, 130, 1] }) // [3, 3, 1]
  */
 export function computeDispatch(
-  program: Pick<GpuKernelProgram, 'workgroupSize' | 'elementsPerInvocation' | 'outputExtent'>,
+  program: Pick<
+    GpuKernelProgram,
+    'workgroupSize' | 'elementsPerInvocation' | 'outputExtent' | 'workgroups'
+  >,
 ): [number, number, number] {
-  const { workgroupSize, elementsPerInvocation = [1, 1, 1], outputExtent } = program
+  const { workgroupSize, elementsPerInvocation = [1, 1, 1], outputExtent, workgroups } = program
+  if (workgroups) return [Math.max(1, workgroups.linear), 1, 1]
   const axis = (i: 0 | 1 | 2) =>
     Math.max(1, Math.ceil(outputExtent[i] / (workgroupSize[i] * elementsPerInvocation[i])))
   return [axis(0), axis(1), axis(2)]
@@ -71,6 +87,7 @@ export function computeDispatch(
 
 /** All override constants a program's pipeline is created with. */
 export function programConstants(program: GpuKernelProgram): Record<string, number> {
+  if (program.fixedWorkgroupSize) return { ...program.constants }
   const [x, y, z] = program.workgroupSize
   return { ...program.constants, workgroupSizeX: x, workgroupSizeY: y, workgroupSizeZ: z }
 }
