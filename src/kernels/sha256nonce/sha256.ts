@@ -1,0 +1,85 @@
+/** The 64 round constants of SHA-256 (FIPS 180-4, 4.2.2). */
+export const sha256RoundConstants: readonly number[] = [
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]
+
+/** The initial hash value of SHA-256 (FIPS 180-4, 5.3.3). */
+export const sha256InitialHash: readonly number[] = [
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+]
+
+const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n))
+
+/**
+ * SHA-256 of some bytes (FIPS 180-4), in plain synchronous TypeScript: the reference the
+ * nonce-search kernels are checked against, and what `present()` uses to show a hit's hash
+ * (Web Crypto's digest is asynchronous). Written from the standard, independently of the
+ * kernels' single-block shortcuts.
+ *
+ * @example
+ * sha256(new TextEncoder().encode('abc'))
+ * // ba7816bf 8f01cfea 414140de 5dae2223 b00361a3 96177a9c b410ff61 f20015ad
+ */
+export function sha256(message: Uint8Array): Uint8Array<ArrayBuffer> {
+  // Padding: 0x80, zeros to 56 mod 64, then the bit length as a big-endian u64.
+  const blocks = Math.ceil((message.length + 9) / 64)
+  const padded = new Uint8Array(blocks * 64)
+  padded.set(message)
+  padded[message.length] = 0x80
+  const view = new DataView(padded.buffer)
+  const bits = message.length * 8
+  view.setUint32(padded.length - 8, Math.floor(bits / 2 ** 32))
+  view.setUint32(padded.length - 4, bits >>> 0)
+
+  const hash = [...sha256InitialHash]
+  const w = new Uint32Array(64)
+  for (let block = 0; block < blocks; block++) {
+    for (let t = 0; t < 16; t++) w[t] = view.getUint32(block * 64 + t * 4)
+    for (let t = 16; t < 64; t++) {
+      const w15 = w[t - 15]!
+      const w2 = w[t - 2]!
+      const s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >>> 3)
+      const s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >>> 10)
+      w[t] = w[t - 16]! + s0 + w[t - 7]! + s1
+    }
+    let [a, b, c, d, e, f, g, h] = hash as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
+    for (let t = 0; t < 64; t++) {
+      const s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+      const ch = (e & f) ^ (~e & g)
+      const t1 = (h + s1 + ch + sha256RoundConstants[t]! + w[t]!) >>> 0
+      const s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+      const maj = (a & b) ^ (a & c) ^ (b & c)
+      const t2 = (s0 + maj) >>> 0
+      h = g
+      g = f
+      f = e
+      e = (d + t1) >>> 0
+      d = c
+      c = b
+      b = a
+      a = (t1 + t2) >>> 0
+    }
+    const words = [a, b, c, d, e, f, g, h]
+    for (let i = 0; i < 8; i++) hash[i] = (hash[i]! + words[i]!) >>> 0
+  }
+  const digest = new Uint8Array(32)
+  const out = new DataView(digest.buffer)
+  hash.forEach((word, i) => out.setUint32(i * 4, word))
+  return digest
+}
