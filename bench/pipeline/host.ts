@@ -110,6 +110,8 @@ async function hostStart(
 function countSaves(store: JobStore, report: HostReport, onSaved: () => void): JobStore {
   return {
     saveJob: (job) => store.saveJob(job),
+    saveInput: (jobId, input) => store.saveInput(jobId, input),
+    loadInput: (jobId) => store.loadInput(jobId),
     loadJob: (jobId) => store.loadJob(jobId),
     latestJob: () => store.latestJob(),
     async saveUnits(jobId, writes) {

@@ -40,14 +40,15 @@ function volunteerJoin(job: HostInfo): void {
   const now = new Date().toISOString()
   const listing: Listing = {
     ...job,
-    kernelKind: 'wasm',
+    kernelKinds: ['wasm'],
     unitsDone: 0,
     listedAt: now,
     updatedAt: now,
   }
   const opened = peer!
   client = new VolunteerClient({
-    runner: pool!,
+    runners: { wasm: pool! },
+    engines: [{ kind: 'wasm', slots: pool!.size, gflops: 0 }],
     listJobs: async () => [listing],
     connect: async (hostPeerId) =>
       createPeerLink<VolunteerMessage, HostMessage>({

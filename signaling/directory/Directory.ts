@@ -36,7 +36,7 @@ type Entry = {
  *
  * @example
  * const directory = new Directory({ maxListings: 1000, maxListingsPerHost: 4, isHostConnected: (id) => peers.has(id) })
- * directory.register({ v: 1, jobId: 'j1', name: 'Mandelbrot', hostPeerId: 'h1', kernelKind: 'wgsl', unitsTotal: 64, unitsDone: 0, ownerToken })
+ * directory.register({ v: 1, jobId: 'j1', name: 'Mandelbrot', hostPeerId: 'h1', kernelKinds: ['wgsl'], unitsTotal: 64, unitsDone: 0, ownerToken })
  */
 export class Directory {
   readonly #entries = new Map<string, Entry>()
@@ -74,7 +74,7 @@ export class Directory {
       jobId: request.jobId,
       name: request.name,
       hostPeerId: request.hostPeerId,
-      kernelKind: request.kernelKind,
+      kernelKinds: request.kernelKinds,
       unitsTotal: request.unitsTotal,
       unitsDone: request.unitsDone,
       listedAt: existing?.listing.listedAt ?? now,

@@ -28,7 +28,7 @@ function jobBody(overrides: Record<string, unknown> = {}) {
     jobId: 'job-1',
     name: 'Mandelbrot 4k',
     hostPeerId: 'host-1',
-    kernelKind: 'wgsl',
+    kernelKinds: ['wgsl'],
     unitsTotal: 256,
     unitsDone: 0,
     ownerToken,
@@ -94,7 +94,8 @@ describe('job directory', () => {
     ['name', { name: 'x'.repeat(121) }],
     ['name', { name: 'bell\u0007' }],
     ['hostPeerId', { hostPeerId: 'host/1' }],
-    ['kernelKind', { kernelKind: 'cuda' }],
+    ['kernelKinds', { kernelKinds: ['wasm', 'wasm'] }],
+    ['kernelKinds', { kernelKinds: [] }],
     ['unitsTotal', { unitsTotal: 0 }],
     ['unitsTotal', { unitsTotal: 1.5 }],
     ['unitsTotal', { unitsTotal: 10_000_001 }],
@@ -114,6 +115,17 @@ describe('job directory', () => {
       'directory/invalid-body',
     )
     expect(error.issues?.map((issue) => issue.path)).toEqual([[path]])
+  })
+
+  it('rejects an unknown kernel kind with the path to it', async () => {
+    await start()
+    await peer('host-1')
+    const error = await expectError(
+      await api('', { method: 'POST', json: jobBody({ kernelKinds: ['wasm', 'cuda'] }) }),
+      400,
+      'directory/invalid-body',
+    )
+    expect(error.issues?.map((issue) => issue.path)).toEqual([['kernelKinds', 1]])
   })
 
   it('rejects unknown fields', async () => {

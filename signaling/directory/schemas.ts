@@ -17,6 +17,13 @@ export const peerIdSchema = idSchema
 
 export const kernelKindSchema = z.enum(['wasm', 'wgsl'])
 
+/** The kinds of kernel a job has (one of each at most): which volunteers can serve it. */
+export const kernelKindsSchema = z
+  .array(kernelKindSchema)
+  .min(1)
+  .max(2)
+  .refine((kinds) => new Set(kinds).size === kinds.length, 'List each kind once.')
+
 export const unitsTotalSchema = z.int().min(1).max(maxUnits)
 
 export const unitsDoneSchema = z.int().min(0).max(maxUnits)
@@ -38,7 +45,7 @@ export const registerJobRequestSchema = z
     jobId: jobIdSchema,
     name: jobNameSchema,
     hostPeerId: peerIdSchema,
-    kernelKind: kernelKindSchema,
+    kernelKinds: kernelKindsSchema,
     unitsTotal: unitsTotalSchema,
     unitsDone: unitsDoneSchema,
     ownerToken: ownerTokenSchema,
@@ -61,7 +68,7 @@ export const listingSchema = z.object({
   jobId: jobIdSchema,
   name: jobNameSchema,
   hostPeerId: peerIdSchema,
-  kernelKind: kernelKindSchema,
+  kernelKinds: kernelKindsSchema,
   unitsTotal: unitsTotalSchema,
   unitsDone: unitsDoneSchema,
   listedAt: z.iso.datetime(),

@@ -10,24 +10,40 @@ interface HostDb extends DBSchema {
   jobs: { key: string; value: JobRecord; indexes: { createdAt: number } }
   units: { key: [string, number]; value: StoredUnit }
   outputs: { key: [string, number, string]; value: StoredOutput }
+  inputs: { key: string; value: Blob }
 }
+
+const stores = ['jobs', 'units', 'outputs', 'inputs'] as const
 
 /** The job host's IndexedDB: one database per origin, jobs keyed by id. */
 export class IdbJobStore implements JobStore {
   readonly #db: Promise<IDBPDatabase<HostDb>>
 
   constructor(name = 'volunteer-compute-host') {
-    this.#db = openDB<HostDb>(name, 1, {
+    // Version 2 stores manifest jobs and their input files. Version 1 jobs (the built-in demo
+    // before manifests) cannot be resumed by this host: they are dropped.
+    this.#db = openDB<HostDb>(name, 2, {
       upgrade(db) {
+        for (const store of stores)
+          if (db.objectStoreNames.contains(store)) db.deleteObjectStore(store)
         db.createObjectStore('jobs', { keyPath: 'jobId' }).createIndex('createdAt', 'createdAt')
         db.createObjectStore('units', { keyPath: ['jobId', 'index'] })
         db.createObjectStore('outputs', { keyPath: ['jobId', 'index', 'sha256'] })
+        db.createObjectStore('inputs')
       },
     })
   }
 
   async saveJob(job: JobRecord): Promise<void> {
     await (await this.#db).put('jobs', job)
+  }
+
+  async saveInput(jobId: string, input: Blob): Promise<void> {
+    await (await this.#db).put('inputs', input, jobId)
+  }
+
+  async loadInput(jobId: string): Promise<Blob | undefined> {
+    return (await this.#db).get('inputs', jobId)
   }
 
   async loadJob(jobId: string): Promise<JobRecord | undefined> {
@@ -73,13 +89,14 @@ export class IdbJobStore implements JobStore {
   }
 
   async deleteJob(jobId: string): Promise<void> {
-    const tx = (await this.#db).transaction(['jobs', 'units', 'outputs'], 'readwrite')
+    const tx = (await this.#db).transaction(stores, 'readwrite')
     const units = IDBKeyRange.bound([jobId, 0], [jobId, Number.MAX_SAFE_INTEGER])
     const outputs = IDBKeyRange.bound([jobId, 0, ''], [jobId, Number.MAX_SAFE_INTEGER, '\uffff'])
     await Promise.all([
       tx.objectStore('jobs').delete(jobId),
       tx.objectStore('units').delete(units),
       tx.objectStore('outputs').delete(outputs),
+      tx.objectStore('inputs').delete(jobId),
       tx.done,
     ])
   }

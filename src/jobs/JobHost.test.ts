@@ -1,37 +1,49 @@
 import { describe, expect, it } from 'vitest'
 import { memoryLinkPair } from '../../tests/support/memoryLinkPair.ts'
 import { sha256Hex } from '../crypto/sha256Hex.ts'
-import type { HostMessage, VolunteerMessage } from '../p2p/messages.ts'
+import type { EngineOffer, HostMessage, VolunteerMessage } from '../p2p/messages.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import { JobHost } from './JobHost.ts'
+import type { ManifestInput } from '../tasks/manifestSchema.ts'
+import { validateManifest } from '../tasks/validateManifest.ts'
+import { createJobRecord } from './createJobRecord.ts'
 import type { JobRecord } from './JobRecord.ts'
 import { MemoryJobStore } from './MemoryJobStore.ts'
 
-const kernel = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])
+const wasm = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])
 
-async function makeJob(overrides: Partial<JobRecord> = {}): Promise<JobRecord> {
-  return {
-    jobId: 'job-1',
-    name: 'test job',
-    preset: 'mandelbrot',
-    kernelKind: 'wasm',
-    kernel,
-    kernelSha256: await sha256Hex(kernel),
-    params: new Uint8Array([1, 2, 3]),
-    unitsTotal: 6,
-    outputBytesPerUnit: 4,
-    quorum: 2,
-    maxResultsPerUnit: 4,
-    maxErrorsPerUnit: 3,
-    timeLimitMs: 1000,
-    deadlineMs: 5000,
-    ownerToken: 'f'.repeat(32),
-    status: 'running',
-    createdAt: 1,
-    flagged: [],
-    ...overrides,
-  }
+type JobOptions = {
+  unitsTotal?: number
+  quorum?: number
+  maxErrors?: number
+  deadlineMs?: number
+  comparison?: ManifestInput['comparison']
 }
+
+async function makeJob(options: JobOptions = {}): Promise<JobRecord> {
+  const { unitsTotal = 6, quorum = 2, maxErrors = 3, deadlineMs = 5000 } = options
+  const manifest = validateManifest({
+    manifestVersion: 1,
+    name: 'test job',
+    kernels: [{ kind: 'wasm', sha256: await sha256Hex(wasm) }],
+    units: { mode: 'count', unitCount: unitsTotal },
+    params: [{ name: 'p', type: 'u32', value: 7 }],
+    output: { bytesPerUnit: 4 },
+    comparison: options.comparison ?? { mode: 'exact' },
+    replication: { quorum, maxResults: quorum + 2, maxErrors },
+    limits: { timeLimitMs: 1000 },
+  })
+  return { ...createJobRecord({ manifest, wasm }), jobId: 'job-1', deadlineMs }
+}
+
+const wasmOffer: EngineOffer = { kind: 'wasm', slots: 2, gflops: 10 }
+const hello = (engines: EngineOffer[] = [wasmOffer]): VolunteerMessage => ({
+  v: 2,
+  type: 'hello',
+  jobId: 'job-1',
+  engines,
+  allowFallbackGpu: false,
+})
 
 type Behaviour = 'honest' | 'liar' | 'silent'
 const truth = (index: number) => new Uint8Array([index, index * 2, 7, 7])
@@ -52,7 +64,7 @@ function volunteer(host: JobHost, id: string, behaviour: Behaviour = 'honest') {
     await link
       .send(
         {
-          v: 1,
+          v: 2,
           type: 'result',
           assignmentId: message.assignmentId,
           index: message.index,
@@ -64,7 +76,7 @@ function volunteer(host: JobHost, id: string, behaviour: Behaviour = 'honest') {
       .catch(() => undefined)
   })
   host.attach(toVolunteer)
-  void link.send({ v: 1, type: 'hello', jobId: 'job-1', slots: 2, engines: ['wasm'] })
+  void link.send(hello())
   return { seen, link, isClosed: () => closed }
 }
 
@@ -89,7 +101,7 @@ describe('JobHost', () => {
     await until(() => host.progress.complete, 'completion')
     expect(host.progress).toMatchObject({ validated: 6, failed: 0, flagged: [] })
     expect(await host.outputs()).toEqual([0, 1, 2, 3, 4, 5].map(truth))
-    expect(a.seen[0]).toMatchObject({ type: 'welcome', kernelSha256: host.job.kernelSha256 })
+    expect(a.seen[0]).toMatchObject({ type: 'welcome', kernel: host.job.manifest.kernels[0] })
     await until(() => a.isClosed(), 'the volunteer released')
     expect(a.seen.at(-1)).toMatchObject({ type: 'refuse', code: 'job/complete' })
     expect(a.seen.filter((m) => m.type === 'credit')).toHaveLength(6)
@@ -133,7 +145,7 @@ describe('JobHost', () => {
       void toHost
         .send(
           {
-            v: 1,
+            v: 2,
             type: 'result',
             assignmentId: m.assignmentId,
             index: m.index,
@@ -145,7 +157,7 @@ describe('JobHost', () => {
         .catch(() => undefined)
     })
     host.attach(toVolunteer)
-    await toHost.send({ v: 1, type: 'hello', jobId: 'job-1', slots: 1, engines: ['wasm'] })
+    await toHost.send(hello())
     await until(() => host.progress.flagged.includes('cheat'), 'flag')
     expect(host.progress.validated).toBe(0)
   })
@@ -165,7 +177,7 @@ describe('JobHost', () => {
     let now = 0
     const host = await JobHost.open(
       new MemoryJobStore(),
-      await makeJob({ unitsTotal: 1, quorum: 1, maxErrorsPerUnit: 2, deadlineMs: 100 }),
+      await makeJob({ unitsTotal: 1, quorum: 1, maxErrors: 2, deadlineMs: 100 }),
       { now: () => now },
     )
     host.start(5)
@@ -210,7 +222,7 @@ describe('JobHost', () => {
     toHost.onClose(() => (closed = true))
     host.attach(toVolunteer)
     await toHost.send({
-      v: 1,
+      v: 2,
       type: 'result',
       assignmentId: 'x',
       index: 0,
@@ -219,5 +231,130 @@ describe('JobHost', () => {
     })
     await until(() => closed, 'disconnect')
     expect(host.progress.volunteers).toBe(0)
+  })
+})
+
+/** A volunteer in memory that computes each unit with `compute` (input slice in the body). */
+function computingVolunteer(
+  host: JobHost,
+  id: string,
+  compute: (index: number, input: Uint8Array) => Uint8Array,
+  engines: EngineOffer[] = [wasmOffer],
+  jobId = 'job-1',
+) {
+  const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', id)
+  const seen: { message: HostMessage; body: Uint8Array }[] = []
+  toHost.onMessage(async (message, body) => {
+    seen.push({ message, body: body.slice() })
+    if (message.type !== 'assign') return
+    const output = compute(message.index, body)
+    await toHost
+      .send(
+        {
+          v: 2,
+          type: 'result',
+          assignmentId: message.assignmentId,
+          index: message.index,
+          sha256: await sha256Hex(output.slice()),
+          kernelMs: 1,
+        },
+        output,
+      )
+      .catch(() => undefined)
+  })
+  host.attach(toVolunteer)
+  void toHost.send({ ...hello(engines), jobId } as VolunteerMessage)
+  return { seen }
+}
+
+const f32 = (...values: number[]) => new Uint8Array(new Float32Array(values).buffer)
+
+describe('JobHost with manifest jobs', () => {
+  it('sends each unit its slice of the input file and the short last unit its own size', async () => {
+    const wgsl = '@compute @workgroup_size(64) fn main() {}'
+    const manifest = validateManifest({
+      manifestVersion: 1,
+      name: 'double bytes',
+      kernels: [
+        {
+          kind: 'wgsl',
+          sha256: await sha256Hex(new TextEncoder().encode(wgsl)),
+          workgroupSize: [64],
+        },
+        { kind: 'wasm', sha256: await sha256Hex(wasm) },
+      ],
+      units: { mode: 'split', itemBytes: 4, itemsPerUnit: 3 },
+      output: { bytesPerItem: 4 },
+    })
+    const input = new Uint8Array(4 * 7).map((_, i) => i)
+    const job = { ...createJobRecord({ manifest, wasm, wgsl, input: new Blob([input]) }) }
+    const host = await JobHost.open(new MemoryJobStore(), job, { input: new Blob([input]) })
+    expect(host.job.unitsTotal).toBe(3)
+    const double = (_: number, slice: Uint8Array) => slice.map((b) => b * 2)
+    const gpu = computingVolunteer(
+      host,
+      'gpu',
+      double,
+      [wasmOffer, { kind: 'webgpu', slots: 1, gflops: 500, fallback: false }],
+      job.jobId,
+    )
+    const cpu = computingVolunteer(host, 'cpu', double, [wasmOffer], job.jobId)
+    await until(() => host.progress.complete, 'completion')
+    const outputs = await host.outputs()
+    expect(outputs.map((o) => o?.length)).toEqual([12, 12, 4])
+    expect(Uint8Array.from(outputs.flatMap((o) => [...o!]))).toEqual(input.map((b) => b * 2))
+    // The faster engine won: the GPU volunteer got the WGSL source, the other the wasm bytes.
+    const welcomeOf = (v: typeof gpu) => v.seen.find((s) => s.message.type === 'welcome')!
+    expect(welcomeOf(gpu).message).toMatchObject({ kernel: { kind: 'wgsl' } })
+    expect(new TextDecoder().decode(welcomeOf(gpu).body)).toBe(wgsl)
+    expect(welcomeOf(cpu).message).toMatchObject({ kernel: { kind: 'wasm' } })
+    expect(welcomeOf(cpu).body).toEqual(wasm)
+  })
+
+  it('with float comparison, results within tolerance agree and the first one is kept', async () => {
+    const job = await makeJob({
+      unitsTotal: 2,
+      comparison: { mode: 'float', elementType: 'f32', absolute: 0, relative: 1e-3 },
+    })
+    const host = await JobHost.open(new MemoryJobStore(), job)
+    computingVolunteer(host, 'a', (index) => f32(1 + index))
+    await until(() => host.progress.issued >= 2, 'the first replicas')
+    computingVolunteer(host, 'b', (index) => f32((1 + index) * 1.0001))
+    await until(() => host.progress.complete, 'completion')
+    expect(host.progress.flagged).toEqual([])
+    expect(await host.outputs()).toEqual([f32(1), f32(2)])
+  })
+
+  it('flags a volunteer whose result does not have the unit output size', async () => {
+    const host = await JobHost.open(new MemoryJobStore(), await makeJob({ unitsTotal: 1 }))
+    computingVolunteer(host, 'short', () => new Uint8Array(3))
+    await until(() => host.progress.flagged.includes('short'), 'flag')
+    expect(host.progress.validated).toBe(0)
+  })
+
+  it('refuses a volunteer with no engine for the job, saying why', async () => {
+    const wgsl = '@compute @workgroup_size(1) fn main() {}'
+    const manifest = validateManifest({
+      manifestVersion: 1,
+      name: 'gpu only',
+      kernels: [
+        {
+          kind: 'wgsl',
+          sha256: await sha256Hex(new TextEncoder().encode(wgsl)),
+          workgroupSize: [1],
+        },
+      ],
+      units: { mode: 'count', unitCount: 1 },
+      output: { bytesPerUnit: 4 },
+    })
+    const job = createJobRecord({ manifest, wgsl })
+    const host = await JobHost.open(new MemoryJobStore(), job)
+    const cpuOnly = computingVolunteer(host, 'cpu', () => f32(0), [wasmOffer], job.jobId)
+    await until(() => cpuOnly.seen.length > 0, 'an answer')
+    expect(cpuOnly.seen[0]?.message).toMatchObject({
+      type: 'refuse',
+      code: 'volunteer/no-engine',
+      message: expect.stringContaining('only on WebGPU'),
+    })
   })
 })

@@ -2,11 +2,17 @@ import { sha256Hex } from '../crypto/sha256Hex.ts'
 import { bytesToBase64 } from '../encoding/base64.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
+import { assertUnitOutputSize } from '../tasks/assertUnitOutputSize.ts'
+import type { KernelRef } from '../tasks/manifestSchema.ts'
+import { planUnits, type UnitPlan } from '../tasks/planUnits.ts'
+import { chooseKernel } from './chooseKernel.ts'
 import type { JobRecord } from './JobRecord.ts'
 import type { JobStore } from './JobStore.ts'
 import { outputChangeFor } from './outputChangeFor.ts'
 import { RateMeter } from './RateMeter.ts'
+import { ResultClassifier } from './ResultClassifier.ts'
 import { Scheduler } from './Scheduler.ts'
+import { UnitInputs } from './UnitInputs.ts'
 import { UnitWriteBatcher } from './UnitWriteBatcher.ts'
 
 export type VolunteerLink = PeerLink<HostMessage, VolunteerMessage>
@@ -26,6 +32,8 @@ export type HostProgress = {
 }
 
 export type JobHostOptions = {
+  /** The input file of a new job (split units); a resumed job's comes from the store. */
+  input?: Blob
   now?: () => number
   /** A volunteer that has not said hello by then is dropped. */
   helloTimeoutMs?: number
@@ -36,6 +44,8 @@ type RefusalCode = Extract<HostMessage, { type: 'refuse' }>['code']
 
 type Volunteer = {
   link: VolunteerLink
+  /** The job's kernel this volunteer runs (see `chooseKernel`). */
+  kernel: KernelRef
   slots: number
   inFlight: Set<string>
   accepted: number
@@ -55,6 +65,11 @@ export class JobHost {
   readonly #store: JobStore
   readonly #writer: UnitWriteBatcher
   readonly #scheduler: Scheduler
+  readonly #plan: UnitPlan
+  readonly #inputs: UnitInputs
+  readonly #classifier: ResultClassifier
+  /** Classifying a result and recording it happen one result at a time (see #onResult). */
+  #recording: Promise<unknown> = Promise.resolve()
   readonly #volunteers = new Map<string, Volunteer>()
   readonly #listeners = new Set<(progress: HostProgress) => void>()
   readonly #now: () => number
@@ -67,38 +82,53 @@ export class JobHost {
     job: JobRecord,
     store: JobStore,
     scheduler: Scheduler,
+    inputs: { plan: UnitPlan; file: Blob | undefined },
     options: JobHostOptions,
   ) {
     this.job = job
     this.#store = store
     this.#writer = new UnitWriteBatcher((writes) => store.saveUnits(job.jobId, writes))
     this.#scheduler = scheduler
+    this.#plan = inputs.plan
+    this.#inputs = new UnitInputs(inputs.plan, inputs.file)
+    this.#classifier = new ResultClassifier(job.manifest.comparison, (index, sha256) =>
+      store.loadOutput(job.jobId, index, sha256),
+    )
     this.#now = options.now ?? Date.now
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
     this.#acceptedRate = new RateMeter(options.rateWindowMs ?? 10_000)
   }
 
-  /** Saves a new job, or resumes a stored one from its unit records. */
+  /**
+   * Saves a new job (its input file first), or resumes a stored one from its unit records.
+   * Throws `task/input-size` when the input does not fit the job's units.
+   */
   static async open(
     store: JobStore,
     job: JobRecord,
     options: JobHostOptions = {},
   ): Promise<JobHost> {
     const stored = await store.loadJob(job.jobId)
-    if (!stored) await store.saveJob(job)
     const current = stored ?? job
+    const plan = planUnits(current.manifest, current.inputBytes)
+    if (!stored) {
+      if (options.input) await store.saveInput(job.jobId, options.input)
+      await store.saveJob(job)
+    }
+    const file = current.inputBytes > 0 ? await store.loadInput(job.jobId) : undefined
     const units = await store.loadUnits(job.jobId)
+    const { replication } = current.manifest
     const scheduler = new Scheduler(
       {
         unitsTotal: current.unitsTotal,
-        quorum: current.quorum,
-        maxResultsPerUnit: current.maxResultsPerUnit,
-        maxErrorsPerUnit: current.maxErrorsPerUnit,
+        quorum: replication.quorum,
+        maxResultsPerUnit: replication.maxResults,
+        maxErrorsPerUnit: replication.maxErrors,
         deadlineMs: current.deadlineMs,
       },
       { units, flagged: current.flagged },
     )
-    return new JobHost(current, store, scheduler, options)
+    return new JobHost(current, store, scheduler, { plan, file }, options)
   }
 
   get progress(): HostProgress {
@@ -139,7 +169,7 @@ export class JobHost {
   async outputs(): Promise<(Uint8Array | undefined)[]> {
     await this.#writer.idle()
     const units = await this.#store.loadUnits(this.job.jobId)
-    const outputs: (Uint8Array | undefined)[] = new Array(this.job.unitsTotal).fill(undefined)
+    const outputs: (Uint8Array | undefined)[] = Array.from({ length: this.job.unitsTotal })
     await Promise.all(
       units.map(async (unit) => {
         if (unit.status !== 'accepted' || !unit.acceptedSha256) return
@@ -185,7 +215,19 @@ export class JobHost {
           }
           if (this.#scheduler.done)
             return this.#refuse(link, 'job/complete', 'The job is complete.')
-          volunteer = { link, slots: message.slots, inFlight: new Set(), accepted: 0 }
+          const choice = chooseKernel(
+            this.job.manifest.kernels,
+            message.engines,
+            message.allowFallbackGpu,
+          )
+          if (!choice.kernel) return this.#refuse(link, 'volunteer/no-engine', choice.reason)
+          volunteer = {
+            link,
+            kernel: choice.kernel,
+            slots: choice.engine.slots,
+            inFlight: new Set(),
+            accepted: 0,
+          }
           this.#volunteers.get(link.peerId)?.link.close()
           this.#volunteers.set(link.peerId, volunteer)
           void this.#welcome(volunteer)
@@ -207,19 +249,24 @@ export class JobHost {
 
   async #welcome(volunteer: Volunteer): Promise<void> {
     const { job } = this
+    const { kernel } = volunteer
+    const { limits, output } = job.manifest
+    const body = kernel.kind === 'wgsl' ? new TextEncoder().encode(job.wgsl) : job.wasm
+    if (!body) throw new Error(`job ${job.jobId} has no ${kernel.kind} kernel file`)
     await volunteer.link.send(
       {
         v: JOB_PROTOCOL_VERSION,
         type: 'welcome',
         jobId: job.jobId,
         name: job.name,
-        kernelKind: job.kernelKind,
-        kernelSha256: job.kernelSha256,
+        kernel,
         params: bytesToBase64(job.params),
         unitsTotal: job.unitsTotal,
-        timeLimitMs: job.timeLimitMs,
+        timeLimitMs: limits.timeLimitMs,
+        memoryBytes: limits.memoryBytes,
+        variableOutput: output.maxBytesPerUnit !== undefined,
       },
-      job.kernel,
+      body,
     )
     this.#fill(volunteer)
     this.#emit()
@@ -233,14 +280,20 @@ export class JobHost {
       if (!assignment) break
       volunteer.inFlight.add(assignment.assignmentId)
       changed.push(assignment.index)
-      volunteer.link
-        .send({
-          v: JOB_PROTOCOL_VERSION,
-          type: 'assign',
-          assignmentId: assignment.assignmentId,
-          index: assignment.index,
-          outputBytes: this.job.outputBytesPerUnit,
-        })
+      this.#inputs
+        .read(assignment.index)
+        .then((input) =>
+          volunteer.link.send(
+            {
+              v: JOB_PROTOCOL_VERSION,
+              type: 'assign',
+              assignmentId: assignment.assignmentId,
+              index: assignment.index,
+              outputBytes: this.#plan.outputBytes(assignment.index),
+            },
+            input,
+          ),
+        )
         .catch(() => volunteer.link.close())
     }
     if (changed.length) void this.#persistUnits(changed)
@@ -268,14 +321,29 @@ export class JobHost {
     const sha256 = await sha256Hex(output)
     if (sha256 !== message.sha256)
       return this.#flagLiar(link.peerId, 'a result whose hash is not its body')
+    try {
+      assertUnitOutputSize(this.job.manifest.output, this.#plan.outputBytes(message.index), output)
+    } catch {
+      return this.#flagLiar(link.peerId, 'a result of the wrong size')
+    }
     volunteer.inFlight.delete(message.assignmentId)
-    const unitBefore = this.#scheduler.unit(message.index)
-    const knownHashes = new Set(unitBefore?.results.map((r) => r.sha256))
-    const outcome = this.#scheduler.recordResult(message.assignmentId, sha256)
+    // One result at a time from classifying to recording: two close results of one unit must
+    // see each other, or two that agree within tolerance could start two groups.
+    const recorded = this.#recording.then(async () => {
+      const unitBefore = this.#scheduler.unit(message.index)
+      const knownHashes = new Set(unitBefore?.results.map((r) => r.sha256))
+      const key = await this.#classifier.classify(unitBefore, output, sha256)
+      const outcome = this.#scheduler.recordResult(message.assignmentId, key)
+      if (outcome.kind !== 'unknown-assignment' && outcome.kind !== 'pending')
+        this.#classifier.forget(outcome.index)
+      return { outcome, key, knownHashes }
+    })
+    this.#recording = recorded.catch(() => undefined)
+    const { outcome, key, knownHashes } = await recorded
     if (outcome.kind === 'unknown-assignment') return this.#fill(volunteer)
     const unit = this.#scheduler.unit(outcome.index)
     if (unit) {
-      const change = outputChangeFor(outcome, { sha256, bytes: output }, knownHashes)
+      const change = outputChangeFor(outcome, { sha256: key, bytes: output }, knownHashes)
       await this.#writer.write(unit, change)
     }
     // Persisted: now the volunteer may forget it.

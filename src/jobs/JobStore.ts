@@ -7,6 +7,9 @@ import type { UnitRecord } from './UnitRecord.ts'
  */
 export type JobStore = {
   saveJob(job: JobRecord): Promise<void>
+  /** Keeps a job's input file; saved before the job record, so a stored job has its input. */
+  saveInput(jobId: string, input: Blob): Promise<void>
+  loadInput(jobId: string): Promise<Blob | undefined>
   loadJob(jobId: string): Promise<JobRecord | undefined>
   /** The most recent job, running or complete. */
   latestJob(): Promise<JobRecord | undefined>

@@ -7,9 +7,18 @@ export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>()
   readonly #units = new Map<string, Map<number, UnitRecord>>()
   readonly #outputs = new Map<string, Uint8Array>()
+  readonly #inputs = new Map<string, Blob>()
 
   async saveJob(job: JobRecord): Promise<void> {
     this.#jobs.set(job.jobId, structuredClone(job))
+  }
+
+  async saveInput(jobId: string, input: Blob): Promise<void> {
+    this.#inputs.set(jobId, input)
+  }
+
+  async loadInput(jobId: string): Promise<Blob | undefined> {
+    return this.#inputs.get(jobId)
   }
 
   async loadJob(jobId: string): Promise<JobRecord | undefined> {
@@ -47,6 +56,7 @@ export class MemoryJobStore implements JobStore {
   async deleteJob(jobId: string): Promise<void> {
     this.#jobs.delete(jobId)
     this.#units.delete(jobId)
+    this.#inputs.delete(jobId)
     for (const key of this.#outputs.keys())
       if (key.startsWith(`${jobId}/`)) this.#outputs.delete(key)
   }

@@ -1,13 +1,13 @@
 import { z } from 'zod'
 
 /**
- * The job protocol between a volunteer and a job host, version 1. Each message
+ * The job protocol between a volunteer and a job host, version 2. Each message
  * is the JSON header of one framed message (see `frameCodec.ts`); the ones that
  * carry bulk data (a kernel, a unit's input, a unit's output) put it in the
  * frame body, never in the JSON. Every header is checked against these schemas
  * on receipt; anything else is a protocol error and ends the connection.
  */
-export const JOB_PROTOCOL_VERSION = 1
+export const JOB_PROTOCOL_VERSION = 2
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/)
@@ -18,18 +18,39 @@ const errorCode = z
   .max(64)
 const text = z.string().max(1000)
 
+/** A compute engine a volunteer offers, with what its calibration measured. */
+export const engineOfferSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('wasm'),
+    /** Units it runs at once (its worker count). */
+    slots: z.number().int().min(1).max(64),
+    /** Calibration: a small f32 matrix multiply, all workers together; 0 when not measured. */
+    gflops: z.number().min(0).max(1e6),
+  }),
+  z.strictObject({
+    kind: z.literal('webgpu'),
+    slots: z.number().int().min(1).max(64),
+    gflops: z.number().min(0).max(1e6),
+    /** A software adapter (SwiftShader): used only for GPU-only jobs, and only if allowed. */
+    fallback: z.boolean(),
+  }),
+])
+export type EngineOffer = z.infer<typeof engineOfferSchema>
+
 /** Sent by a volunteer once the connection opens. */
-export const helloSchema = z.strictObject({
-  v: z.literal(JOB_PROTOCOL_VERSION),
-  type: z.literal('hello'),
-  jobId: id,
-  /** How many units it runs at once (its worker count). */
-  slots: z.number().int().min(1).max(64),
-  engines: z
-    .array(z.enum(['wasm', 'webgpu']))
-    .min(1)
-    .max(4),
-})
+export const helloSchema = z
+  .strictObject({
+    v: z.literal(JOB_PROTOCOL_VERSION),
+    type: z.literal('hello'),
+    jobId: id,
+    engines: z.array(engineOfferSchema).min(1).max(2),
+    /** The volunteer lets a software WebGPU adapter run jobs that have only a WGSL kernel. */
+    allowFallbackGpu: z.boolean(),
+  })
+  .refine((hello) => new Set(hello.engines.map((e) => e.kind)).size === hello.engines.length, {
+    message: 'Offer each engine once.',
+    path: ['engines'],
+  })
 
 /** A unit's output, in the body; `sha256` is the hash of that body. */
 export const resultSchema = z.strictObject({
@@ -58,19 +79,43 @@ export const volunteerMessageSchema = z.discriminatedUnion('type', [
 ])
 export type VolunteerMessage = z.infer<typeof volunteerMessageSchema>
 
-/** The host's answer to `hello`; the body is the kernel, checked by `kernelSha256`. */
+/** The kernel the host chose for this volunteer (see `chooseKernel`), as the manifest names it. */
+export const welcomeKernelSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('wasm'), sha256: sha256Hex }),
+  z.strictObject({
+    kind: z.literal('wgsl'),
+    sha256: sha256Hex,
+    entry: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+    workgroupSize: z.tuple([
+      z.number().int().min(1).max(1024),
+      z.number().int().min(1).max(1024),
+      z.number().int().min(1).max(64),
+    ]),
+    elementsPerInvocation: z.number().int().min(1).max(65_536),
+  }),
+])
+export type WelcomeKernel = z.infer<typeof welcomeKernelSchema>
+
+/** The host's answer to `hello`; the body is the kernel file, checked by `kernel.sha256`. */
 export const welcomeSchema = z.strictObject({
   v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('welcome'),
   jobId: id,
   name: z.string().min(1).max(120),
-  kernelKind: z.literal('wasm'),
-  kernelSha256: sha256Hex,
-  /** The job's parameters, base64; the same bytes for every unit. */
+  kernel: welcomeKernelSchema,
+  /** The job's parameters, packed (docs/task-api.md), base64; the same bytes for every unit. */
   params: z.base64().max(87_384),
   unitsTotal: z.number().int().min(1).max(10_000_000),
   /** A unit's time limit on the volunteer's device. */
   timeLimitMs: z.number().int().min(100).max(3_600_000),
+  /** A WASM kernel's linear memory may not grow past this. */
+  memoryBytes: z
+    .number()
+    .int()
+    .min(65_536)
+    .max(4 * 1024 * 1024 * 1024),
+  /** The output starts with a u32 byte count; the result is that many bytes after it. */
+  variableOutput: z.boolean(),
 })
 
 /** One unit to run; the body is its input slice (possibly empty). */
@@ -106,7 +151,13 @@ export const creditSchema = z.strictObject({
 export const refuseSchema = z.strictObject({
   v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('refuse'),
-  code: z.enum(['job/unknown', 'job/complete', 'volunteer/flagged', 'host/stopping']),
+  code: z.enum([
+    'job/unknown',
+    'job/complete',
+    'volunteer/flagged',
+    'volunteer/no-engine',
+    'host/stopping',
+  ]),
   message: text,
 })
 

@@ -1,15 +1,12 @@
-/** What runs units on this device: the WorkerPool in a browser. */
-export type UnitRunner = {
+import type { WasmUnit, WasmUnitResult } from '../kernels/wasmAbi.ts'
+
+/**
+ * What runs units of one engine on this device: the WorkerPool for WASM kernels, the
+ * GpuUnitRunner for WGSL kernels. `K` is the kernel as that engine loads it.
+ */
+export type UnitRunner<K> = {
+  /** Units it runs at once. */
   readonly size: number
-  load(kernel: { bytes: ArrayBuffer; sha256: string }): Promise<void>
-  run(
-    unit: {
-      index: number
-      count: number
-      params: Uint8Array
-      input: Uint8Array
-      outputBytes: number
-    },
-    options: { timeLimitMs: number },
-  ): Promise<{ output: Uint8Array; kernelMs: number }>
+  load(kernel: K): Promise<void>
+  run(unit: WasmUnit, options: { timeLimitMs: number }): Promise<WasmUnitResult>
 }

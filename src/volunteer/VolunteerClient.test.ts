@@ -4,41 +4,37 @@ import { sha256Hex } from '../crypto/sha256Hex.ts'
 import { JobHost } from '../jobs/JobHost.ts'
 import type { JobRecord } from '../jobs/JobRecord.ts'
 import { MemoryJobStore } from '../jobs/MemoryJobStore.ts'
-import type { HostMessage, VolunteerMessage } from '../p2p/messages.ts'
+import { createJobRecord } from '../jobs/createJobRecord.ts'
+import type { EngineOffer, HostMessage, VolunteerMessage } from '../p2p/messages.ts'
+import { validateManifest } from '../tasks/validateManifest.ts'
 import type { Listing } from '../../signaling/directory/schemas.ts'
 import type { UnitRunner } from './UnitRunner.ts'
-import { VolunteerClient, type Engine, type VolunteerState } from './VolunteerClient.ts'
+import { VolunteerClient, type Runners, type VolunteerState } from './VolunteerClient.ts'
 
 const kernel = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])
 
 async function job(): Promise<JobRecord> {
-  return {
-    jobId: 'job-1',
+  const manifest = validateManifest({
+    manifestVersion: 1,
     name: 'squares',
-    preset: 'mandelbrot',
-    kernelKind: 'wasm',
-    kernel,
-    kernelSha256: await sha256Hex(kernel),
-    params: new Uint8Array([9]),
-    unitsTotal: 5,
-    outputBytesPerUnit: 2,
-    quorum: 2,
-    maxResultsPerUnit: 4,
-    maxErrorsPerUnit: 2,
-    timeLimitMs: 1000,
-    deadlineMs: 5000,
-    ownerToken: 'a'.repeat(32),
-    status: 'running',
-    createdAt: 1,
-    flagged: [],
-  }
+    kernels: [{ kind: 'wasm', sha256: await sha256Hex(kernel) }],
+    units: { mode: 'count', unitCount: 5 },
+    params: [{ name: 'nine', type: 'u32', value: 9 }],
+    output: { bytesPerUnit: 2 },
+    replication: { quorum: 2, maxErrors: 2 },
+    limits: { timeLimitMs: 1000 },
+  })
+  return { ...createJobRecord({ manifest, wasm: kernel }), jobId: 'job-1', deadlineMs: 5000 }
 }
+
+const wasmOffer: EngineOffer = { kind: 'wasm', slots: 2, gflops: 10 }
+const gpuOffer: EngineOffer = { kind: 'webgpu', slots: 1, gflops: 100, fallback: false }
 
 const listing: Listing = {
   jobId: 'job-1',
   name: 'squares',
   hostPeerId: 'host',
-  kernelKind: 'wasm',
+  kernelKinds: ['wasm'],
   unitsTotal: 5,
   unitsDone: 0,
   listedAt: new Date(0).toISOString(),
@@ -46,7 +42,10 @@ const listing: Listing = {
 }
 
 /** Stands in for the worker pool: checks the kernel hash as the worker does, then squares. */
-function runner(options: { failUnit?: number } = {}): UnitRunner & { loaded: string[] } {
+function runner(options: { failUnit?: number } = {}): UnitRunner<{
+  bytes: ArrayBuffer
+  sha256: string
+}> & { loaded: string[] } {
   const loaded: string[] = []
   return {
     size: 2,
@@ -59,7 +58,13 @@ function runner(options: { failUnit?: number } = {}): UnitRunner & { loaded: str
     async run(unit) {
       if (unit.index === options.failUnit)
         throw Object.assign(new Error('trapped'), { code: 'kernel/trap' })
-      return { output: new Uint8Array([unit.index * unit.index, unit.params[0]!]), kernelMs: 3 }
+      return {
+        output: new Uint8Array([unit.index * unit.index, unit.params[0]!]).slice(
+          0,
+          unit.outputBytes,
+        ),
+        kernelMs: 3,
+      }
     },
   }
 }
@@ -76,14 +81,16 @@ const gpuListing: Listing = {
   ...listing,
   jobId: 'job-gpu',
   hostPeerId: 'gpu-host',
-  kernelKind: 'wgsl',
+  kernelKinds: ['wgsl'],
 }
 
 /** The host a client picks from a GPU-only and a WASM listing, and the hello it sends there. */
-function firstHello(engines?: Engine[]) {
+function firstHello(gpu?: EngineOffer) {
   return new Promise<{ hostPeerId: string; message: VolunteerMessage }>((resolve) => {
+    const runners: Runners = gpu ? { wasm: runner(), webgpu: runner() } : { wasm: runner() }
     const client = new VolunteerClient({
-      runner: runner(),
+      runners,
+      engines: gpu ? [wasmOffer, gpu] : [wasmOffer],
       listJobs: async () => [gpuListing, listing],
       connect: async (hostPeerId) => {
         const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>(hostPeerId, 'a')
@@ -94,7 +101,6 @@ function firstHello(engines?: Engine[]) {
         return toHost
       },
       retryMs: 10,
-      ...(engines ? { engines } : {}),
     })
     client.start()
   })
@@ -118,7 +124,8 @@ describe('VolunteerClient', () => {
     const clients = ['a', 'b'].map(
       (id) =>
         new VolunteerClient({
-          runner: runner(),
+          runners: { wasm: runner() },
+          engines: [wasmOffer],
           listJobs: async () => [listing],
           connect: connectTo(host, id),
           retryMs: 10,
@@ -139,7 +146,8 @@ describe('VolunteerClient', () => {
     const clients = ['a', 'b'].map(
       (id) =>
         new VolunteerClient({
-          runner: runner({ failUnit: 3 }),
+          runners: { wasm: runner({ failUnit: 3 }) },
+          engines: [wasmOffer],
           listJobs: async () => [listing],
           connect: connectTo(host, id),
           retryMs: 10,
@@ -154,13 +162,15 @@ describe('VolunteerClient', () => {
   })
 
   it('refuses a kernel whose bytes do not match the announced hash', async () => {
+    const honest = await job()
     const host = await JobHost.open(new MemoryJobStore(), {
-      ...(await job()),
-      kernelSha256: 'f'.repeat(64),
+      ...honest,
+      wasm: new Uint8Array([...kernel, 0]),
     })
     const run = runner()
     const client = new VolunteerClient({
-      runner: run,
+      runners: { wasm: run },
+      engines: [wasmOffer],
       listJobs: async () => [listing],
       connect: connectTo(host, 'a'),
       retryMs: 10,
@@ -174,7 +184,8 @@ describe('VolunteerClient', () => {
 
   it('keeps looking while the directory is unreachable, and says so', async () => {
     const client = new VolunteerClient({
-      runner: runner(),
+      runners: { wasm: runner() },
+      engines: [wasmOffer],
       listJobs: async () => {
         throw new Error('The signaling server at http://x cannot be reached.')
       },
@@ -192,12 +203,22 @@ describe('VolunteerClient', () => {
   it('skips a WGSL job without WebGPU, and says hello with WASM alone', async () => {
     const { hostPeerId, message } = await firstHello()
     expect(hostPeerId).toBe('host')
-    expect(message).toMatchObject({ type: 'hello', jobId: 'job-1', engines: ['wasm'] })
+    expect(message).toMatchObject({ type: 'hello', jobId: 'job-1', engines: [wasmOffer] })
   })
 
   it('takes a WGSL job with WebGPU, and says hello with both engines', async () => {
-    const { hostPeerId, message } = await firstHello(['webgpu'])
+    const { hostPeerId, message } = await firstHello(gpuOffer)
     expect(hostPeerId).toBe('gpu-host')
-    expect(message).toMatchObject({ type: 'hello', jobId: 'job-gpu', engines: ['wasm', 'webgpu'] })
+    expect(message).toMatchObject({
+      type: 'hello',
+      jobId: 'job-gpu',
+      engines: [wasmOffer, gpuOffer],
+      allowFallbackGpu: false,
+    })
+  })
+
+  it('does not take a GPU-only job on a software adapter it was not allowed to use', async () => {
+    const { hostPeerId } = await firstHello({ ...gpuOffer, fallback: true })
+    expect(hostPeerId).toBe('host')
   })
 })

@@ -2,13 +2,26 @@ import type { Listing } from '../../signaling/directory/schemas.ts'
 import { sha256Hex } from '../crypto/sha256Hex.ts'
 import { base64ToBytes } from '../encoding/base64.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
-import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
+import {
+  JOB_PROTOCOL_VERSION,
+  type EngineOffer,
+  type HostMessage,
+  type VolunteerMessage,
+} from '../p2p/messages.ts'
+import { trimUnitOutput } from '../tasks/trimUnitOutput.ts'
+import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
+import type { GpuComputeKernel } from '../workers/webgpu/createGpuComputeApi.ts'
 import type { UnitRunner } from './UnitRunner.ts'
 
 export type HostLink = PeerLink<VolunteerMessage, HostMessage>
 
-/** A compute engine this tab offers hosts, as named in `hello`. */
-export type Engine = Extract<VolunteerMessage, { type: 'hello' }>['engines'][number]
+type Welcome = Extract<HostMessage, { type: 'welcome' }>
+
+/** The engines of this tab: its WASM worker pool and, with WebGPU, its GPU runner. */
+export type Runners = {
+  wasm: UnitRunner<ComputeKernel>
+  webgpu?: UnitRunner<GpuComputeKernel>
+}
 
 export type VolunteerStatus =
   'idle' | 'searching' | 'connecting' | 'running' | 'waiting' | 'stopped'
@@ -29,15 +42,17 @@ export type VolunteerState = {
 }
 
 export type VolunteerClientParameters = {
-  runner: UnitRunner
+  runners: Runners
+  /**
+   * What each runner offers hosts, with its calibration: one offer per runner. The host picks
+   * the kernel by them (`chooseKernel`).
+   */
+  engines: readonly EngineOffer[]
+  /** Let a software WebGPU adapter run jobs that have only a WGSL kernel. */
+  allowFallbackGpu?: boolean
   /** Open jobs, from the directory. */
   listJobs: () => Promise<Listing[]>
   connect: (hostPeerId: string) => Promise<HostLink>
-  /**
-   * Engines besides WASM, which is always offered. Give 'webgpu' only for a hardware adapter:
-   * it is what makes 'wgsl' jobs eligible.
-   */
-  engines?: readonly Engine[]
   /** Pause between looks at the directory when there is nothing to do. */
   retryMs?: number
 }
@@ -49,11 +64,12 @@ export type VolunteerClientParameters = {
  * looks for work again; `stop()` ends all of it.
  */
 export class VolunteerClient {
-  readonly #runner: UnitRunner
+  readonly #runners: Runners
+  #allowFallbackGpu: boolean
   readonly #listJobs: () => Promise<Listing[]>
   readonly #connect: (hostPeerId: string) => Promise<HostLink>
   readonly #retryMs: number
-  readonly #engines: Engine[]
+  readonly #engines: readonly EngineOffer[]
   readonly #listeners = new Set<(state: VolunteerState) => void>()
   /** Jobs not to join again: complete, or this tab was flagged in them. */
   readonly #skip = new Set<string>()
@@ -72,16 +88,18 @@ export class VolunteerClient {
   #wake: (() => void) | undefined
 
   constructor({
-    runner,
+    runners,
+    engines,
+    allowFallbackGpu = false,
     listJobs,
     connect,
-    engines = [],
     retryMs = 2000,
   }: VolunteerClientParameters) {
-    this.#runner = runner
+    this.#runners = runners
+    this.#engines = engines.filter((engine) => runners[engine.kind] !== undefined)
+    this.#allowFallbackGpu = allowFallbackGpu
     this.#listJobs = listJobs
     this.#connect = connect
-    this.#engines = [...new Set<Engine>(['wasm', ...engines])]
     this.#retryMs = retryMs
   }
 
@@ -92,6 +110,11 @@ export class VolunteerClient {
   onChange(listener: (state: VolunteerState) => void): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
+  }
+
+  /** Whether a software WebGPU adapter may run GPU-only jobs; applies from the next job on. */
+  setAllowFallbackGpu(allow: boolean): void {
+    this.#allowFallbackGpu = allow
   }
 
   start(): void {
@@ -137,7 +160,8 @@ export class VolunteerClient {
     try {
       const jobs = await this.#listJobs()
       return jobs.find(
-        (j) => this.#canRun(j.kernelKind) && j.unitsDone < j.unitsTotal && !this.#skip.has(j.jobId),
+        (j) =>
+          this.#canRun(j.kernelKinds) && j.unitsDone < j.unitsTotal && !this.#skip.has(j.jobId),
       )
     } catch (error) {
       this.#set({ notice: describe(error) })
@@ -145,17 +169,11 @@ export class VolunteerClient {
     }
   }
 
-  #canRun(kind: Listing['kernelKind']): boolean {
-    switch (kind) {
-      case 'wasm':
-        return true
-      case 'wgsl':
-        return this.#engines.includes('webgpu')
-      default: {
-        const unknown: never = kind
-        return unknown
-      }
-    }
+  /** A job with a WASM kernel runs anywhere; a GPU-only one needs a GPU, or leave to use a software one. */
+  #canRun(kinds: Listing['kernelKinds']): boolean {
+    if (kinds.includes('wasm') && this.#runners.wasm) return true
+    const gpu = this.#engines.find((engine) => engine.kind === 'webgpu')
+    return kinds.includes('wgsl') && gpu !== undefined && (!gpu.fallback || this.#allowFallbackGpu)
   }
 
   /** Serves one job until its host goes away or refuses more work. */
@@ -168,9 +186,10 @@ export class VolunteerClient {
     this.#link = link
     if (!this.#active) return link.close()
     const closed = new Promise<void>((resolve) => link.onClose(() => resolve()))
-    let welcome: Extract<HostMessage, { type: 'welcome' }> | undefined
+    let welcome: Welcome | undefined
     let params = new Uint8Array()
     let kernelReady: Promise<void> | undefined
+    let runner: UnitRunner<never> | undefined
 
     link.onMessage((message, body) => {
       switch (message.type) {
@@ -178,8 +197,9 @@ export class VolunteerClient {
           if (welcome || message.jobId !== listing.jobId) return link.close()
           welcome = message
           params = base64ToBytes(message.params)
-          const bytes = body.slice().buffer
-          kernelReady = this.#runner.load({ bytes, sha256: message.kernelSha256 })
+          const loading = this.#load(message, body.slice().buffer)
+          runner = loading.runner
+          kernelReady = loading.ready
           kernelReady.then(
             () => this.#set({ status: 'running', notice: undefined }),
             (error) => {
@@ -191,9 +211,9 @@ export class VolunteerClient {
           return
         }
         case 'assign': {
-          if (!welcome || !kernelReady) return link.close()
+          if (!welcome || !kernelReady || !runner) return link.close()
           const input = body.slice()
-          void this.#runUnit(link, welcome, kernelReady, params, message, input)
+          void this.#runUnit(link, { welcome, runner, kernelReady, params }, message, input)
           return
         }
         case 'ack':
@@ -219,25 +239,53 @@ export class VolunteerClient {
       v: JOB_PROTOCOL_VERSION,
       type: 'hello',
       jobId: listing.jobId,
-      slots: this.#runner.size,
-      engines: this.#engines,
+      engines: [...this.#engines],
+      allowFallbackGpu: this.#allowFallbackGpu,
     })
     await closed
     this.#link = undefined
   }
 
+  /** Loads the welcomed kernel into the runner of its engine. */
+  #load(
+    welcome: Welcome,
+    bytes: ArrayBuffer,
+  ): { runner: UnitRunner<never> | undefined; ready: Promise<void> } {
+    const { kernel } = welcome
+    if (kernel.kind === 'wasm') {
+      const runner = this.#runners.wasm
+      const ready = runner.load({ bytes, sha256: kernel.sha256, memoryBytes: welcome.memoryBytes })
+      return { runner, ready }
+    }
+    const runner = this.#runners.webgpu
+    if (!runner)
+      return { runner, ready: Promise.reject(new Error('this tab has no WebGPU engine')) }
+    const ready = runner.load({
+      bytes,
+      sha256: kernel.sha256,
+      entry: kernel.entry,
+      workgroupSize: kernel.workgroupSize,
+      elementsPerInvocation: kernel.elementsPerInvocation,
+    })
+    return { runner, ready }
+  }
+
   async #runUnit(
     link: HostLink,
-    welcome: Extract<HostMessage, { type: 'welcome' }>,
-    kernelReady: Promise<void>,
-    params: Uint8Array,
+    job: {
+      welcome: Welcome
+      runner: UnitRunner<never>
+      kernelReady: Promise<void>
+      params: Uint8Array
+    },
     assign: Extract<HostMessage, { type: 'assign' }>,
     input: Uint8Array,
   ): Promise<void> {
+    const { welcome, runner, kernelReady, params } = job
     this.#set({ running: this.#state.running + 1 })
     try {
       await kernelReady
-      const { output, kernelMs } = await this.#runner.run(
+      const { output: buffer, kernelMs } = await runner.run(
         {
           index: assign.index,
           count: welcome.unitsTotal,
@@ -248,6 +296,9 @@ export class VolunteerClient {
         { timeLimitMs: welcome.timeLimitMs },
       )
       this.#set({ kernelMs: this.#state.kernelMs + kernelMs })
+      const output = welcome.variableOutput
+        ? trimUnitOutput({ maxBytesPerUnit: assign.outputBytes, assemble: 'concat' }, buffer)
+        : buffer
       const bytes = output.slice()
       const sha256 = await sha256Hex(bytes)
       await link.send(

@@ -165,3 +165,33 @@ export class RemoteError extends BaseError {
     this.name = serialized.name
   }
 }
+
+export class KernelMemoryTooLargeError extends BaseError {
+  override readonly code = 'kernel/memory-limit'
+
+  constructor({ minimumBytes, limitBytes }: { minimumBytes: number; limitBytes: number }) {
+    super('Kernel needs more memory than the job allows', {
+      details: `its memory starts at ${minimumBytes} bytes; limits.memoryBytes is ${limitBytes}`,
+    })
+  }
+}
+
+export class KernelUnsupportedMemoryError extends BaseError {
+  override readonly code = 'kernel/unsupported-memory'
+
+  constructor(what: string) {
+    super('Kernel memory is not a plain 32-bit linear memory', { details: what })
+  }
+}
+
+export class UnitMemoryLimitError extends BaseError {
+  override readonly code = 'unit/memory-limit'
+
+  constructor(parameters: { limitBytes: number; usedBytes: number; cause: unknown }) {
+    const { limitBytes, usedBytes, cause } = parameters
+    super('Unit stopped at the memory limit', {
+      details: `the kernel failed with ${usedBytes} of its ${limitBytes} bytes (limits.memoryBytes) in use: ${cause instanceof Error ? cause.message : String(cause)}`,
+      cause,
+    })
+  }
+}

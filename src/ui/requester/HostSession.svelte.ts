@@ -101,7 +101,7 @@ export class HostSession {
       jobId: job.jobId,
       name: job.name,
       hostPeerId: peer.id,
-      kernelKind: job.kernelKind,
+      kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
       unitsTotal: job.unitsTotal,
       unitsDone: progress.validated + progress.failed,
       ownerToken: job.ownerToken,

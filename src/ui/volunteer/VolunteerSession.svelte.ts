@@ -2,20 +2,32 @@ import type { Peer } from 'peerjs'
 import { iceServers, signalingUrl } from '../../config.ts'
 import { DirectoryClient } from '../../directory/DirectoryClient.ts'
 import { createPeerLink } from '../../p2p/createPeerLink.ts'
-import { hostMessageSchema, type HostMessage, type VolunteerMessage } from '../../p2p/messages.ts'
+import {
+  hostMessageSchema,
+  type EngineOffer,
+  type HostMessage,
+  type VolunteerMessage,
+} from '../../p2p/messages.ts'
 import { connectToPeer, openPeer } from '../../p2p/openPeer.ts'
+import { calibrateWasm } from '../../volunteer/calibrateWasm.ts'
 import {
   VolunteerClient,
-  type Engine,
+  type Runners,
   type VolunteerState,
 } from '../../volunteer/VolunteerClient.ts'
 import { detectEngines, type EngineReport } from '../../workers/detectEngines.ts'
+import { GpuUnitRunner } from '../../workers/webgpu/GpuUnitRunner.ts'
 import { WorkerPool } from '../../workers/WorkerPool.ts'
 
 const cpuShareKey = 'volunteer.cpuShare'
+const gpuShareKey = 'volunteer.gpuShare'
+const allowFallbackGpuKey = 'volunteer.allowFallbackGpu'
+
+/** What the engines measured at start: GFLOPS of a small matrix multiply. */
+export type Calibration = { wasm: number; webgpu?: number }
 
 /**
- * The volunteer page's state: owns the worker pool, the peer and the client,
+ * The volunteer page's state: owns the worker pool, the GPU runner, the peer and the client,
  * none of which exist before the person consents with `start()`.
  */
 export class VolunteerSession {
@@ -24,12 +36,18 @@ export class VolunteerSession {
   error = $state<string | undefined>()
   starting = $state(false)
   /** Percent of each worker's time spent computing, 10 to 100. */
-  cpuShare = $state(readCpuShare())
+  cpuShare = $state(readPercent(cpuShareKey, 50))
+  /** Percent of the time the GPU computes for jobs, 10 to 100. */
+  gpuShare = $state(readPercent(gpuShareKey, 50))
+  /** Whether a software WebGPU adapter may run jobs that have only a WGSL kernel. */
+  allowFallbackGpu = $state(globalThis.localStorage?.getItem(allowFallbackGpuKey) === 'true')
   workers = $state(0)
   /** What this browser can compute with; probed only after consent. */
   engines = $state<EngineReport | undefined>()
+  calibration = $state<Calibration | undefined>()
 
   #pool: WorkerPool | undefined
+  #gpu: GpuUnitRunner | undefined
   #peer: Peer | undefined
   #client: VolunteerClient | undefined
 
@@ -44,14 +62,32 @@ export class VolunteerSession {
     try {
       const engines = await detectEngines()
       this.engines = engines
+      const pool = new WorkerPool({ cpuShare: this.cpuShare / 100 })
+      this.#pool = pool
+      this.workers = pool.size
+      const offers: EngineOffer[] = [
+        { kind: 'wasm', slots: pool.size, gflops: round(await calibrateWasm(pool)) },
+      ]
+      const runners: Runners = { wasm: pool }
+      const gpu = engines.webgpu.available ? await this.#startGpu() : undefined
+      if (gpu) {
+        runners.webgpu = gpu.runner
+        offers.push({
+          kind: 'webgpu',
+          slots: gpu.runner.size,
+          gflops: gpu.gflops,
+          fallback: gpu.runner.adapter.isFallbackAdapter,
+        })
+      }
+      this.calibration = { wasm: offers[0]!.gflops, ...(gpu && { webgpu: gpu.gflops }) }
       const signaling = signalingUrl()
       const directory = new DirectoryClient(signaling)
       const peer = await openPeer({ signalingUrl: signaling, iceServers: iceServers() })
-      const pool = new WorkerPool({ cpuShare: this.cpuShare / 100 })
       const client = new VolunteerClient({
-        runner: pool,
+        runners,
+        engines: offers,
+        allowFallbackGpu: this.allowFallbackGpu,
         listJobs: () => directory.list(),
-        engines: offeredEngines(engines),
         connect: async (hostPeerId) =>
           createPeerLink<VolunteerMessage, HostMessage>({
             connection: await connectToPeer(peer, hostPeerId),
@@ -59,16 +95,15 @@ export class VolunteerSession {
           }),
       })
       client.onChange((state) => (this.state = state))
-      this.#pool = pool
       this.#peer = peer
       this.#client = client
       this.peerId = peer.id
-      this.workers = pool.size
       client.start()
       // Closing the tab ends the peer at once, so hosts reissue its units without waiting.
       addEventListener('pagehide', () => this.stop(), { once: true })
     } catch (error) {
       this.error = error instanceof Error ? error.message : String(error)
+      this.stop()
     } finally {
       this.starting = false
     }
@@ -77,8 +112,9 @@ export class VolunteerSession {
   stop(): void {
     this.#client?.stop()
     this.#pool?.dispose()
+    this.#gpu?.dispose()
     this.#peer?.destroy()
-    this.#client = this.#pool = this.#peer = undefined
+    this.#client = this.#pool = this.#gpu = this.#peer = undefined
   }
 
   setCpuShare(percent: number): void {
@@ -86,15 +122,45 @@ export class VolunteerSession {
     localStorage.setItem(cpuShareKey, String(percent))
     this.#pool?.setCpuShare(percent / 100)
   }
+
+  setGpuShare(percent: number): void {
+    this.gpuShare = percent
+    localStorage.setItem(gpuShareKey, String(percent))
+    this.#gpu?.setGpuShare(percent / 100)
+  }
+
+  setAllowFallbackGpu(allow: boolean): void {
+    this.allowFallbackGpu = allow
+    localStorage.setItem(allowFallbackGpuKey, String(allow))
+    this.#client?.setAllowFallbackGpu(allow)
+  }
+
+  /**
+   * Starts the GPU runner and measures it. A software adapter is started too, so that the
+   * person may let it run GPU-only jobs; hosts never give it a job that has a WASM kernel.
+   */
+  async #startGpu(): Promise<{ runner: GpuUnitRunner; gflops: number } | undefined> {
+    try {
+      const runner = await GpuUnitRunner.start({
+        allowFallbackAdapter: true,
+        gpuShare: this.gpuShare / 100,
+      })
+      this.#gpu = runner
+      return { runner, gflops: round(await runner.calibrate()) }
+    } catch (error) {
+      console.warn('WebGPU could not be started; WASM jobs only', error)
+      this.#gpu?.dispose()
+      this.#gpu = undefined
+      return undefined
+    }
+  }
 }
 
-// A software adapter runs on the CPU, slower than our WASM kernels: it never makes WGSL jobs
-// eligible on its own.
-function offeredEngines({ webgpu }: EngineReport): Engine[] {
-  return webgpu.available && !webgpu.isFallback ? ['wasm', 'webgpu'] : ['wasm']
+function round(gflops: number): number {
+  return Math.round(gflops * 100) / 100
 }
 
-function readCpuShare(): number {
-  const stored = Number(globalThis.localStorage?.getItem(cpuShareKey))
-  return stored >= 10 && stored <= 100 ? stored : 50
+function readPercent(key: string, fallback: number): number {
+  const stored = Number(globalThis.localStorage?.getItem(key))
+  return stored >= 10 && stored <= 100 ? stored : fallback
 }

@@ -64,4 +64,29 @@ describe('compute API', () => {
     await api.load(await kernel('echo'))
     expect([...(await api.run(unit)).output]).toEqual([9, 8, 7])
   })
+
+  test('a kernel that allocates without bound stops at the memory limit, with its code', async () => {
+    const api = createComputeApi()
+    const bytes = buildTestKernel({ run: 'grow-forever' }).buffer
+    const memoryBytes = 4 * 1024 * 1024
+    await api.load({ bytes, sha256: await sha256Hex(bytes), memoryBytes })
+    await expect(api.run(unit)).rejects.toMatchObject({ code: 'unit/memory-limit' })
+    // The next unit starts from a fresh instance, not from the full memory.
+    await expect(api.run(unit)).rejects.toMatchObject({ code: 'unit/memory-limit' })
+  })
+
+  test('a kernel whose memory starts above the limit is refused at load', async () => {
+    const api = createComputeApi()
+    const bytes = buildTestKernel({ run: 'echo', memoryPages: 32 }).buffer
+    await expect(
+      api.load({ bytes, sha256: await sha256Hex(bytes), memoryBytes: 1024 * 1024 }),
+    ).rejects.toMatchObject({ code: 'kernel/memory-limit' })
+  })
+
+  test('a kernel within its memory limit runs as before', async () => {
+    const api = createComputeApi()
+    const bytes = buildTestKernel({ run: 'echo' }).buffer
+    await api.load({ bytes, sha256: await sha256Hex(bytes), memoryBytes: 1024 * 1024 })
+    expect([...(await api.run(unit)).output]).toEqual([9, 8, 7])
+  })
 })

@@ -9,7 +9,14 @@
  * echo unless the first input byte is non-zero and then spin, or return a code.
  */
 export type TestKernelBehaviour =
-  'spin' | 'trap' | 'abort' | 'echo' | 'spin-if-input' | { returns: number }
+  | 'spin'
+  | 'trap'
+  | 'abort'
+  | 'echo'
+  | 'spin-if-input'
+  /** Grows memory 1 MiB at a time until it cannot, then traps: an allocation without bound. */
+  | 'grow-forever'
+  | { returns: number }
 
 export type TestKernelOptions = {
   run: TestKernelBehaviour
@@ -17,6 +24,8 @@ export type TestKernelOptions = {
   extraImports?: readonly (readonly [string, string])[]
   /** An export to leave out; makes the kernel invalid. */
   omitExport?: 'memory' | 'reset' | 'alloc' | 'run'
+  /** The memory's initial size in 64 KiB pages; default 1. */
+  memoryPages?: number
 }
 
 const i32 = 0x7f
@@ -37,7 +46,7 @@ export function buildTestKernel(options: TestKernelOptions): Uint8Array<ArrayBuf
     vector(imports.map(([module, name]) => [...text(module), ...text(name), 0x00, 0x00])),
   ])
   const functions = section(3, [vector([[1], [2], [3]])])
-  const memory = section(5, [vector([[0x00, 0x01]])])
+  const memory = section(5, [vector([[0x00, ...unsigned(options.memoryPages ?? 1)]])])
   // One mutable i32 global: the bump allocator's top, starting at 1024.
   const globals = section(6, [vector([[i32, 0x01, 0x41, ...signed(1024), end]])])
   const first = imports.length
@@ -88,6 +97,16 @@ function runBody(behaviour: TestKernelBehaviour): number[] {
       ]
     case 'echo':
       return [0x00, ...echo, 0x41, 0x00, end]
+    case 'grow-forever':
+      // loop { if (memory.grow(16) == -1) unreachable; br 0 }
+      return [
+        0x00,
+        ...[0x03, 0x40, 0x41, 0x10, 0x40, 0x00, 0x41, 0x7f, 0x46],
+        ...[0x04, 0x40, 0x00, end, 0x0c, 0x00, end],
+        0x41,
+        0x00,
+        end,
+      ]
     case 'spin-if-input':
       // if (load8_u(inputPtr)) loop {}
       return [

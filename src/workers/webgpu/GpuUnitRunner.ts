@@ -1,0 +1,181 @@
+import { releaseProxy, wrap, type Remote } from 'comlink'
+import type { WasmUnit, WasmUnitResult } from '../../kernels/wasmAbi.ts'
+import { registerErrorTransferHandler } from '../errorTransferHandler.ts'
+import {
+  KernelNotLoadedError,
+  PoolDisposedError,
+  PoolInvalidCpuShareError,
+  UnitTimeLimitError,
+  WorkerCrashedError,
+} from '../errors.ts'
+import type { GpuComputeApi, GpuComputeKernel, GpuStartParameters } from './createGpuComputeApi.ts'
+import type { GpuAdapterDescription } from './requestComputeDevice.ts'
+
+export type GpuUnitRunnerParameters = GpuStartParameters & {
+  /** Fraction of time the GPU computes for us, 0.1..1; see {@link GpuUnitRunner.setGpuShare}. */
+  gpuShare?: number
+  /** Starts the GPU worker; tests pass their own. */
+  createWorker?: () => Worker
+}
+
+type Running = { worker: Worker; api: Remote<GpuComputeApi>; ready: Promise<void> }
+
+/**
+ * Runs WGSL units, one at a time, on a WebGPU device in a dedicated worker. A unit past its time
+ * limit gets the worker terminated (which destroys its device and whatever the GPU was doing)
+ * and a fresh one started. After each unit the GPU rests `t × (1/share − 1)` for a unit of `t`
+ * ms, so the volunteer's own page keeps the GPU for compositing and animation.
+ *
+ * @example
+ * const gpu = await GpuUnitRunner.start({ allowFallbackAdapter: false, gpuShare: 0.5 })
+ * await gpu.load(kernel)
+ * const { output } = await gpu.run(unit, { timeLimitMs: 10_000 })
+ */
+export class GpuUnitRunner {
+  readonly size = 1
+  readonly adapter: GpuAdapterDescription
+  readonly #parameters: GpuStartParameters
+  readonly #createWorker: () => Worker
+  #running: Running
+  #kernel: GpuComputeKernel | undefined
+  #queue: Promise<unknown> = Promise.resolve()
+  #gpuShare: number
+  #disposed = false
+
+  static async start(parameters: GpuUnitRunnerParameters): Promise<GpuUnitRunner> {
+    const { gpuShare = 1, createWorker = createGpuWorker, ...start } = parameters
+    assertShare(gpuShare)
+    registerErrorTransferHandler()
+    const worker = createWorker()
+    const api = wrap<GpuComputeApi>(worker)
+    try {
+      const adapter = await api.start(start)
+      return new GpuUnitRunner(
+        start,
+        createWorker,
+        { worker, api, ready: Promise.resolve() },
+        adapter,
+        gpuShare,
+      )
+    } catch (error) {
+      api[releaseProxy]()
+      worker.terminate()
+      throw error
+    }
+  }
+
+  private constructor(
+    parameters: GpuStartParameters,
+    createWorker: () => Worker,
+    running: Running,
+    adapter: GpuAdapterDescription,
+    gpuShare: number,
+  ) {
+    this.#parameters = parameters
+    this.#createWorker = createWorker
+    this.#running = running
+    this.adapter = adapter
+    this.#gpuShare = gpuShare
+  }
+
+  get gpuShare(): number {
+    return this.#gpuShare
+  }
+
+  /** GFLOPS of a small tiled matrix multiply on this device (upload and readback included). */
+  calibrate(): Promise<number> {
+    return this.#serial(async () => {
+      await this.#running.ready
+      return this.#running.api.calibrate()
+    })
+  }
+
+  /** Verifies and compiles the kernel; rejects with `kernel/wgsl-compile` and its messages. */
+  load(kernel: GpuComputeKernel): Promise<void> {
+    return this.#serial(async () => {
+      this.#kernel = undefined
+      await this.#running.ready
+      await this.#running.api.load(kernel)
+      this.#kernel = kernel
+    })
+  }
+
+  run(unit: WasmUnit, options: { timeLimitMs: number }): Promise<WasmUnitResult> {
+    return this.#serial(async () => {
+      if (!this.#kernel) throw new KernelNotLoadedError()
+      const running = this.#running
+      await running.ready
+      const started = performance.now()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timeLimit = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new UnitTimeLimitError(options)), options.timeLimitMs)
+      })
+      try {
+        return await Promise.race([running.api.run(unit), timeLimit])
+      } catch (error) {
+        if (error instanceof UnitTimeLimitError) this.#restart()
+        throw error
+      } finally {
+        clearTimeout(timer)
+        const restMs = (performance.now() - started) * (1 / this.#gpuShare - 1)
+        if (restMs > 0) await new Promise((resolve) => setTimeout(resolve, restMs))
+      }
+    })
+  }
+
+  /** Sets the fraction of time the GPU computes; applies from the next rest on. */
+  setGpuShare(share: number): void {
+    assertShare(share)
+    this.#gpuShare = share
+  }
+
+  dispose(): void {
+    if (this.#disposed) return
+    this.#disposed = true
+    this.#running.api[releaseProxy]()
+    this.#running.worker.terminate()
+  }
+
+  /** Units, loads and calibration run one after another: one device, one queue. */
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#disposed) return Promise.reject(new PoolDisposedError())
+    const result = this.#queue.then(task)
+    this.#queue = result.catch(() => undefined)
+    return result
+  }
+
+  /** Replaces the worker, and its device, with a fresh one that loads the same kernel. */
+  #restart(): void {
+    this.#running.api[releaseProxy]()
+    this.#running.worker.terminate()
+    const worker = this.#createWorker()
+    const api = wrap<GpuComputeApi>(worker)
+    const kernel = this.#kernel
+    const ready = (async () => {
+      await api.start(this.#parameters)
+      if (kernel) await api.load(kernel)
+    })()
+    ready.catch((error: unknown) => {
+      this.#kernel = undefined
+      console.warn('the GPU worker could not be restarted', error)
+    })
+    this.#running = {
+      worker,
+      api,
+      ready: ready.catch(() => {
+        throw new WorkerCrashedError('the GPU worker could not be restarted')
+      }),
+    }
+  }
+}
+
+function createGpuWorker(): Worker {
+  return new Worker(new URL('./gpuComputeWorker.ts', import.meta.url), {
+    type: 'module',
+    name: 'gpu-compute',
+  })
+}
+
+function assertShare(share: number): void {
+  if (!(share >= 0.1 && share <= 1)) throw new PoolInvalidCpuShareError({ share })
+}
