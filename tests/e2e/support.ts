@@ -61,9 +61,10 @@ export async function demoJobWithVolunteers(browser: Browser, names: string[]) {
   return { requester, volunteers }
 }
 
-/** Waits until the requester shows the verified image, and returns its SHA-256. */
+/** Waits until the requester shows the verified image, and returns the SHA-256 of its RGBA pixels. */
 export async function outputSha256(requester: Page, timeout = 200_000): Promise<string> {
-  const hash = requester.getByTestId('output-sha256')
+  const hash = requester.getByTestId('image-sha256')
+  await expect(hash).not.toHaveText('…', { timeout })
   await expect(hash).toBeVisible({ timeout })
   return (await hash.textContent()) ?? ''
 }

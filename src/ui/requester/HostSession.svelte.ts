@@ -2,15 +2,15 @@ import type { Peer } from 'peerjs'
 import { iceServers, signalingUrl } from '../../config.ts'
 import { sha256Hex } from '../../crypto/sha256Hex.ts'
 import { DirectoryClient } from '../../directory/DirectoryClient.ts'
-import { createMandelbrotJob } from '../../jobs/demo/createMandelbrotJob.ts'
+import { createJobRecord } from '../../jobs/createJobRecord.ts'
 import { IdbJobStore } from '../../jobs/IdbJobStore.ts'
 import { JobHost, type HostProgress } from '../../jobs/JobHost.ts'
 import type { JobRecord } from '../../jobs/JobRecord.ts'
-import {
-  decodeMandelbrotParams,
-  mandelbrotUnitOutputBytes,
-} from '../../kernels/mandelbrot/params.ts'
-import { assembleTiles } from '../../kernels/mandelbrot/reference.ts'
+import { catalogueEntry } from '../../kernels/catalogue/catalogue.ts'
+import type { CatalogueEntry, Presentation } from '../../kernels/catalogue/CatalogueEntry.ts'
+import { previewOutput } from '../../requester/previewOutput.ts'
+import { assembleOutputs } from '../../tasks/assembleOutputs.ts'
+import type { JobPackage } from '../../tasks/JobPackage.ts'
 import { createPeerLink } from '../../p2p/createPeerLink.ts'
 import {
   volunteerMessageSchema,
@@ -19,7 +19,14 @@ import {
 } from '../../p2p/messages.ts'
 import { openPeer } from '../../p2p/openPeer.ts'
 
-export type JobImage = { width: number; height: number; rgba: Uint8Array; sha256: string }
+/** The verified, assembled output of a complete job, and how to show it. */
+export type JobOutput = {
+  bytes: Uint8Array<ArrayBuffer>
+  sha256: string
+  /** How its catalogue entry presents it; absent for an uploaded job. */
+  presentation: Presentation | undefined
+  preview: string[]
+}
 
 /**
  * The requester page's state: this tab becomes the job host. A running job is
@@ -32,7 +39,9 @@ export class HostSession {
   resumed = $state(false)
   peerId = $state<string | undefined>()
   error = $state<string | undefined>()
-  image = $state.raw<JobImage | undefined>()
+  output = $state.raw<JobOutput | undefined>()
+  /** Why there is no assembled output (units failed). */
+  outputProblem = $state<string | undefined>()
 
   readonly #store = new IdbJobStore()
   readonly #directory = new DirectoryClient(signalingUrl())
@@ -55,13 +64,31 @@ export class HostSession {
     }
   }
 
-  async startDemo(): Promise<void> {
+  /** Starts a built-in job of the catalogue, with its sample input. */
+  async startCatalogue(entry: CatalogueEntry): Promise<void> {
+    await this.#start(async () => {
+      const pkg = await entry.createPackage()
+      return { job: createJobRecord(pkg, { catalogueId: entry.id }), input: pkg.input }
+    })
+  }
+
+  /** Publishes an uploaded package that passed its checks and dry run. */
+  async publish(pkg: JobPackage, inputSha256?: string): Promise<void> {
+    await this.#start(async () => ({
+      job: createJobRecord(pkg, inputSha256 ? { inputSha256 } : {}),
+      input: pkg.input,
+    }))
+  }
+
+  async #start(make: () => Promise<{ job: JobRecord; input: Blob | undefined }>): Promise<void> {
     this.error = undefined
     this.resumed = false
-    this.image = undefined
+    this.output = undefined
+    this.outputProblem = undefined
     this.phase = 'starting'
     try {
-      await this.#run(await createMandelbrotJob())
+      const { job, input } = await make()
+      await this.#run(job, input)
     } catch (error) {
       this.error = describe(error)
       this.phase = 'choose'
@@ -69,15 +96,16 @@ export class HostSession {
   }
 
   newJob(): void {
-    this.image = undefined
+    this.output = undefined
+    this.outputProblem = undefined
     this.progress = undefined
     this.job = undefined
     this.phase = 'choose'
   }
 
-  async #run(job: JobRecord): Promise<void> {
+  async #run(job: JobRecord, input?: Blob): Promise<void> {
     this.phase = 'starting'
-    const host = await JobHost.open(this.#store, job)
+    const host = await JobHost.open(this.#store, job, input ? { input } : {})
     this.#host = host
     this.job = { jobId: job.jobId, name: job.name }
     this.progress = host.progress
@@ -140,14 +168,28 @@ export class HostSession {
   async #showResult(): Promise<void> {
     const host = this.#host
     if (!host) return
-    const params = decodeMandelbrotParams(host.job.params)
-    const blank = new Uint8Array(mandelbrotUnitOutputBytes(params))
-    // Only verified outputs are drawn; a failed unit leaves its tile empty.
-    const tiles = (await host.outputs()).map((tile) => tile ?? blank)
-    const rgba = assembleTiles(params, tiles)
-    const sha256 = await sha256Hex(rgba as Uint8Array<ArrayBuffer>)
-    this.image = { width: params.width, height: params.height, rgba, sha256 }
+    const { manifest } = host.job
+    const outputs = await host.outputs()
+    const missing = outputs.filter((output) => output === undefined).length
     this.phase = 'complete'
+    if (missing) {
+      this.outputProblem = `${missing} of ${outputs.length} units failed (see below), so there is no assembled output.`
+      return
+    }
+    const bytes = assembleOutputs(manifest.output.assemble, outputs)
+    const entry = catalogueEntry(host.job.catalogueId)
+    let presentation: Presentation | undefined
+    try {
+      presentation = entry?.present(bytes, manifest)
+    } catch (error) {
+      this.error = `The output could not be shown: ${describe(error)}`
+    }
+    this.output = {
+      bytes,
+      sha256: await sha256Hex(bytes),
+      presentation,
+      preview: previewOutput(bytes, manifest),
+    }
   }
 }
 
