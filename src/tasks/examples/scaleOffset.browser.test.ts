@@ -47,3 +47,29 @@ test('scale and offset: every unit, the short last one included, equals a·x + b
     })
   }
 })
+
+test('scale and offset: a unit cut into dispatch slices (the GPU share) gives the same output', async () => {
+  const manifest = parseManifest(manifestText)
+  const kernel = manifest.kernels[0]
+  if (kernel?.kind !== 'wgsl') throw new Error('the example is a WGSL kernel')
+  const input = new Float32Array(65_536).map((_, i) => i / 7)
+  const bytes = new Uint8Array(input.buffer)
+  const unit = {
+    input: bytes,
+    params: packUnitUniform(
+      { index: 0, count: 1, inputBytes: bytes.length },
+      packParams(manifest.params),
+    ),
+    outputBytes: bytes.length,
+  }
+  const program = createWgslUnitProgram(kernel, source, bytes.length)
+  expect(program.workgroups?.linear).toBe(1024)
+  const whole = await gpu.api.run(program, unit)
+  // Slices of ~0.05 ms: many slices, each at its own workgroupOffset, resting between them.
+  const sliced = await gpu.api.run(program, unit, { maxSliceMs: 0.05, share: 0.5 })
+  expect(sliced.output).toEqual(whole.output)
+  const expected = new Float32Array(input.map((v) => Math.fround(Math.fround(2 * v) + 0.5)))
+  expect(
+    compareResults(sliced.output, new Uint8Array(expected.buffer), manifest.comparison),
+  ).toEqual({ equal: true })
+})

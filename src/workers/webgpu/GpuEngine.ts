@@ -8,7 +8,13 @@ import {
 } from './errors.ts'
 import { assertGpuRequirements } from './GpuRequirements.ts'
 import { programConstants, programRequirements, type GpuKernelProgram } from './GpuKernelProgram.ts'
-import { dispatchUnit, unitSizes, type GpuUnit, type GpuUnitResult } from './dispatchUnit.ts'
+import {
+  dispatchUnit,
+  unitSizes,
+  type GpuSlicing,
+  type GpuUnit,
+  type GpuUnitResult,
+} from './dispatchUnit.ts'
 import { GpuUnitBufferCache, type GpuUnitBuffers } from './GpuUnitBuffers.ts'
 import {
   requestComputeDevice,
@@ -16,7 +22,7 @@ import {
   type RequestComputeDeviceParameters,
 } from './requestComputeDevice.ts'
 
-export type { GpuUnit, GpuUnitResult }
+export type { GpuSlicing, GpuUnit, GpuUnitResult }
 
 export type GpuEngineEvent =
   | { type: 'device-lost'; reason: string; message: string }
@@ -106,8 +112,15 @@ export class GpuEngine {
     return this.#shader(this.#usable(), source, label)
   }
 
-  /** Runs one unit of a program; rejects with `webgpu/device-lost` if the device goes. */
-  async run(program: GpuKernelProgram, unit: GpuUnit): Promise<GpuUnitResult> {
+  /**
+   * Runs one unit of a program; rejects with `webgpu/device-lost` if the device goes. With
+   * `slicing`, a linear dispatch runs in slices that yield the GPU (the GPU share).
+   */
+  async run(
+    program: GpuKernelProgram,
+    unit: GpuUnit,
+    slicing?: GpuSlicing,
+  ): Promise<GpuUnitResult> {
     const resources = this.#usable()
     const sizes = unitSizes(unit)
     assertGpuRequirements(resources.device, programRequirements(program, sizes))
@@ -122,6 +135,7 @@ export class GpuEngine {
         pipeline,
         buffers,
         unit,
+        slicing,
       })
       resources.buffers.release(buffers)
       this.#stats.unitsRun++

@@ -14,17 +14,24 @@ import type { GpuAdapterDescription } from './requestComputeDevice.ts'
 export type GpuUnitRunnerParameters = GpuStartParameters & {
   /** Fraction of time the GPU computes for us, 0.1..1; see {@link GpuUnitRunner.setGpuShare}. */
   gpuShare?: number
+  /** How long one slice of a unit's dispatch may hold the GPU; default {@link defaultSliceMs}. */
+  maxSliceMs?: number
   /** Starts the GPU worker; tests pass their own. */
   createWorker?: () => Worker
 }
 
 type Running = { worker: Worker; api: Remote<GpuComputeApi>; ready: Promise<void> }
 
+/** Half a frame at 60 Hz: a slice this short leaves the compositor its turn every frame. */
+export const defaultSliceMs = 8
+
 /**
  * Runs WGSL units, one at a time, on a WebGPU device in a dedicated worker. A unit past its time
  * limit gets the worker terminated (which destroys its device and whatever the GPU was doing)
- * and a fresh one started. After each unit the GPU rests `t × (1/share − 1)` for a unit of `t`
- * ms, so the volunteer's own page keeps the GPU for compositing and animation.
+ * and a fresh one started. The GPU share: a unit's dispatch runs in slices of about
+ * `maxSliceMs`, and after a slice of `t` ms the GPU rests `t × (1/share − 1)`, so the
+ * volunteer's own page keeps the GPU for compositing and animation. The time limit counts GPU
+ * time: the wall-clock limit is `timeLimitMs / share`.
  *
  * @example
  * const gpu = await GpuUnitRunner.start({ allowFallbackAdapter: false, gpuShare: 0.5 })
@@ -40,10 +47,16 @@ export class GpuUnitRunner {
   #kernel: GpuComputeKernel | undefined
   #queue: Promise<unknown> = Promise.resolve()
   #gpuShare: number
+  readonly #maxSliceMs: number
   #disposed = false
 
   static async start(parameters: GpuUnitRunnerParameters): Promise<GpuUnitRunner> {
-    const { gpuShare = 1, createWorker = createGpuWorker, ...start } = parameters
+    const {
+      gpuShare = 1,
+      maxSliceMs = defaultSliceMs,
+      createWorker = createGpuWorker,
+      ...start
+    } = parameters
     assertShare(gpuShare)
     registerErrorTransferHandler()
     const worker = createWorker()
@@ -55,7 +68,7 @@ export class GpuUnitRunner {
         createWorker,
         { worker, api, ready: Promise.resolve() },
         adapter,
-        gpuShare,
+        { gpuShare, maxSliceMs },
       )
     } catch (error) {
       api[releaseProxy]()
@@ -69,13 +82,14 @@ export class GpuUnitRunner {
     createWorker: () => Worker,
     running: Running,
     adapter: GpuAdapterDescription,
-    gpuShare: number,
+    share: { gpuShare: number; maxSliceMs: number },
   ) {
     this.#parameters = parameters
     this.#createWorker = createWorker
     this.#running = running
     this.adapter = adapter
-    this.#gpuShare = gpuShare
+    this.#gpuShare = share.gpuShare
+    this.#maxSliceMs = share.maxSliceMs
   }
 
   get gpuShare(): number {
@@ -105,20 +119,24 @@ export class GpuUnitRunner {
       if (!this.#kernel) throw new KernelNotLoadedError()
       const running = this.#running
       await running.ready
-      const started = performance.now()
+      const share = this.#gpuShare
       let timer: ReturnType<typeof setTimeout> | undefined
       const timeLimit = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new UnitTimeLimitError(options)), options.timeLimitMs)
+        timer = setTimeout(
+          () => reject(new UnitTimeLimitError(options)),
+          Math.min(options.timeLimitMs / share, 2 ** 31 - 1),
+        )
       })
       try {
-        return await Promise.race([running.api.run(unit), timeLimit])
+        return await Promise.race([
+          running.api.run(unit, { maxSliceMs: this.#maxSliceMs, share }),
+          timeLimit,
+        ])
       } catch (error) {
         if (error instanceof UnitTimeLimitError) this.#restart()
         throw error
       } finally {
         clearTimeout(timer)
-        const restMs = (performance.now() - started) * (1 / this.#gpuShare - 1)
-        if (restMs > 0) await new Promise((resolve) => setTimeout(resolve, restMs))
       }
     })
   }

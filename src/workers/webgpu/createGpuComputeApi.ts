@@ -7,7 +7,7 @@ import { packUnitUniform } from '../../tasks/packUnitUniform.ts'
 import type { WasmUnit, WasmUnitResult } from '../../kernels/wasmAbi.ts'
 import { KernelHashMismatchError, KernelNotLoadedError } from '../errors.ts'
 import { WebGpuDeviceLostError } from './errors.ts'
-import { GpuEngine } from './GpuEngine.ts'
+import { GpuEngine, type GpuSlicing } from './GpuEngine.ts'
 import { requestComputeDevice, type GpuAdapterDescription } from './requestComputeDevice.ts'
 
 /** A manifest's WGSL kernel as it travels: the source's bytes, their hash, how to dispatch it. */
@@ -29,8 +29,11 @@ export type GpuComputeApi = {
   start(parameters: GpuStartParameters): Promise<GpuAdapterDescription>
   /** Verifies the source's hash and compiles it (`kernel/wgsl-compile` with line and column). */
   load(kernel: GpuComputeKernel): Promise<void>
-  /** Runs one unit; rejects with `webgpu/device-lost` if the device goes, and reacquires it. */
-  run(unit: WasmUnit): Promise<WasmUnitResult>
+  /**
+   * Runs one unit, its dispatch sliced by `slicing` (the GPU share); rejects with
+   * `webgpu/device-lost` if the device goes, and reacquires it.
+   */
+  run(unit: WasmUnit, slicing?: GpuSlicing): Promise<WasmUnitResult>
   /** GFLOPS of the tiled matrix multiply at a small size: the engine's calibration. */
   calibrate(): Promise<number>
 }
@@ -78,7 +81,7 @@ export function createGpuComputeApi(): GpuComputeApi {
       loaded = { kernel, source }
     },
 
-    async run(unit) {
+    async run(unit, slicing) {
       const gpu = current()
       if (!loaded) throw new KernelNotLoadedError()
       if (!gpu.ready) await gpu.reacquire()
@@ -88,14 +91,18 @@ export function createGpuComputeApi(): GpuComputeApi {
         unit.outputBytes,
       )
       try {
-        const { output, gpuMs } = await gpu.run(program, {
-          input: unit.input,
-          params: packUnitUniform(
-            { index: unit.index, count: unit.count, inputBytes: unit.input.length },
-            unit.params,
-          ),
-          outputBytes: unit.outputBytes,
-        })
+        const { output, gpuMs } = await gpu.run(
+          program,
+          {
+            input: unit.input,
+            params: packUnitUniform(
+              { index: unit.index, count: unit.count, inputBytes: unit.input.length },
+              unit.params,
+            ),
+            outputBytes: unit.outputBytes,
+          },
+          slicing,
+        )
         return transfer({ output, kernelMs: gpuMs }, [output.buffer])
       } catch (error) {
         if (error instanceof WebGpuDeviceLostError) void gpu.reacquire().catch(() => undefined)

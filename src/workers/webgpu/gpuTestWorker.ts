@@ -4,7 +4,7 @@
  */
 import { expose, transfer } from 'comlink'
 import { registerErrorTransferHandler } from '../errorTransferHandler.ts'
-import { GpuEngine, type GpuEngineEvent, type GpuUnit } from './GpuEngine.ts'
+import { GpuEngine, type GpuEngineEvent, type GpuSlicing, type GpuUnit } from './GpuEngine.ts'
 import type { GpuKernelProgram } from './GpuKernelProgram.ts'
 import {
   requestComputeDevice,
@@ -49,8 +49,8 @@ const api = {
     return (await current().compile(source, 'test kernel')).messages
   },
 
-  async run(program: GpuKernelProgram, unit: GpuUnit) {
-    const result = await current().run(program, unit)
+  async run(program: GpuKernelProgram, unit: GpuUnit, slicing?: GpuSlicing) {
+    const result = await current().run(program, unit, slicing)
     return transfer(result, [result.output.buffer])
   },
 
