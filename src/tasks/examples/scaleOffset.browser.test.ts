@@ -68,6 +68,9 @@ test('scale and offset: a unit cut into dispatch slices (the GPU share) gives th
   // Slices of ~0.05 ms: many slices, each at its own workgroupOffset, resting between them.
   const sliced = await gpu.api.run(program, unit, { maxSliceMs: 0.05, share: 0.5 })
   expect(sliced.output).toEqual(whole.output)
+  // A generous budget: slices grow from the first one's 16 workgroups.
+  const growing = await gpu.api.run(program, unit, { maxSliceMs: 1000, share: 1 })
+  expect(growing.output).toEqual(whole.output)
   const expected = new Float32Array(input.map((v) => Math.fround(Math.fround(2 * v) + 0.5)))
   expect(
     compareResults(sliced.output, new Uint8Array(expected.buffer), manifest.comparison),

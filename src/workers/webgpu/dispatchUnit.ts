@@ -137,9 +137,9 @@ async function dispatchSlices(
   clear.clearBuffer(buffers.output)
   device.queue.submit([clear.finish()])
   let gpuMs = 0
-  let slice = Math.min(firstSliceWorkgroups, total)
-  for (let offset = 0; offset < total; offset += slice) {
-    slice = Math.min(slice, total - offset)
+  let next = firstSliceWorkgroups
+  for (let offset = 0; offset < total;) {
+    const slice = Math.min(next, total - offset)
     new DataView(params.buffer).setUint32(workgroupOffsetByte, offset, true)
     device.pushErrorScope('out-of-memory')
     device.pushErrorScope('validation')
@@ -164,9 +164,10 @@ async function dispatchSlices(
       throw new WebGpuValidationError({ label: program.label, message: validation.message })
     const restMs = sliceMs * (1 / slicing.share - 1)
     if (restMs > 0) await new Promise((resolve) => setTimeout(resolve, restMs))
+    offset += slice
     // Aim the next slice at maxSliceMs, growing at most 4× at a time.
     const perWorkgroup = Math.max(sliceMs, 0.05) / slice
-    slice = Math.max(1, Math.min(slice * 4, Math.floor(slicing.maxSliceMs / perWorkgroup)))
+    next = Math.max(1, Math.min(slice * 4, Math.floor(slicing.maxSliceMs / perWorkgroup)))
   }
   const copy = device.createCommandEncoder({ label: `${program.label} readback` })
   copy.copyBufferToBuffer(
