@@ -9,7 +9,7 @@ async function maximumPages(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
   const memory = instance.exports.memory as WebAssembly.Memory
   let pages = memory.buffer.byteLength / 65_536
   try {
-    while (pages < 70_000) (memory.grow(1), pages++)
+    for (; pages < 70_000; pages++) memory.grow(1)
   } catch {
     // Memory.grow from JavaScript throws where memory.grow in wasm returns -1.
   }
