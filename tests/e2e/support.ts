@@ -30,7 +30,7 @@ export async function openRequester(browser: Browser): Promise<Page> {
 }
 
 export async function startDemoJob(requester: Page): Promise<void> {
-  await requester.getByRole('radio', { name: /Mandelbrot/ }).check()
+  await requester.getByRole('radio', { name: /^Mandelbrot set/ }).check()
   await requester.getByRole('button', { name: 'Start job' }).click()
   await expect(stat(requester, 'Units total')).toHaveText('64')
 }
