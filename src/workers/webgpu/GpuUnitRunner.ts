@@ -4,10 +4,10 @@ import { registerErrorTransferHandler } from '../errorTransferHandler.ts'
 import {
   KernelNotLoadedError,
   PoolDisposedError,
-  PoolInvalidCpuShareError,
   UnitTimeLimitError,
   WorkerCrashedError,
 } from '../errors.ts'
+import { WebGpuInvalidShareError } from './errors.ts'
 import type { GpuComputeApi, GpuComputeKernel, GpuStartParameters } from './createGpuComputeApi.ts'
 import type { GpuAdapterDescription } from './requestComputeDevice.ts'
 
@@ -195,5 +195,5 @@ function createGpuWorker(): Worker {
 }
 
 function assertShare(share: number): void {
-  if (!(share >= 0.1 && share <= 1)) throw new PoolInvalidCpuShareError({ share })
+  if (!(share >= 0.1 && share <= 1)) throw new WebGpuInvalidShareError({ share })
 }

@@ -145,3 +145,11 @@ export class KernelWgslPipelineError extends BaseError {
     })
   }
 }
+
+export class WebGpuInvalidShareError extends BaseError {
+  override readonly code = 'webgpu/invalid-share'
+
+  constructor({ share }: { share: number }) {
+    super(`GPU share ${share} is not in 0.1..1`)
+  }
+}
