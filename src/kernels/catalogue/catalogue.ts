@@ -2,6 +2,7 @@ import { fractalCatalogueEntry } from '../fractal/catalogue.ts'
 import { lennardJonesCatalogueEntry } from '../lennardJones/catalogue.ts'
 import { mandelbrotCatalogueEntry } from '../mandelbrot/catalogue.ts'
 import { matmulCatalogueEntry } from '../matmul/catalogue.ts'
+import { montecarloCatalogueEntry } from '../montecarlo/catalogue.ts'
 import { sha256nonceCatalogueEntry } from '../sha256nonce/catalogue.ts'
 import { wordfreqCatalogueEntry } from '../wordfreq/catalogue.ts'
 import type { CatalogueEntry } from './CatalogueEntry.ts'
@@ -14,6 +15,7 @@ export const catalogue: readonly CatalogueEntry[] = [
   mandelbrotCatalogueEntry,
   matmulCatalogueEntry,
   lennardJonesCatalogueEntry,
+  montecarloCatalogueEntry,
   sha256nonceCatalogueEntry,
   fractalCatalogueEntry,
   wordfreqCatalogueEntry,
