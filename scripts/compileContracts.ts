@@ -1,0 +1,136 @@
+/**
+ * `npm run build:contracts`: compiles every `contracts/**\/*.sol` with solc-js (the `solc` npm
+ * package) through standard JSON, resolving `@openzeppelin/...` imports from node_modules, and
+ * writes:
+ * - `build/contracts/<Name>.json`: `{ contractName, sourceName, abi, bytecode, compiler }`, what
+ *   `deployContracts` reads to deploy;
+ * - `src/chain/abis.ts`: every ABI `as const` (committed, so the app type-checks before a build;
+ *   regenerated here, never edited by hand).
+ *
+ * Settings: optimizer on with 10,000 runs (the escrow is deployed once and claimed from often, so
+ * runtime gas matters more than code size), the legacy pipeline (viaIR off: it gave the cheaper
+ * claims of the two when measured, see docs/benchmarks.md, "Gas"), EVM version Cancun (transient
+ * storage for the reentrancy guard). Any compiler error fails the script with exit code 1.
+ */
+import { readFileSync } from 'node:fs'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import prettier from 'prettier'
+import solc from 'solc'
+
+const root = path.dirname(import.meta.dirname)
+const contractsDir = path.join(root, 'contracts')
+const outDir = path.join(root, 'build', 'contracts')
+const abisFile = path.join(root, 'src', 'chain', 'abis.ts')
+
+const compilerSettings = {
+  optimizer: { enabled: true, runs: 10_000 },
+  viaIR: false,
+  evmVersion: 'cancun',
+} as const
+
+type AbiItem = { type: string; name?: string }
+type CompiledContract = { abi: AbiItem[]; evm: { bytecode: { object: string } } }
+type SolcError = {
+  severity: 'error' | 'warning' | 'info'
+  formattedMessage: string
+  sourceLocation?: { file: string }
+}
+type SolcOutput = {
+  errors?: SolcError[]
+  contracts?: Record<string, Record<string, CompiledContract>>
+}
+
+async function solidityFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true })
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.sol'))
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)))
+    .map((file) => file.split(path.sep).join('/'))
+    .sort()
+}
+
+/**
+ * solc-js asks for imports synchronously. Only OpenZeppelin from node_modules: an import of anything
+ * else is an error, not a file read.
+ */
+function findImport(importPath: string): { contents: string } | { error: string } {
+  if (!importPath.startsWith('@openzeppelin/contracts/') || importPath.includes('..')) {
+    return { error: `import not allowed: ${importPath}` }
+  }
+  try {
+    return { contents: readFileSync(path.join(root, 'node_modules', importPath), 'utf8') }
+  } catch (error) {
+    return { error: `cannot read ${importPath}: ${String(error)}` }
+  }
+}
+
+function camelCase(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1)
+}
+
+async function main(): Promise<void> {
+  const files = await solidityFiles(contractsDir)
+  const sources: Record<string, { content: string }> = {}
+  for (const file of files)
+    sources[file] = { content: await readFile(path.join(root, file), 'utf8') }
+  const input = {
+    language: 'Solidity',
+    sources,
+    settings: {
+      ...compilerSettings,
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
+    },
+  }
+  const version: string = solc.version()
+  console.log(`solc ${version}: compiling ${files.length} files`)
+  const output = JSON.parse(
+    solc.compile(JSON.stringify(input), { import: findImport }),
+  ) as SolcOutput
+  const errors = output.errors ?? []
+  // OpenZeppelin's own warnings (its transient-storage notice) are not ours to act on.
+  const reported = errors.filter(
+    (error) =>
+      error.severity === 'error' || !error.sourceLocation?.file.startsWith('@openzeppelin/'),
+  )
+  for (const error of reported) console.error(error.formattedMessage)
+  if (errors.some((error) => error.severity === 'error')) {
+    throw new Error('Solidity compilation failed')
+  }
+
+  await mkdir(outDir, { recursive: true })
+  const abis: string[] = []
+  for (const sourceName of files) {
+    for (const [contractName, compiled] of Object.entries(output.contracts?.[sourceName] ?? {})) {
+      const artifact = {
+        contractName,
+        sourceName,
+        abi: compiled.abi,
+        bytecode: `0x${compiled.evm.bytecode.object}`,
+        compiler: { version, ...compilerSettings },
+      }
+      const outFile = path.join(outDir, `${contractName}.json`)
+      await writeFile(outFile, `${JSON.stringify(artifact, null, 2)}\n`)
+      console.log(
+        `built ${path.relative(root, outFile)} (${compiled.evm.bytecode.object.length / 2} bytes of init code)`,
+      )
+      abis.push(
+        `/** ABI of \`${contractName}\` (${sourceName}). */\nexport const ${camelCase(contractName)}Abi = ${JSON.stringify(compiled.abi)} as const`,
+      )
+    }
+  }
+  const source = [
+    `// Generated by scripts/compileContracts.ts (npm run build:contracts) from contracts/**/*.sol with solc ${version}. Do not edit.`,
+    '',
+    ...abis,
+    '',
+  ].join('\n\n')
+  const options = await prettier.resolveConfig(abisFile)
+  await writeFile(abisFile, await prettier.format(source, { ...options, filepath: abisFile }))
+  console.log(`wrote ${path.relative(root, abisFile)}`)
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exit(1)
+})
