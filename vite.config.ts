@@ -19,10 +19,28 @@ const redirectToSlash: Connect.NextHandleFunction = (req, res, next) => {
   res.end()
 }
 
+// The site's chain configuration, from the process that starts the servers (scripts/start.ts,
+// scripts/dev.ts): a 404 means the site runs without rewards.
+const chainConfig: Connect.NextHandleFunction = (req, res, next) => {
+  const url = new URL(req.url ?? '/', 'http://localhost')
+  if (url.pathname !== '/chain.json') return next()
+  const json = process.env.CHAIN_CONFIG_JSON
+  res.statusCode = json ? 200 : 404
+  res.setHeader('Content-Type', 'application/json')
+  res.setHeader('Cache-Control', 'no-store')
+  res.end(json ?? '{"error":"this site runs without rewards"}')
+}
+
 const pageRoutes: Plugin = {
   name: 'page-routes',
-  configureServer: (server) => void server.middlewares.use(redirectToSlash),
-  configurePreviewServer: (server) => void server.middlewares.use(redirectToSlash),
+  configureServer: (server) => {
+    server.middlewares.use(redirectToSlash)
+    server.middlewares.use(chainConfig)
+  },
+  configurePreviewServer: (server) => {
+    server.middlewares.use(redirectToSlash)
+    server.middlewares.use(chainConfig)
+  },
 }
 
 export default defineConfig({

@@ -1,12 +1,15 @@
 /**
- * `npm start`: the signaling server and the built app (served with COOP/COEP
- * headers by Vite's preview server), on one machine. Ports and host come from
- * the environment: HOST (127.0.0.1), APP_PORT (5173), and the signaling
- * server's own settings (SIGNALING_PORT, 9000, and the rest: see signaling/README.md).
+ * `npm start`: the signaling server, a local chain with the contracts deployed (or another
+ * network: see scripts/startChain.ts) and the built app (served with COOP/COEP headers by Vite's
+ * preview server), on one machine. Ports and host come from the environment: HOST (127.0.0.1),
+ * APP_PORT (5173), and the signaling server's own settings (SIGNALING_PORT, 9000, and the rest:
+ * see signaling/README.md).
  */
+import { privateKeyToAccount } from 'viem/accounts'
 import { preview } from 'vite'
 import { parseSignalingConfig } from '../signaling/config.ts'
 import { createSignalingServer } from '../signaling/createSignalingServer.ts'
+import { demoKeys, startChain } from './startChain.ts'
 
 const host = process.env.HOST ?? '127.0.0.1'
 const appPort = Number(process.env.APP_PORT ?? 5173)
@@ -20,6 +23,9 @@ const signaling = await createSignalingServer({
   ...parsed.config,
   onError: (error) => console.error('signaling:', error),
 })
+const chain = await startChain()
+// vite.config.ts serves it at /chain.json.
+if (chain) process.env.CHAIN_CONFIG_JSON = JSON.stringify(chain.config)
 const app = await preview({ preview: { host, port: appPort, strictPort: true } })
 
 // The app looks for the signaling server on port 9000 of its own host unless told otherwise.
@@ -31,9 +37,21 @@ const appUrl = `http://${host}:${appPort}`
 console.log(`signaling server  ${signaling.url}  (health: ${signaling.url}/healthz)`)
 console.log(`volunteer page    ${appUrl}/${query}`)
 console.log(`requester page    ${appUrl}/requester/${query}`)
+if (!chain) console.log('rewards           off')
+else {
+  const { config } = chain
+  console.log(`chain             ${config.chainName} (id ${config.chainId}) at ${config.rpcUrl}`)
+  console.log(`contracts         token ${config.token}, escrow ${config.escrow}`)
+  if (chain.local) {
+    console.log(`faucet            ${config.faucet}`)
+    console.log('demo wallets      (anvil development keys: for this local chain only)')
+    for (const key of demoKeys.slice(1))
+      console.log(`                  ${privateKeyToAccount(key).address}  key ${key}`)
+  }
+}
 
 const shutDown = async () => {
-  await Promise.allSettled([signaling.close(), app.close()])
+  await Promise.allSettled([signaling.close(), app.close(), chain?.stop()])
   process.exit(0)
 }
 process.on('SIGINT', shutDown)
