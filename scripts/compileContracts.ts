@@ -8,9 +8,10 @@
  *   regenerated here, never edited by hand).
  *
  * Settings: optimizer on with 10,000 runs (the escrow is deployed once and claimed from often, so
- * runtime gas matters more than code size), the legacy pipeline (viaIR off: it gave the cheaper
- * claims of the two when measured, see docs/benchmarks.md, "Gas"), EVM version Cancun (transient
- * storage for the reentrancy guard). Any compiler error fails the script with exit code 1.
+ * runtime gas matters more than code size; 1,000,000 runs saved under 10 gas a claim), the IR
+ * pipeline (viaIR: about 1,200 gas cheaper per claim than the legacy one, docs/benchmarks.md,
+ * "Gas"), EVM version Cancun (transient storage for the reentrancy guard). Any compiler error fails
+ * the script with exit code 1.
  */
 import { readFileSync } from 'node:fs'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
@@ -25,7 +26,7 @@ const abisFile = path.join(root, 'src', 'chain', 'abis.ts')
 
 const compilerSettings = {
   optimizer: { enabled: true, runs: 10_000 },
-  viaIR: false,
+  viaIR: true,
   evmVersion: 'cancun',
 } as const
 
