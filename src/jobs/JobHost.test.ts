@@ -1,4 +1,7 @@
+import { verifyMessage, type Address, type Hex } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { createBindingMessage } from '../rewards/bindingMessage.ts'
 import { memoryLinkPair } from '../../tests/support/memoryLinkPair.ts'
 import { sha256Hex } from '../crypto/sha256Hex.ts'
 import type { EngineOffer, HostMessage, VolunteerMessage } from '../p2p/messages.ts'
@@ -43,6 +46,7 @@ const hello = (engines: EngineOffer[] = [wasmOffer]): VolunteerMessage => ({
   jobId: 'job-1',
   engines,
   allowFallbackGpu: false,
+  wantsRewards: false,
 })
 
 type Behaviour = 'honest' | 'liar' | 'silent'
@@ -356,5 +360,99 @@ describe('JobHost with manifest jobs', () => {
       code: 'volunteer/no-engine',
       message: expect.stringContaining('only on WebGPU'),
     })
+  })
+})
+
+describe("JobHost binding volunteers' wallets", () => {
+  const wallet = privateKeyToAccount(generatePrivateKey())
+  const other = privateKeyToAccount(generatePrivateKey())
+  const rewards = {
+    chainId: 31337,
+    domains: ['app.example'],
+    verifySignature: (args: { address: Address; message: string; signature: Hex }) =>
+      verifyMessage(args),
+  }
+
+  async function bindingVolunteer(
+    host: JobHost,
+    id: string,
+    sign: (message: string) => Promise<Hex>,
+    peerIdInMessage = id,
+  ) {
+    const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', id)
+    const seen: HostMessage[] = []
+    toHost.onMessage(async (message) => {
+      seen.push(message)
+      if (message.type !== 'bind-request') return
+      const text = createBindingMessage({
+        domain: 'app.example',
+        uri: 'https://app.example',
+        address: wallet.address,
+        chainId: message.chainId,
+        nonce: message.nonce,
+        peerId: peerIdInMessage,
+      })
+      await toHost.send({ v: 2, type: 'bind', message: text, signature: await sign(text) })
+    })
+    host.attach(toVolunteer)
+    await toHost.send({ ...hello(), wantsRewards: true } as VolunteerMessage)
+    return { seen, toHost }
+  }
+
+  it('binds a volunteer that signs a fresh SIWE message for this site, chain, nonce and peer', async () => {
+    const host = await JobHost.open(new MemoryJobStore(), await makeJob(), { rewards })
+    const { seen } = await bindingVolunteer(host, 'a', (message) => wallet.signMessage({ message }))
+    await until(() => seen.some((m) => m.type === 'bound'), 'bound')
+    expect(seen.find((m) => m.type === 'bound')).toMatchObject({ address: wallet.address })
+    expect(host.bindings.get('a')).toBe(wallet.address)
+    host.stop()
+  })
+
+  it("refuses a binding of someone else's address, and one made for another peer id", async () => {
+    const host = await JobHost.open(new MemoryJobStore(), await makeJob(), { rewards })
+    const thief = await bindingVolunteer(host, 'thief', (message) => other.signMessage({ message }))
+    const copier = await bindingVolunteer(
+      host,
+      'copier',
+      (message) => wallet.signMessage({ message }),
+      'a',
+    )
+    await until(
+      () => [thief, copier].every(({ seen }) => seen.some((m) => m.type === 'bind-refused')),
+      'refusals',
+    )
+    expect(thief.seen.find((m) => m.type === 'bind-refused')).toMatchObject({
+      code: 'bind/signature',
+    })
+    expect(copier.seen.find((m) => m.type === 'bind-refused')).toMatchObject({ code: 'bind/peer' })
+    expect(host.bindings.size).toBe(0)
+    host.stop()
+  })
+
+  it('a nonce serves once: a replayed binding is refused', async () => {
+    const host = await JobHost.open(new MemoryJobStore(), await makeJob(), { rewards })
+    const { seen, toHost } = await bindingVolunteer(host, 'a', (message) =>
+      wallet.signMessage({ message }),
+    )
+    await until(() => seen.some((m) => m.type === 'bound'), 'bound')
+    const request = seen.find((m) => m.type === 'bind-request')!
+    if (request.type !== 'bind-request') throw new Error('unreachable')
+    const text = createBindingMessage({
+      domain: 'app.example',
+      uri: 'https://app.example',
+      address: wallet.address,
+      chainId: 31337,
+      nonce: request.nonce,
+      peerId: 'a',
+    })
+    await toHost.send({
+      v: 2,
+      type: 'bind',
+      message: text,
+      signature: await wallet.signMessage({ message: text }),
+    })
+    await until(() => seen.some((m) => m.type === 'bind-refused'), 'refusal')
+    expect(seen.find((m) => m.type === 'bind-refused')).toMatchObject({ code: 'bind/nonce' })
+    host.stop()
   })
 })

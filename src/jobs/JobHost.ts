@@ -2,6 +2,10 @@ import { sha256Hex } from '../crypto/sha256Hex.ts'
 import { bytesToBase64 } from '../encoding/base64.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
+import type { Address, Hex } from 'viem'
+import { createBindingNonce } from '../rewards/bindingMessage.ts'
+import { BindingRefusedError } from '../rewards/errors.ts'
+import { verifyBinding, type VerifyBindingParameters } from '../rewards/verifyBinding.ts'
 import { assertUnitOutputSize } from '../tasks/assertUnitOutputSize.ts'
 import type { KernelRef } from '../tasks/manifestSchema.ts'
 import { planUnits, type UnitPlan } from '../tasks/planUnits.ts'
@@ -31,7 +35,17 @@ export type HostProgress = {
   complete: boolean
 }
 
+/** How the host binds volunteers' wallets (see `verifyBinding`); absent: no rewards. */
+export type JobHostRewards = {
+  chainId: number
+  /** The hosts the app is served from: a binding message must name one of them. */
+  domains: readonly string[]
+  verifySignature: VerifyBindingParameters['verifySignature']
+  now?: () => Date
+}
+
 export type JobHostOptions = {
+  rewards?: JobHostRewards | undefined
   /** The input file of a new job (split units); a resumed job's comes from the store. */
   input?: Blob
   now?: () => number
@@ -44,6 +58,10 @@ type RefusalCode = Extract<HostMessage, { type: 'refuse' }>['code']
 
 type Volunteer = {
   link: VolunteerLink
+  /** The nonce of the binding this volunteer was asked for, until it answers. */
+  bindNonce: string | undefined
+  /** The wallet address its rewards go to, once bound. */
+  address: Address | undefined
   /** The job's kernel this volunteer runs (see `chooseKernel`). */
   kernel: KernelRef
   slots: number
@@ -75,6 +93,7 @@ export class JobHost {
   readonly #now: () => number
   readonly #helloTimeoutMs: number
   readonly #acceptedRate: RateMeter
+  readonly #rewards: JobHostRewards | undefined
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
 
@@ -97,6 +116,7 @@ export class JobHost {
     this.#now = options.now ?? Date.now
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
     this.#acceptedRate = new RateMeter(options.rateWindowMs ?? 10_000)
+    this.#rewards = options.rewards
   }
 
   /**
@@ -223,6 +243,8 @@ export class JobHost {
           if (!choice.kernel) return this.#refuse(link, 'volunteer/no-engine', choice.reason)
           volunteer = {
             link,
+            bindNonce: undefined,
+            address: undefined,
             kernel: choice.kernel,
             slots: choice.engine.slots,
             inFlight: new Set(),
@@ -231,8 +253,12 @@ export class JobHost {
           this.#volunteers.get(link.peerId)?.link.close()
           this.#volunteers.set(link.peerId, volunteer)
           void this.#welcome(volunteer)
+          if (message.wantsRewards) this.#requestBinding(volunteer)
           return
         }
+        case 'bind':
+          if (!volunteer) return this.#violation(link, 'a binding before hello')
+          return void this.#onBind(volunteer, message)
         case 'result':
           if (!volunteer) return this.#violation(link, 'a result before hello')
           return void this.#onResult(volunteer, message, body)
@@ -245,6 +271,67 @@ export class JobHost {
         }
       }
     })
+  }
+
+  /** The wallet address each connected volunteer bound, by peer id. */
+  get bindings(): ReadonlyMap<string, Address> {
+    const bound = new Map<string, Address>()
+    for (const [peerId, volunteer] of this.#volunteers)
+      if (volunteer.address) bound.set(peerId, volunteer.address)
+    return bound
+  }
+
+  #requestBinding(volunteer: Volunteer): void {
+    if (!this.#rewards) return
+    volunteer.bindNonce = createBindingNonce()
+    volunteer.link
+      .send({
+        v: JOB_PROTOCOL_VERSION,
+        type: 'bind-request',
+        nonce: volunteer.bindNonce,
+        chainId: this.#rewards.chainId,
+      })
+      .catch(() => undefined)
+  }
+
+  /** Verifies a volunteer's SIWE binding; a nonce serves one attempt, refused or not. */
+  async #onBind(volunteer: Volunteer, message: Extract<VolunteerMessage, { type: 'bind' }>) {
+    const rewards = this.#rewards
+    const nonce = volunteer.bindNonce
+    volunteer.bindNonce = undefined
+    const { link } = volunteer
+    try {
+      if (!rewards || !nonce)
+        throw new BindingRefusedError(
+          'bind/nonce',
+          'This host did not ask this tab to bind a wallet.',
+        )
+      const address = await verifyBinding({
+        message: message.message,
+        signature: message.signature as Hex,
+        expected: {
+          domains: rewards.domains,
+          chainId: rewards.chainId,
+          peerId: link.peerId,
+          nonce,
+        },
+        verifySignature: rewards.verifySignature,
+        ...(rewards.now && { now: rewards.now() }),
+      })
+      volunteer.address = address
+      await link.send({ v: JOB_PROTOCOL_VERSION, type: 'bound', address })
+    } catch (error) {
+      if (!(error instanceof BindingRefusedError)) throw error
+      await link
+        .send({
+          v: JOB_PROTOCOL_VERSION,
+          type: 'bind-refused',
+          code: error.code,
+          reason: error.reason,
+        })
+        .catch(() => undefined)
+    }
+    this.#emit()
   }
 
   async #welcome(volunteer: Volunteer): Promise<void> {

@@ -46,6 +46,8 @@ export const helloSchema = z
     engines: z.array(engineOfferSchema).min(1).max(2),
     /** The volunteer lets a software WebGPU adapter run jobs that have only a WGSL kernel. */
     allowFallbackGpu: z.boolean(),
+    /** The volunteer has a wallet connected and will bind it (`bind-request`) to be paid. */
+    wantsRewards: z.boolean(),
   })
   .refine((hello) => new Set(hello.engines.map((e) => e.kind)).size === hello.engines.length, {
     message: 'Offer each engine once.',
@@ -72,10 +74,19 @@ export const unitErrorSchema = z.strictObject({
   message: text,
 })
 
+/** The answer to `bind-request`: a SIWE message (EIP-4361) and the wallet's signature of it. */
+export const bindSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('bind'),
+  message: z.string().min(1).max(2000),
+  signature: z.string().regex(/^0x[0-9a-fA-F]{2,2000}$/),
+})
+
 export const volunteerMessageSchema = z.discriminatedUnion('type', [
   helloSchema,
   resultSchema,
   unitErrorSchema,
+  bindSchema,
 ])
 export type VolunteerMessage = z.infer<typeof volunteerMessageSchema>
 
@@ -161,11 +172,38 @@ export const refuseSchema = z.strictObject({
   message: text,
 })
 
+/** Asks a volunteer that wants rewards to bind its wallet: sign a SIWE message with this nonce. */
+export const bindRequestSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('bind-request'),
+  nonce: z.string().regex(/^[A-Za-z0-9]{8,64}$/),
+  /** The chain the job pays on. */
+  chainId: z.number().int().min(1),
+})
+
+/** The binding was accepted: vouchers of this job go to `address` only. */
+export const boundSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('bound'),
+  address: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+})
+
+/** The binding was refused; the volunteer keeps computing, unpaid, for this connection. */
+export const bindRefusedSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('bind-refused'),
+  code: z.string().regex(/^bind\/[a-z-]+$/),
+  reason: text,
+})
+
 export const hostMessageSchema = z.discriminatedUnion('type', [
   welcomeSchema,
   assignSchema,
   ackSchema,
   creditSchema,
   refuseSchema,
+  bindRequestSchema,
+  boundSchema,
+  bindRefusedSchema,
 ])
 export type HostMessage = z.infer<typeof hostMessageSchema>

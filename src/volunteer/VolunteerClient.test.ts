@@ -1,3 +1,5 @@
+import { verifyMessage, type Address, type Hex } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import { memoryLinkPair } from '../../tests/support/memoryLinkPair.ts'
 import { sha256Hex } from '../crypto/sha256Hex.ts'
@@ -220,5 +222,62 @@ describe('VolunteerClient', () => {
   it('does not take a GPU-only job on a software adapter it was not allowed to use', async () => {
     const { hostPeerId } = await firstHello({ ...gpuOffer, fallback: true })
     expect(hostPeerId).toBe('host')
+  })
+
+  describe('with a wallet', () => {
+    const account = privateKeyToAccount(generatePrivateKey())
+    const rewards = {
+      chainId: 31337,
+      domains: ['app.example'],
+      verifySignature: (args: { address: Address; message: string; signature: Hex }) =>
+        verifyMessage(args),
+    }
+    const wallet = (sign: (message: string) => Promise<Hex>) => ({
+      address: () => account.address,
+      domain: 'app.example',
+      uri: 'https://app.example',
+      peerId: 'a',
+      sign,
+    })
+
+    it('binds its address when the host asks, and says where rewards go', async () => {
+      const host = await JobHost.open(new MemoryJobStore(), await job(), { rewards })
+      const client = new VolunteerClient({
+        runners: { wasm: runner() },
+        engines: [wasmOffer],
+        wallet: wallet((message) => account.signMessage({ message })),
+        listJobs: async () => [listing],
+        connect: connectTo(host, 'a'),
+        retryMs: 10,
+      })
+      client.start()
+      const state = await settled(client, (s) => s.rewardAddress !== undefined)
+      expect(state.rewardAddress).toBe(account.address)
+      expect(host.bindings.get('a')).toBe(account.address)
+      client.stop()
+      host.stop()
+    })
+
+    it('a declined signature leaves it computing, unpaid, with a plain message', async () => {
+      const host = await JobHost.open(new MemoryJobStore(), await job(), { rewards })
+      const client = new VolunteerClient({
+        runners: { wasm: runner() },
+        engines: [wasmOffer],
+        wallet: wallet(async () => {
+          throw Object.assign(new Error('User rejected the request.'), { code: 4001 })
+        }),
+        listJobs: async () => [listing],
+        connect: connectTo(host, 'a'),
+        retryMs: 10,
+      })
+      client.start()
+      const state = await settled(client, (s) => s.notice?.includes('declined') ?? false)
+      expect(state.notice).toBe(
+        "You declined the request in your wallet. Nothing was changed. This job's units earn nothing; the computing goes on.",
+      )
+      expect(host.bindings.size).toBe(0)
+      client.stop()
+      host.stop()
+    })
   })
 })

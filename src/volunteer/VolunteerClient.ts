@@ -8,7 +8,10 @@ import {
   type HostMessage,
   type VolunteerMessage,
 } from '../p2p/messages.ts'
+import type { Address, Hex } from 'viem'
+import { createBindingMessage } from '../rewards/bindingMessage.ts'
 import { trimUnitOutput } from '../tasks/trimUnitOutput.ts'
+import { describeWalletError } from '../wallet/describeWalletError.ts'
 import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
 import type { GpuComputeKernel } from '../workers/webgpu/createGpuComputeApi.ts'
 import type { UnitRunner } from './UnitRunner.ts'
@@ -16,6 +19,21 @@ import type { UnitRunner } from './UnitRunner.ts'
 export type HostLink = PeerLink<VolunteerMessage, HostMessage>
 
 type Welcome = Extract<HostMessage, { type: 'welcome' }>
+
+/**
+ * The volunteer's wallet, as the client needs it to bind its address for rewards; the page owns
+ * the wallet itself (`WalletSession`).
+ */
+export type VolunteerWallet = {
+  /** The connected address on the site's network; undefined: compute anonymously. */
+  address(): Address | undefined
+  /** This page's site and origin (`location.host`, `location.origin`), named in the message. */
+  domain: string
+  uri: string
+  /** This tab's peer id, which the message binds. */
+  peerId: string
+  sign(message: string): Promise<Hex>
+}
 
 /** The engines of this tab: its WASM worker pool and, with WebGPU, its GPU runner. */
 export type Runners = {
@@ -39,6 +57,8 @@ export type VolunteerState = {
   /** The last thing worth telling the person (a refusal, an error). */
   notice: string | undefined
   flaggedJobs: string[]
+  /** The address this job's rewards go to, once the host accepted the binding. */
+  rewardAddress: string | undefined
 }
 
 export type VolunteerClientParameters = {
@@ -50,6 +70,7 @@ export type VolunteerClientParameters = {
   engines: readonly EngineOffer[]
   /** Let a software WebGPU adapter run jobs that have only a WGSL kernel. */
   allowFallbackGpu?: boolean
+  wallet?: VolunteerWallet | undefined
   /** Open jobs, from the directory. */
   listJobs: () => Promise<Listing[]>
   connect: (hostPeerId: string) => Promise<HostLink>
@@ -66,6 +87,7 @@ export type VolunteerClientParameters = {
 export class VolunteerClient {
   readonly #runners: Runners
   #allowFallbackGpu: boolean
+  readonly #wallet: VolunteerWallet | undefined
   readonly #listJobs: () => Promise<Listing[]>
   readonly #connect: (hostPeerId: string) => Promise<HostLink>
   readonly #retryMs: number
@@ -82,6 +104,7 @@ export class VolunteerClient {
     running: 0,
     notice: undefined,
     flaggedJobs: [],
+    rewardAddress: undefined,
   }
   #link: HostLink | undefined
   #active = false
@@ -91,6 +114,7 @@ export class VolunteerClient {
     runners,
     engines,
     allowFallbackGpu = false,
+    wallet,
     listJobs,
     connect,
     retryMs = 2000,
@@ -98,6 +122,7 @@ export class VolunteerClient {
     this.#runners = runners
     this.#engines = engines.filter((engine) => runners[engine.kind] !== undefined)
     this.#allowFallbackGpu = allowFallbackGpu
+    this.#wallet = wallet
     this.#listJobs = listJobs
     this.#connect = connect
     this.#retryMs = retryMs
@@ -181,6 +206,7 @@ export class VolunteerClient {
     this.#set({
       status: 'connecting',
       job: { jobId: listing.jobId, name: listing.name, unitsTotal: listing.unitsTotal },
+      rewardAddress: undefined,
     })
     const link = await this.#connect(listing.hostPeerId)
     this.#link = link
@@ -222,6 +248,16 @@ export class VolunteerClient {
         case 'credit':
           this.#set({ credit: this.#state.credit + 1 })
           return
+        case 'bind-request':
+          return void this.#bind(link, message)
+        case 'bound':
+          this.#set({ rewardAddress: message.address, notice: undefined })
+          return
+        case 'bind-refused':
+          this.#set({
+            notice: `Your wallet was not bound, so this job's units earn nothing: ${message.reason}`,
+          })
+          return
         case 'refuse':
           this.#skip.add(listing.jobId)
           if (message.code === 'volunteer/flagged') {
@@ -241,9 +277,37 @@ export class VolunteerClient {
       jobId: listing.jobId,
       engines: [...this.#engines],
       allowFallbackGpu: this.#allowFallbackGpu,
+      wantsRewards: this.#wallet?.address() !== undefined,
     })
     await closed
     this.#link = undefined
+  }
+
+  /** Answers a host's binding request with a SIWE message the wallet signs. */
+  async #bind(link: HostLink, request: Extract<HostMessage, { type: 'bind-request' }>) {
+    const wallet = this.#wallet
+    const address = wallet?.address()
+    if (!wallet || !address) return
+    const message = createBindingMessage({
+      domain: wallet.domain,
+      uri: wallet.uri,
+      address,
+      chainId: request.chainId,
+      nonce: request.nonce,
+      peerId: wallet.peerId,
+    })
+    let signature: Hex
+    try {
+      signature = await wallet.sign(message)
+    } catch (error) {
+      this.#set({
+        notice: `${describeWalletError(error)} This job's units earn nothing; the computing goes on.`,
+      })
+      return
+    }
+    await link
+      .send({ v: JOB_PROTOCOL_VERSION, type: 'bind', message, signature })
+      .catch(() => undefined)
   }
 
   /** Loads the welcomed kernel into the runner of its engine. */
