@@ -9,6 +9,7 @@ import {
   sliceHex,
   toFunctionSelector,
   toHex,
+  zeroAddress,
   type Address,
   type Hex,
 } from 'viem'
@@ -207,7 +208,7 @@ describe('JobEscrow refuses', () => {
     await refund(requester)
   })
 
-  it('a voucher signed by anyone but the job voucher signer, or altered after signing', async () => {
+  it('a voucher signed by anyone but the job voucher signer, altered after signing, or for nobody', async () => {
     const { jobId } = await f.createJob({ requester, amount: 100n * oneToken })
     const impostor = privateKeyToAccount(generatePrivateKey())
     const voucher = await f.voucher(jobId, volunteer.account.address, 10n * oneToken)
@@ -220,6 +221,8 @@ describe('JobEscrow refuses', () => {
     await expectRevert(simulateClaim(inflated, await f.sign(voucher)), 'UnauthorizedSigner')
     const redirected = { ...voucher, volunteer: impostor.address }
     await expectRevert(simulateClaim(redirected, await f.sign(voucher)), 'UnauthorizedSigner')
+    const nobody = { ...voucher, volunteer: zeroAddress }
+    await expectRevert(simulateClaim(nobody, await f.sign(nobody)), 'InvalidVolunteer', [jobId])
     const unknown = { ...voucher, jobId: keccak256(toHex('no such job')) }
     await expectRevert(simulateClaim(unknown, await f.sign(unknown)), 'JobNotFound', [
       unknown.jobId,
