@@ -4,7 +4,10 @@ import { sha256Hex } from '../../crypto/sha256Hex.ts'
 import { DirectoryClient } from '../../directory/DirectoryClient.ts'
 import { createJobRecord } from '../../jobs/createJobRecord.ts'
 import { IdbJobStore } from '../../jobs/IdbJobStore.ts'
-import { JobHost, type HostProgress } from '../../jobs/JobHost.ts'
+import { createPublicClient, http } from 'viem'
+import { loadChainConfig } from '../../chain/chainConfig.ts'
+import { JobHost, type HostProgress, type JobHostRewards } from '../../jobs/JobHost.ts'
+import { chainOf } from '../../wallet/createWalletConfig.ts'
 import type { JobRecord } from '../../jobs/JobRecord.ts'
 import { catalogueEntry } from '../../kernels/catalogue/catalogue.ts'
 import type { CatalogueEntry, Presentation } from '../../kernels/catalogue/CatalogueEntry.ts'
@@ -49,7 +52,11 @@ export class HostSession {
   #peer: Peer | undefined
   #lastListed = 0
 
+  /** How volunteers' wallets are bound, when the site runs with rewards. */
+  #rewards: JobHostRewards | undefined
+
   async init(): Promise<void> {
+    await this.#loadRewards()
     const latest = await this.#store.latestJob()
     if (latest?.status === 'running') {
       this.resumed = true
@@ -105,7 +112,10 @@ export class HostSession {
 
   async #run(job: JobRecord, input?: Blob): Promise<void> {
     this.phase = 'starting'
-    const host = await JobHost.open(this.#store, job, input ? { input } : {})
+    const host = await JobHost.open(this.#store, job, {
+      ...(input && { input }),
+      rewards: this.#rewards,
+    })
     this.#host = host
     this.job = { jobId: job.jobId, name: job.name }
     this.progress = host.progress
@@ -142,6 +152,22 @@ export class HostSession {
     host.start()
     this.phase = 'running'
     if (host.progress.complete) await this.#finish()
+  }
+
+  async #loadRewards(): Promise<void> {
+    try {
+      const chain = await loadChainConfig()
+      if (!chain) return
+      const client = createPublicClient({ chain: chainOf(chain), transport: http(chain.rpcUrl) })
+      this.#rewards = {
+        chainId: chain.chainId,
+        domains: [location.host],
+        // Through the chain, so smart-contract wallets (ERC-1271, ERC-6492) verify too.
+        verifySignature: (args) => client.verifyMessage(args),
+      }
+    } catch (error) {
+      this.error = `Rewards are unavailable: ${describe(error)}`
+    }
   }
 
   #updateListing(progress: HostProgress): void {

@@ -9,6 +9,7 @@ import {
   type VolunteerMessage,
 } from '../../p2p/messages.ts'
 import { connectToPeer, openPeer } from '../../p2p/openPeer.ts'
+import { loadChainConfig } from '../../chain/chainConfig.ts'
 import { calibrateWasm } from '../../volunteer/calibrateWasm.ts'
 import {
   VolunteerClient,
@@ -18,6 +19,7 @@ import {
 import { detectEngines, type EngineReport } from '../../workers/detectEngines.ts'
 import { GpuUnitRunner } from '../../workers/webgpu/GpuUnitRunner.ts'
 import { WorkerPool } from '../../workers/WorkerPool.ts'
+import { WalletSession } from '../shared/WalletSession.svelte.ts'
 
 const cpuShareKey = 'volunteer.cpuShare'
 const gpuShareKey = 'volunteer.gpuShare'
@@ -45,6 +47,8 @@ export class VolunteerSession {
   /** What this browser can compute with; probed only after consent. */
   engines = $state<EngineReport | undefined>()
   calibration = $state<Calibration | undefined>()
+  /** The site's wallet, when it runs with rewards (see `loadChain`). */
+  wallet = $state.raw<WalletSession | undefined>()
 
   #pool: WorkerPool | undefined
   #gpu: GpuUnitRunner | undefined
@@ -53,6 +57,16 @@ export class VolunteerSession {
 
   get active(): boolean {
     return this.#client !== undefined
+  }
+
+  /** Reads the site's chain configuration; with one, the page offers to connect a wallet. */
+  async loadChain(): Promise<void> {
+    try {
+      const chain = await loadChainConfig()
+      if (chain) this.wallet = new WalletSession(chain)
+    } catch (error) {
+      this.error = `Rewards are unavailable: ${error instanceof Error ? error.message : String(error)}`
+    }
   }
 
   async start(): Promise<void> {
@@ -83,10 +97,20 @@ export class VolunteerSession {
       const signaling = signalingUrl()
       const directory = new DirectoryClient(signaling)
       const peer = await openPeer({ signalingUrl: signaling, iceServers: iceServers() })
+      const wallet = this.wallet
       const client = new VolunteerClient({
         runners,
         engines: offers,
         allowFallbackGpu: this.allowFallbackGpu,
+        ...(wallet && {
+          wallet: {
+            address: () => (wallet.wrongNetwork ? undefined : wallet.address),
+            domain: location.host,
+            uri: location.origin,
+            peerId: peer.id,
+            sign: (message: string) => wallet.sign(message),
+          },
+        }),
         listJobs: () => directory.list(),
         connect: async (hostPeerId) =>
           createPeerLink<VolunteerMessage, HostMessage>({
