@@ -176,7 +176,7 @@ export const refuseSchema = z.strictObject({
 export const bindRequestSchema = z.strictObject({
   v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('bind-request'),
-  nonce: z.string().regex(/^[A-Za-z0-9]{8,64}$/),
+  nonce: z.string().regex(/^[A-Za-z0-9]{8,128}$/),
   /** The chain the job pays on. */
   chainId: z.number().int().min(1),
 })
