@@ -6,6 +6,8 @@ import type { Address, Hex } from 'viem'
 import { createBindingNonce } from '../rewards/bindingMessage.ts'
 import { BindingRefusedError } from '../rewards/errors.ts'
 import { verifyBinding, type VerifyBindingParameters } from '../rewards/verifyBinding.ts'
+import type { VoucherDomain } from '../chain/readVoucherDomain.ts'
+import { VoucherIssuer, type IssuedVoucher } from './VoucherIssuer.ts'
 import { assertUnitOutputSize } from '../tasks/assertUnitOutputSize.ts'
 import type { KernelRef } from '../tasks/manifestSchema.ts'
 import { planUnits, type UnitPlan } from '../tasks/planUnits.ts'
@@ -41,6 +43,8 @@ export type JobHostRewards = {
   /** The hosts the app is served from: a binding message must name one of them. */
   domains: readonly string[]
   verifySignature: VerifyBindingParameters['verifySignature']
+  /** The escrow's EIP-712 domain, read from the contract: needed to pay a funded job. */
+  voucherDomain?: VoucherDomain | undefined
   now?: () => Date
 }
 
@@ -94,6 +98,7 @@ export class JobHost {
   readonly #helloTimeoutMs: number
   readonly #acceptedRate: RateMeter
   readonly #rewards: JobHostRewards | undefined
+  readonly #vouchers: VoucherIssuer | undefined
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
 
@@ -117,6 +122,11 @@ export class JobHost {
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
     this.#acceptedRate = new RateMeter(options.rateWindowMs ?? 10_000)
     this.#rewards = options.rewards
+    const domain = options.rewards?.voucherDomain
+    this.#vouchers =
+      job.rewards && domain
+        ? new VoucherIssuer(job.rewards, domain, () => store.saveJob(job))
+        : undefined
   }
 
   /**
@@ -259,6 +269,9 @@ export class JobHost {
         case 'bind':
           if (!volunteer) return this.#violation(link, 'a binding before hello')
           return void this.#onBind(volunteer, message)
+        case 'voucher-ack':
+          // Stored on the volunteer's side; the next voucher supersedes it anyway.
+          return
         case 'result':
           if (!volunteer) return this.#violation(link, 'a result before hello')
           return void this.#onResult(volunteer, message, body)
@@ -319,7 +332,9 @@ export class JobHost {
         ...(rewards.now && { now: rewards.now() }),
       })
       volunteer.address = address
+      const latest = await this.#vouchers?.bind(link.peerId, address)
       await link.send({ v: JOB_PROTOCOL_VERSION, type: 'bound', address })
+      if (latest) await this.#sendVoucher(latest)
     } catch (error) {
       if (!(error instanceof BindingRefusedError)) throw error
       await link
@@ -332,6 +347,15 @@ export class JobHost {
         .catch(() => undefined)
     }
     this.#emit()
+  }
+
+  async #sendVoucher(voucher: IssuedVoucher): Promise<void> {
+    for (const volunteer of this.#volunteers.values()) {
+      if (volunteer.address?.toLowerCase() !== voucher.volunteer.toLowerCase()) continue
+      await volunteer.link
+        .send({ v: JOB_PROTOCOL_VERSION, type: 'voucher', ...voucher })
+        .catch(() => undefined)
+    }
   }
 
   async #welcome(volunteer: Volunteer): Promise<void> {
@@ -439,6 +463,8 @@ export class JobHost {
       .catch(() => undefined)
     if (outcome.kind === 'accepted') {
       this.#acceptedRate.record(this.#now())
+      const vouchers = (await this.#vouchers?.credit(outcome.agreeing)) ?? []
+      for (const voucher of vouchers) await this.#sendVoucher(voucher)
       for (const id of outcome.agreeing) {
         const agreeing = this.#volunteers.get(id)
         if (!agreeing) continue

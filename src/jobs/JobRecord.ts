@@ -1,4 +1,25 @@
+import type { Address, Hex } from 'viem'
 import type { Manifest } from '../tasks/manifestSchema.ts'
+
+/** A funded job's rewards: its escrow on chain, and what each volunteer address has earned. */
+export type JobRewards = {
+  chainId: number
+  escrow: Address
+  /** The job's id in the escrow (`jobIdOf(manifestHash, requester, nonce)`). */
+  chainJobId: Hex
+  /** Base units a volunteer earns per accepted unit it computed, decimal. */
+  rewardPerUnit: string
+  /** The deposit: vouchers never promise more than this in all, decimal. */
+  budget: string
+  /** The job's voucher signer key: registered in the escrow, kept in this browser only. */
+  signerKey: Hex
+  /** Vouchers' deadline, Unix seconds (the job's expiry). */
+  voucherDeadline: number
+  /** Everything each address earned so far, decimal: the cumulative amount of its vouchers. */
+  earned: Record<string, string>
+  /** Which address each volunteer peer bound, so units accepted after it left still pay it. */
+  boundPeers: Record<string, Address>
+}
 
 /** Everything the host needs to run (or resume) a job, but its input file; stored as one record. */
 export type JobRecord = {
@@ -22,6 +43,8 @@ export type JobRecord = {
   deadlineMs: number
   /** Proves ownership of the directory listing across reloads of the host. */
   ownerToken: string
+  /** Present when the job was funded in an escrow. */
+  rewards?: JobRewards
   status: 'running' | 'complete'
   createdAt: number
   flagged: string[]

@@ -82,11 +82,25 @@ export const bindSchema = z.strictObject({
   signature: z.string().regex(/^0x[0-9a-fA-F]{2,2000}$/),
 })
 
+const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/)
+const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
+/** A token amount in base units, as a decimal string (JSON has no 256-bit integers). */
+const tokenAmount = z.string().regex(/^(0|[1-9][0-9]{0,77})$/)
+
+/** The volunteer stored a voucher (in IndexedDB) and may be sent the next one. */
+export const voucherAckSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('voucher-ack'),
+  jobId: bytes32,
+  cumulativeAmount: tokenAmount,
+})
+
 export const volunteerMessageSchema = z.discriminatedUnion('type', [
   helloSchema,
   resultSchema,
   unitErrorSchema,
   bindSchema,
+  voucherAckSchema,
 ])
 export type VolunteerMessage = z.infer<typeof volunteerMessageSchema>
 
@@ -196,6 +210,24 @@ export const bindRefusedSchema = z.strictObject({
   reason: text,
 })
 
+/**
+ * A reward voucher for JobEscrow (EIP-712 `Voucher(jobId, volunteer, cumulativeAmount,
+ * deadline)`), signed by the job's voucher signer: everything this volunteer's bound address has
+ * earned in the job so far. The next one replaces it.
+ */
+export const voucherSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('voucher'),
+  chainId: z.number().int().min(1),
+  escrow: evmAddress,
+  jobId: bytes32,
+  volunteer: evmAddress,
+  cumulativeAmount: tokenAmount,
+  /** Unix seconds after which the escrow refuses it. */
+  deadline: z.number().int().min(0),
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/),
+})
+
 export const hostMessageSchema = z.discriminatedUnion('type', [
   welcomeSchema,
   assignSchema,
@@ -205,5 +237,6 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
   bindRequestSchema,
   boundSchema,
   bindRefusedSchema,
+  voucherSchema,
 ])
 export type HostMessage = z.infer<typeof hostMessageSchema>

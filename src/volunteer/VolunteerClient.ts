@@ -10,6 +10,7 @@ import {
 } from '../p2p/messages.ts'
 import type { Address, Hex } from 'viem'
 import { createBindingMessage } from '../rewards/bindingMessage.ts'
+import type { VoucherStore } from '../rewards/StoredVoucher.ts'
 import { trimUnitOutput } from '../tasks/trimUnitOutput.ts'
 import { describeWalletError } from '../wallet/describeWalletError.ts'
 import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
@@ -59,6 +60,10 @@ export type VolunteerState = {
   flaggedJobs: string[]
   /** The address this job's rewards go to, once the host accepted the binding. */
   rewardAddress: string | undefined
+  /** This job's latest voucher: everything earned in it so far (base units, decimal). */
+  earned: string | undefined
+  /** Vouchers stored since start: changes whenever there is a new one to show. */
+  vouchersStored: number
 }
 
 export type VolunteerClientParameters = {
@@ -71,6 +76,8 @@ export type VolunteerClientParameters = {
   /** Let a software WebGPU adapter run jobs that have only a WGSL kernel. */
   allowFallbackGpu?: boolean
   wallet?: VolunteerWallet | undefined
+  /** Where vouchers are kept before they are acknowledged; required with `wallet`. */
+  vouchers?: VoucherStore | undefined
   /** Open jobs, from the directory. */
   listJobs: () => Promise<Listing[]>
   connect: (hostPeerId: string) => Promise<HostLink>
@@ -88,6 +95,7 @@ export class VolunteerClient {
   readonly #runners: Runners
   #allowFallbackGpu: boolean
   readonly #wallet: VolunteerWallet | undefined
+  readonly #vouchers: VoucherStore | undefined
   readonly #listJobs: () => Promise<Listing[]>
   readonly #connect: (hostPeerId: string) => Promise<HostLink>
   readonly #retryMs: number
@@ -105,6 +113,8 @@ export class VolunteerClient {
     notice: undefined,
     flaggedJobs: [],
     rewardAddress: undefined,
+    earned: undefined,
+    vouchersStored: 0,
   }
   #link: HostLink | undefined
   #active = false
@@ -115,6 +125,7 @@ export class VolunteerClient {
     engines,
     allowFallbackGpu = false,
     wallet,
+    vouchers,
     listJobs,
     connect,
     retryMs = 2000,
@@ -123,6 +134,7 @@ export class VolunteerClient {
     this.#engines = engines.filter((engine) => runners[engine.kind] !== undefined)
     this.#allowFallbackGpu = allowFallbackGpu
     this.#wallet = wallet
+    this.#vouchers = vouchers
     this.#listJobs = listJobs
     this.#connect = connect
     this.#retryMs = retryMs
@@ -207,6 +219,7 @@ export class VolunteerClient {
       status: 'connecting',
       job: { jobId: listing.jobId, name: listing.name, unitsTotal: listing.unitsTotal },
       rewardAddress: undefined,
+      earned: undefined,
     })
     const link = await this.#connect(listing.hostPeerId)
     this.#link = link
@@ -258,6 +271,8 @@ export class VolunteerClient {
             notice: `Your wallet was not bound, so this job's units earn nothing: ${message.reason}`,
           })
           return
+        case 'voucher':
+          return void this.#keepVoucher(link, listing, message)
         case 'refuse':
           this.#skip.add(listing.jobId)
           if (message.code === 'volunteer/flagged') {
@@ -281,6 +296,39 @@ export class VolunteerClient {
     })
     await closed
     this.#link = undefined
+  }
+
+  /** Stores a voucher for this tab's bound address, and only then acknowledges it. */
+  async #keepVoucher(
+    link: HostLink,
+    listing: Listing,
+    voucher: Extract<HostMessage, { type: 'voucher' }>,
+  ): Promise<void> {
+    const bound = this.#state.rewardAddress
+    if (!this.#vouchers || !bound || voucher.volunteer.toLowerCase() !== bound.toLowerCase()) return
+    await this.#vouchers.save({
+      chainId: voucher.chainId,
+      escrow: voucher.escrow as Address,
+      jobId: voucher.jobId as Hex,
+      jobName: listing.name,
+      volunteer: voucher.volunteer as Address,
+      cumulativeAmount: voucher.cumulativeAmount,
+      deadline: voucher.deadline,
+      signature: voucher.signature as Hex,
+      receivedAt: Date.now(),
+    })
+    this.#set({
+      earned: voucher.cumulativeAmount,
+      vouchersStored: this.#state.vouchersStored + 1,
+    })
+    await link
+      .send({
+        v: JOB_PROTOCOL_VERSION,
+        type: 'voucher-ack',
+        jobId: voucher.jobId,
+        cumulativeAmount: voucher.cumulativeAmount,
+      })
+      .catch(() => undefined)
   }
 
   /** Answers a host's binding request with a SIWE message the wallet signs. */
