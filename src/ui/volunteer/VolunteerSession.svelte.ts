@@ -10,6 +10,7 @@ import {
 } from '../../p2p/messages.ts'
 import { connectToPeer, openPeer } from '../../p2p/openPeer.ts'
 import { loadChainConfig } from '../../chain/chainConfig.ts'
+import { IdbVoucherStore } from '../../rewards/IdbVoucherStore.ts'
 import { calibrateWasm } from '../../volunteer/calibrateWasm.ts'
 import {
   VolunteerClient,
@@ -49,6 +50,8 @@ export class VolunteerSession {
   calibration = $state<Calibration | undefined>()
   /** The site's wallet, when it runs with rewards (see `loadChain`). */
   wallet = $state.raw<WalletSession | undefined>()
+  /** This browser's vouchers: kept across reloads until claimed. */
+  readonly vouchers = new IdbVoucherStore()
 
   #pool: WorkerPool | undefined
   #gpu: GpuUnitRunner | undefined
@@ -110,6 +113,7 @@ export class VolunteerSession {
             peerId: peer.id,
             sign: (message: string) => wallet.sign(message),
           },
+          vouchers: this.vouchers,
         }),
         listJobs: () => directory.list(),
         connect: async (hostPeerId) =>
