@@ -1,6 +1,10 @@
+import type { Address } from 'viem'
 import { z } from 'zod'
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'Use a 0x-prefixed 20-byte address.')
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'Use a 0x-prefixed 20-byte address.')
+  .transform((value) => value as Address)
 
 /**
  * Where the rewards live: the chain, an RPC endpoint the app reads it through, and the contract
@@ -21,7 +25,7 @@ export const chainConfigSchema = z.strictObject({
   tokenSymbol: z.string().min(1).max(12),
   tokenDecimals: z.int().min(0).max(36),
 })
-export type ChainConfig = z.infer<typeof chainConfigSchema>
+export type ChainConfig = z.output<typeof chainConfigSchema>
 
 /** Where the app finds its chain configuration, beside its pages. */
 export const chainConfigPath = '/chain.json'

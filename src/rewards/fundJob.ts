@@ -1,0 +1,126 @@
+import {
+  encodeAbiParameters,
+  hexToSignature,
+  keccak256,
+  stringToBytes,
+  type Address,
+  type Hash,
+  type Hex,
+  type PublicClient,
+  type TypedDataDefinition,
+} from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { getEip712Domain } from 'viem/actions'
+import { computeTokenAbi, jobEscrowAbi } from '../chain/abis.ts'
+import type { ChainConfig } from '../chain/chainConfig.ts'
+import type { JobRewards } from '../jobs/JobRecord.ts'
+import type { Manifest } from '../tasks/manifestSchema.ts'
+
+export type FundJobParameters = {
+  chain: ChainConfig
+  publicClient: PublicClient
+  requester: Address
+  manifest: Manifest
+  unitsTotal: number
+  /** Base units a volunteer earns per accepted unit it computed. */
+  rewardPerUnit: bigint
+  /** How long vouchers pay, from now. */
+  durationSeconds: number
+  /** The wallet: sign typed data (the permit) and send a contract call. */
+  signTypedData: (typedData: TypedDataDefinition) => Promise<Hex>
+  writeContract: (call: {
+    address: Address
+    abi: typeof jobEscrowAbi
+    functionName: 'createJobWithPermit'
+    args: readonly [Hex, bigint, bigint, bigint, Address, bigint, number, Hex, Hex]
+  }) => Promise<Hash>
+  now?: () => number
+}
+
+/**
+ * What a job costs: every unit is computed `quorum` times and each agreeing result earns its
+ * volunteer `rewardPerUnit`, so the escrow must hold `rewardPerUnit × units × quorum`.
+ */
+export function jobCost(manifest: Manifest, unitsTotal: number, rewardPerUnit: bigint): bigint {
+  return rewardPerUnit * BigInt(unitsTotal) * BigInt(manifest.replication.quorum)
+}
+
+/**
+ * Funds a job in the escrow from the requester's wallet, in one transaction: the wallet signs an
+ * EIP-2612 permit for the cost (its domain read from the token), then sends
+ * `createJobWithPermit` with a fresh voucher-signer key that this browser keeps. Returns the
+ * job's rewards record, once the transaction is confirmed.
+ *
+ * @example
+ * const rewards = await fundJob({ chain, publicClient, requester, manifest, unitsTotal, rewardPerUnit, durationSeconds, signTypedData, writeContract })
+ */
+export async function fundJob(parameters: FundJobParameters): Promise<JobRewards> {
+  const { chain, publicClient, requester, manifest, unitsTotal, rewardPerUnit } = parameters
+  const now = parameters.now ?? Date.now
+  const amount = jobCost(manifest, unitsTotal, rewardPerUnit)
+  const signerKey = generatePrivateKey()
+  const signer = privateKeyToAccount(signerKey)
+  const manifestHash = keccak256(stringToBytes(JSON.stringify(manifest)))
+  const nonce = BigInt(keccak256(stringToBytes(`${signerKey}:nonce`))) >> 192n
+  const expiry = BigInt(Math.floor(now() / 1000) + parameters.durationSeconds)
+  const permitDeadline = BigInt(Math.floor(now() / 1000) + 3600)
+
+  const { domain } = await getEip712Domain(publicClient, { address: chain.token })
+  const permitNonce = await publicClient.readContract({
+    address: chain.token,
+    abi: computeTokenAbi,
+    functionName: 'nonces',
+    args: [requester],
+  })
+  const permit = await parameters.signTypedData({
+    domain: {
+      name: domain.name,
+      version: domain.version,
+      chainId: Number(domain.chainId),
+      verifyingContract: domain.verifyingContract,
+    },
+    types: {
+      Permit: [
+        { name: 'owner', type: 'address' },
+        { name: 'spender', type: 'address' },
+        { name: 'value', type: 'uint256' },
+        { name: 'nonce', type: 'uint256' },
+        { name: 'deadline', type: 'uint256' },
+      ],
+    },
+    primaryType: 'Permit',
+    message: {
+      owner: requester,
+      spender: chain.escrow,
+      value: amount,
+      nonce: permitNonce,
+      deadline: permitDeadline,
+    },
+  })
+  const { v, r, s } = hexToSignature(permit)
+  const hash = await parameters.writeContract({
+    address: chain.escrow,
+    abi: jobEscrowAbi,
+    functionName: 'createJobWithPermit',
+    args: [manifestHash, nonce, amount, expiry, signer.address, permitDeadline, Number(v), r, s],
+  })
+  const receipt = await publicClient.waitForTransactionReceipt({ hash })
+  if (receipt.status !== 'success') throw new Error(`The funding transaction ${hash} failed.`)
+  const chainJobId = keccak256(
+    encodeAbiParameters(
+      [{ type: 'bytes32' }, { type: 'address' }, { type: 'uint256' }],
+      [manifestHash, requester, nonce],
+    ),
+  )
+  return {
+    chainId: chain.chainId,
+    escrow: chain.escrow,
+    chainJobId,
+    rewardPerUnit: String(rewardPerUnit),
+    budget: String(amount),
+    signerKey,
+    voucherDeadline: Number(expiry),
+    earned: {},
+    boundPeers: {},
+  }
+}
