@@ -4,7 +4,12 @@ import { sha256Hex } from '../../crypto/sha256Hex.ts'
 import { DirectoryClient } from '../../directory/DirectoryClient.ts'
 import { createJobRecord } from '../../jobs/createJobRecord.ts'
 import { IdbJobStore } from '../../jobs/IdbJobStore.ts'
-import { createPublicClient, http } from 'viem'
+import { signTypedData, writeContract } from '@wagmi/core'
+import { createPublicClient, formatUnits, http, parseUnits, type PublicClient } from 'viem'
+import { readVoucherDomain } from '../../chain/readVoucherDomain.ts'
+import { fundJob, jobCost } from '../../rewards/fundJob.ts'
+import { describeWalletError } from '../../wallet/describeWalletError.ts'
+import { WalletSession } from '../shared/WalletSession.svelte.ts'
 import { loadChainConfig } from '../../chain/chainConfig.ts'
 import { JobHost, type HostProgress, type JobHostRewards } from '../../jobs/JobHost.ts'
 import { chainOf } from '../../wallet/createWalletConfig.ts'
@@ -54,6 +59,15 @@ export class HostSession {
 
   /** How volunteers' wallets are bound, when the site runs with rewards. */
   #rewards: JobHostRewards | undefined
+  #publicClient: PublicClient | undefined
+  /** The requester's wallet, when the site runs with rewards: it funds jobs. */
+  wallet = $state.raw<WalletSession | undefined>()
+  /** Tokens (whole, decimal text) each accepted unit earns each agreeing volunteer; 0: unfunded. */
+  rewardPerUnit = $state('1')
+  /** Days the job's vouchers pay. */
+  fundingDays = $state(7)
+  /** What the wallet is being asked for, while it is. */
+  funding = $state<string | undefined>()
 
   async init(): Promise<void> {
     await this.#loadRewards()
@@ -95,6 +109,7 @@ export class HostSession {
     this.phase = 'starting'
     try {
       const { job, input } = await make()
+      await this.#fund(job)
       await this.#run(job, input)
     } catch (error) {
       this.error = describe(error)
@@ -154,16 +169,47 @@ export class HostSession {
     if (host.progress.complete) await this.#finish()
   }
 
+  /** Funds the job from the requester's wallet when it is connected and a reward is set. */
+  async #fund(job: JobRecord): Promise<void> {
+    const wallet = this.wallet
+    const client = this.#publicClient
+    if (!wallet?.address || !client || wallet.wrongNetwork) return
+    const rewardPerUnit = parseUnits(this.rewardPerUnit || '0', wallet.chain.tokenDecimals)
+    if (rewardPerUnit <= 0n) return
+    const cost = jobCost(job.manifest, job.unitsTotal, rewardPerUnit)
+    this.funding = `Funding the job with ${formatUnits(cost, wallet.chain.tokenDecimals)} ${wallet.chain.tokenSymbol}: confirm in your wallet.`
+    try {
+      job.rewards = await fundJob({
+        chain: wallet.chain,
+        publicClient: client,
+        requester: wallet.address,
+        manifest: job.manifest,
+        unitsTotal: job.unitsTotal,
+        rewardPerUnit,
+        durationSeconds: this.fundingDays * 86_400,
+        signTypedData: (typedData) => signTypedData(wallet.wagmi, typedData as never),
+        writeContract: (call) => writeContract(wallet.wagmi, call),
+      })
+    } catch (error) {
+      throw new Error(`The job was not funded, and not published: ${describeWalletError(error)}`)
+    } finally {
+      this.funding = undefined
+    }
+  }
+
   async #loadRewards(): Promise<void> {
     try {
       const chain = await loadChainConfig()
       if (!chain) return
       const client = createPublicClient({ chain: chainOf(chain), transport: http(chain.rpcUrl) })
+      this.#publicClient = client
+      this.wallet = new WalletSession(chain)
       this.#rewards = {
         chainId: chain.chainId,
         domains: [location.host],
         // Through the chain, so smart-contract wallets (ERC-1271, ERC-6492) verify too.
         verifySignature: (args) => client.verifyMessage(args),
+        voucherDomain: await readVoucherDomain(client, chain.escrow),
       }
     } catch (error) {
       this.error = `Rewards are unavailable: ${describe(error)}`
