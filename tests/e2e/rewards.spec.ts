@@ -1,0 +1,95 @@
+import { expect, test, type Browser, type Page } from '@playwright/test'
+import { createPublicClient, formatUnits, http, parseUnits, type Address } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { computeTokenAbi } from '../../src/chain/abis.ts'
+import { demoKeys } from '../../scripts/startChain.ts'
+import { injectWallet, type InjectedWalletOptions } from '../support/injectedWallet.ts'
+import { outputSha256, referenceImageSha256, startDonating, stat } from './support.ts'
+
+// Rewards end to end on the anvil chain `npm start` launched: a requester funds the demo job from
+// an injected EIP-6963 wallet (a permit and one transaction), volunteers with wallets compute it
+// and earn vouchers for exactly their accepted units.
+
+type ChainJson = { rpcUrl: string; chainId: number; token: Address; escrow: Address }
+
+async function pageWithWallet(
+  browser: Browser,
+  path: string,
+  chain: ChainJson,
+  key: `0x${string}`,
+  options: Partial<InjectedWalletOptions> = {},
+): Promise<Page> {
+  const page = await (await browser.newContext()).newPage()
+  await injectWallet(page, {
+    account: privateKeyToAccount(key),
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    ...options,
+  })
+  await page.goto(path)
+  await page.getByRole('button', { name: 'Connect Test Wallet' }).click()
+  await expect(page.getByTestId('wallet-address')).toHaveText(privateKeyToAccount(key).address)
+  return page
+}
+
+test.describe('rewards', () => {
+  test.afterEach(async ({ browser }) => {
+    for (const context of browser.contexts()) await context.close()
+  })
+
+  test('a requester funds a job; volunteers with wallets earn vouchers for their accepted units', async ({
+    browser,
+    request,
+  }) => {
+    const chain = (await (await request.get('/chain.json')).json()) as ChainJson
+    const client = createPublicClient({ transport: http(chain.rpcUrl) })
+    const balanceOf = (address: Address) =>
+      client.readContract({
+        address: chain.token,
+        abi: computeTokenAbi,
+        functionName: 'balanceOf',
+        args: [address],
+      })
+
+    // Declining the permit publishes nothing.
+    const declining = await pageWithWallet(browser, '/requester/', chain, demoKeys[1]!, {
+      reject: (method) => method === 'eth_signTypedData_v4',
+    })
+    await declining.getByRole('radio', { name: /^Mandelbrot set/ }).check()
+    await declining.getByRole('button', { name: 'Start job' }).click()
+    await expect(declining.getByRole('alert').filter({ hasText: 'not funded' })).toContainText(
+      'The job was not funded, and not published: You declined the request in your wallet.',
+    )
+    await declining.context().close()
+
+    const requesterAddress = privateKeyToAccount(demoKeys[1]!).address
+    const escrowBefore = await balanceOf(chain.escrow)
+    const requester = await pageWithWallet(browser, '/requester/', chain, demoKeys[1]!)
+    await requester.getByLabel(/Reward per unit/).fill('1')
+    await requester.getByRole('radio', { name: /^Mandelbrot set/ }).check()
+    await requester.getByRole('button', { name: 'Start job' }).click()
+    await expect(stat(requester, 'Units total')).toHaveText('64')
+    // 64 units × 2 agreeing volunteers × 1 token.
+    const cost = parseUnits('128', 18)
+    expect((await balanceOf(chain.escrow)) - escrowBefore).toBe(cost)
+    expect(await balanceOf(requesterAddress)).toBeLessThan(parseUnits('10000', 18))
+
+    const volunteers = await Promise.all(
+      [2, 3, 4].map((i) => pageWithWallet(browser, '/', chain, demoKeys[i]!)),
+    )
+    for (const volunteer of volunteers) await startDonating(volunteer)
+    expect(await outputSha256(requester)).toBe(referenceImageSha256())
+
+    // Every accepted unit paid its two agreeing volunteers one token each: the volunteers'
+    // latest vouchers add up to the whole escrow, and each computed something.
+    let total = 0
+    for (const volunteer of volunteers) {
+      const earned = stat(volunteer, 'Earned in this job')
+      await expect(earned).toHaveText(/^\d+ VCT$/)
+      const amount = Number((await earned.textContent())!.replace(' VCT', ''))
+      expect(amount).toBeGreaterThan(0)
+      total += amount
+    }
+    expect(formatUnits(cost, 18)).toBe(String(total))
+  })
+})
