@@ -77,6 +77,7 @@ export class Directory {
       kernelKinds: request.kernelKinds,
       unitsTotal: request.unitsTotal,
       unitsDone: request.unitsDone,
+      ...(request.reward && { reward: request.reward }),
       listedAt: existing?.listing.listedAt ?? now,
       updatedAt: now,
     }
@@ -103,6 +104,7 @@ export class Directory {
       ...entry.listing,
       unitsDone: request.unitsDone,
       unitsTotal,
+      ...(request.reward && { reward: request.reward }),
       updatedAt: this.#now(),
     }
     return { ...entry.listing }

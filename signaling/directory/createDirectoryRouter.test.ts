@@ -205,6 +205,36 @@ describe('job directory', () => {
     expect(await listedJobIds()).toEqual(['job-1'])
   })
 
+  it("lists a funded job's reward, and its remaining escrow as the owner updates it", async () => {
+    await start()
+    await peer('host-1')
+    const reward = {
+      chainId: 31337,
+      tokenSymbol: 'VCT',
+      tokenDecimals: 18,
+      perUnit: '1000000000000000000',
+      remaining: '128000000000000000000',
+    }
+    const created = await api('', { method: 'POST', json: jobBody({ reward }) })
+    expect(listingResponseSchema.parse(await created.json()).listing.reward).toEqual(reward)
+    const updated = await api('/job-1', {
+      method: 'PATCH',
+      json: { v: 1, unitsDone: 3, reward: { ...reward, remaining: '122000000000000000000' } },
+      token: ownerToken,
+    })
+    expect(listingResponseSchema.parse(await updated.json()).listing.reward?.remaining).toBe(
+      '122000000000000000000',
+    )
+    await expectError(
+      await api('', {
+        method: 'POST',
+        json: jobBody({ jobId: 'job-2', reward: { ...reward, perUnit: '-1' } }),
+      }),
+      400,
+      'directory/invalid-body',
+    )
+  })
+
   it('updates progress with the owner token', async () => {
     await start()
     await peer('host-1')

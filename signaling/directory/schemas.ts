@@ -28,6 +28,21 @@ export const unitsTotalSchema = z.int().min(1).max(maxUnits)
 
 export const unitsDoneSchema = z.int().min(0).max(maxUnits)
 
+const baseUnits = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,77})$/, 'A whole number of base units, in decimal.')
+
+/** What a funded job pays: per accepted unit, and what is left to earn in its escrow. */
+export const rewardSchema = z.strictObject({
+  chainId: z.int().min(1),
+  tokenSymbol: z.string().min(1).max(12),
+  tokenDecimals: z.int().min(0).max(36),
+  perUnit: baseUnits,
+  /** The escrow's budget not yet promised to volunteers. */
+  remaining: baseUnits,
+})
+export type Reward = z.infer<typeof rewardSchema>
+
 export const ownerTokenSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{32,128}$/, 'Use 32 to 128 hexadecimal characters.')
@@ -49,6 +64,7 @@ export const registerJobRequestSchema = z
     unitsTotal: unitsTotalSchema,
     unitsDone: unitsDoneSchema,
     ownerToken: ownerTokenSchema,
+    reward: rewardSchema.optional(),
   })
   .superRefine((body, ctx) => {
     if (body.unitsDone > body.unitsTotal)
@@ -61,6 +77,7 @@ export const updateJobRequestSchema = z.strictObject({
   v: z.literal(1),
   unitsDone: unitsDoneSchema,
   unitsTotal: unitsTotalSchema.optional(),
+  reward: rewardSchema.optional(),
 })
 export type UpdateJobRequest = z.infer<typeof updateJobRequestSchema>
 
@@ -71,6 +88,7 @@ export const listingSchema = z.object({
   kernelKinds: kernelKindsSchema,
   unitsTotal: unitsTotalSchema,
   unitsDone: unitsDoneSchema,
+  reward: rewardSchema.optional(),
   listedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 })

@@ -47,7 +47,7 @@ export type VolunteerStatus =
 
 export type VolunteerState = {
   status: VolunteerStatus
-  job: { jobId: string; name: string; unitsTotal: number } | undefined
+  job: { jobId: string; name: string; unitsTotal: number; reward?: Listing['reward'] } | undefined
   /** Units this tab computed and the host stored. */
   unitsDone: number
   /** Kernel time spent on this tab's units, all workers added up. */
@@ -217,7 +217,12 @@ export class VolunteerClient {
   async #serve(listing: Listing): Promise<void> {
     this.#set({
       status: 'connecting',
-      job: { jobId: listing.jobId, name: listing.name, unitsTotal: listing.unitsTotal },
+      job: {
+        jobId: listing.jobId,
+        name: listing.name,
+        unitsTotal: listing.unitsTotal,
+        ...(listing.reward && { reward: listing.reward }),
+      },
       rewardAddress: undefined,
       earned: undefined,
     })

@@ -78,6 +78,8 @@ test.describe('rewards', () => {
       [2, 3, 4].map((i) => pageWithWallet(browser, '/', chain, demoKeys[i]!)),
     )
     for (const volunteer of volunteers) await startDonating(volunteer)
+    // The directory lists what the job pays.
+    await expect(stat(volunteers[0]!, 'Reward per unit')).toContainText('1 VCT (')
     expect(await outputSha256(requester)).toBe(referenceImageSha256())
 
     // Every accepted unit paid its two agreeing volunteers one token each: the volunteers'

@@ -10,6 +10,7 @@ import { readVoucherDomain } from '../../chain/readVoucherDomain.ts'
 import { fundJob, jobCost } from '../../rewards/fundJob.ts'
 import { describeWalletError } from '../../wallet/describeWalletError.ts'
 import { WalletSession } from '../shared/WalletSession.svelte.ts'
+import type { Reward } from '../../../signaling/directory/schemas.ts'
 import { loadChainConfig } from '../../chain/chainConfig.ts'
 import { JobHost, type HostProgress, type JobHostRewards } from '../../jobs/JobHost.ts'
 import { chainOf } from '../../wallet/createWalletConfig.ts'
@@ -158,6 +159,7 @@ export class HostSession {
       unitsTotal: job.unitsTotal,
       unitsDone: progress.validated + progress.failed,
       ownerToken: job.ownerToken,
+      ...this.#listingReward(job),
     })
     host.onProgress((p) => {
       this.progress = p
@@ -223,8 +225,27 @@ export class HostSession {
     const job = this.#host?.job
     if (!job) return
     this.#directory
-      .update(job.jobId, job.ownerToken, { unitsDone: progress.validated + progress.failed })
+      .update(job.jobId, job.ownerToken, {
+        unitsDone: progress.validated + progress.failed,
+        ...this.#listingReward(job),
+      })
       .catch((error) => (this.error = `Could not update the job listing: ${describe(error)}`))
+  }
+
+  /** A funded job's listing says what a unit pays and what is left to earn. */
+  #listingReward(job: JobRecord): { reward: Reward } | Record<string, never> {
+    const chain = this.wallet?.chain
+    if (!job.rewards || !chain) return {}
+    const promised = Object.values(job.rewards.earned).reduce((sum, a) => sum + BigInt(a), 0n)
+    return {
+      reward: {
+        chainId: job.rewards.chainId,
+        tokenSymbol: chain.tokenSymbol,
+        tokenDecimals: chain.tokenDecimals,
+        perUnit: job.rewards.rewardPerUnit,
+        remaining: String(BigInt(job.rewards.budget) - promised),
+      },
+    }
   }
 
   async #finish(): Promise<void> {
