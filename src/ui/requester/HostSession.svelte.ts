@@ -6,6 +6,7 @@ import { createJobRecord } from '../../jobs/createJobRecord.ts'
 import { IdbJobStore } from '../../jobs/IdbJobStore.ts'
 import { signTypedData, writeContract } from '@wagmi/core'
 import { createPublicClient, formatUnits, http, parseUnits, type PublicClient } from 'viem'
+import { jobEscrowAbi } from '../../chain/abis.ts'
 import { readVoucherDomain } from '../../chain/readVoucherDomain.ts'
 import { fundJob, jobCost } from '../../rewards/fundJob.ts'
 import { describeWalletError } from '../../wallet/describeWalletError.ts'
@@ -69,6 +70,8 @@ export class HostSession {
   fundingDays = $state(7)
   /** What the wallet is being asked for, while it is. */
   funding = $state<string | undefined>()
+  /** A funded job's escrow: when it can be refunded, and what refunding did. */
+  escrow = $state<{ refundableAt: Date; remaining: string; notice?: string } | undefined>()
 
   async init(): Promise<void> {
     await this.#loadRewards()
@@ -167,6 +170,7 @@ export class HostSession {
       if (p.complete && this.phase === 'running') void this.#finish()
     })
     host.start()
+    void this.refreshEscrow().catch(() => undefined)
     this.phase = 'running'
     if (host.progress.complete) await this.#finish()
   }
@@ -197,6 +201,63 @@ export class HostSession {
     } finally {
       this.funding = undefined
     }
+  }
+
+  /** Reads the escrow of the job shown: what remains, and when the requester may take it back. */
+  async refreshEscrow(): Promise<void> {
+    const rewards = this.#host?.job.rewards
+    const client = this.#publicClient
+    const chain = this.wallet?.chain
+    if (!rewards || !client || !chain) return
+    const [job, grace, remaining] = await Promise.all([
+      client.readContract({
+        address: rewards.escrow,
+        abi: jobEscrowAbi,
+        functionName: 'jobs',
+        args: [rewards.chainJobId],
+      }),
+      client.readContract({
+        address: rewards.escrow,
+        abi: jobEscrowAbi,
+        functionName: 'gracePeriod',
+      }),
+      client.readContract({
+        address: rewards.escrow,
+        abi: jobEscrowAbi,
+        functionName: 'remaining',
+        args: [rewards.chainJobId],
+      }),
+    ])
+    this.escrow = {
+      ...this.escrow,
+      refundableAt: new Date(Number(BigInt(job.expiry) + grace) * 1000),
+      remaining: `${formatUnits(remaining, chain.tokenDecimals)} ${chain.tokenSymbol}`,
+    }
+  }
+
+  /** Takes back what remains in the job's escrow (after its expiry and grace period). */
+  async refund(): Promise<void> {
+    const rewards = this.#host?.job.rewards
+    const wallet = this.wallet
+    const client = this.#publicClient
+    if (!rewards || !wallet || !client || !this.escrow) return
+    try {
+      const hash = await writeContract(wallet.wagmi, {
+        address: rewards.escrow,
+        abi: jobEscrowAbi,
+        functionName: 'refund',
+        args: [rewards.chainJobId],
+      })
+      this.escrow = { ...this.escrow, notice: `Refund sent (${hash}); waiting for it…` }
+      const receipt = await client.waitForTransactionReceipt({ hash })
+      this.escrow = {
+        ...this.escrow,
+        notice: receipt.status === 'success' ? 'Refunded.' : `The refund ${hash} failed.`,
+      }
+    } catch (error) {
+      this.escrow = { ...this.escrow, notice: describeWalletError(error) }
+    }
+    await this.refreshEscrow()
   }
 
   async #loadRewards(): Promise<void> {
