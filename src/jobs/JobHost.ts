@@ -414,7 +414,25 @@ export class JobHost {
     for (const volunteer of this.#volunteers.values()) this.#fill(volunteer)
   }
 
+  /** Results being handled: the volunteers are let go only once none is (see #release). */
+  #handling = 0
+  #released = false
+
   async #onResult(
+    volunteer: Volunteer,
+    message: Extract<VolunteerMessage, { type: 'result' }>,
+    body: Uint8Array,
+  ): Promise<void> {
+    this.#handling++
+    try {
+      await this.#handleResult(volunteer, message, body)
+    } finally {
+      this.#handling--
+      this.#release()
+    }
+  }
+
+  async #handleResult(
     volunteer: Volunteer,
     message: Extract<VolunteerMessage, { type: 'result' }>,
     body: Uint8Array,
@@ -527,6 +545,17 @@ export class JobHost {
     await this.#writer.idle()
     await this.#store.saveJob(this.job)
     clearInterval(this.#timer)
+    this.#release()
+  }
+
+  /**
+   * Lets the volunteers of a complete job go, once no result is being handled: a result
+   * accepted just before the last one still owes its volunteers their ack, credit and voucher.
+   */
+  #release(): void {
+    if (this.job.status !== 'complete' || this.#handling > 0 || this.#released) return
+    if (!this.#scheduler.done) return
+    this.#released = true
     for (const { link } of this.#volunteers.values()) {
       this.#refuse(link, 'job/complete', 'The job is complete. Thank you!')
     }

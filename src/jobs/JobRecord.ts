@@ -19,6 +19,11 @@ export type JobRewards = {
   earned: Record<string, string>
   /** Which address each volunteer peer bound, so units accepted after it left still pay it. */
   boundPeers: Record<string, Address>
+  /**
+   * Accepted units of peers not bound (yet): a volunteer's first units may be accepted before its
+   * wallet has signed; they are paid when it binds.
+   */
+  unboundUnits: Record<string, number>
 }
 
 /** Everything the host needs to run (or resume) a job, but its input file; stored as one record. */

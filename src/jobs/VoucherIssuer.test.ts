@@ -26,6 +26,7 @@ function rewards(budget: bigint): JobRewards {
     voucherDeadline: 2_000_000_000,
     earned: {},
     boundPeers: {},
+    unboundUnits: {},
   }
 }
 
@@ -63,6 +64,17 @@ describe('VoucherIssuer', () => {
     expect(last).toEqual([expect.objectContaining({ volunteer: alice, cumulativeAmount: '150' })])
     expect(issuer.promised).toBe(250n)
     expect(await issuer.credit(['peer-b'])).toEqual([])
+  })
+
+  test('units accepted before a peer binds are paid when it binds', async () => {
+    const state = rewards(10_000n)
+    const issuer = new VoucherIssuer(state, domain, async () => undefined)
+    expect(await issuer.credit(['peer-a'])).toEqual([])
+    expect(await issuer.credit(['peer-a'])).toEqual([])
+    expect(issuer.promised).toBe(0n)
+    expect(await issuer.bind('peer-a', alice)).toMatchObject({ cumulativeAmount: '200' })
+    const [next] = await issuer.credit(['peer-a'])
+    expect(next).toMatchObject({ cumulativeAmount: '300' })
   })
 
   test('a rebinding address gets its latest voucher back', async () => {

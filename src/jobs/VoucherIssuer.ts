@@ -46,37 +46,56 @@ export class VoucherIssuer {
     return this.#rewards.boundPeers[peerId]
   }
 
-  /** Records a binding; returns the address's latest voucher, if it earned anything before. */
+  /**
+   * Records a binding and pays the peer's units accepted before it; returns the address's latest
+   * voucher, if it has earned anything.
+   */
   async bind(peerId: string, address: Address): Promise<IssuedVoucher | undefined> {
     this.#rewards.boundPeers[peerId] = address
+    const unbound = this.#rewards.unboundUnits[peerId] ?? 0
+    delete this.#rewards.unboundUnits[peerId]
+    for (let unit = 0; unit < unbound; unit++) if (!this.#add(address)) break
     await this.#persist()
     const earned = BigInt(this.#rewards.earned[address] ?? '0')
     return earned > 0n ? this.#sign(address, earned) : undefined
   }
 
   /**
-   * Credits one accepted unit to each of these peers' bound addresses (peers that did not bind
-   * earn nothing), within the budget, stores the new totals, and returns the new vouchers.
+   * Credits one accepted unit to each of these peers' bound addresses, within the budget (a peer
+   * not bound yet has it counted, and paid if it binds), stores the new totals, and returns the
+   * new vouchers.
    */
   async credit(peerIds: readonly string[]): Promise<IssuedVoucher[]> {
-    const perUnit = BigInt(this.#rewards.rewardPerUnit)
-    const budget = BigInt(this.#rewards.budget)
     const credited: Address[] = []
+    let unbound = false
     for (const peerId of peerIds) {
       const address = this.#rewards.boundPeers[peerId]
-      if (!address) continue
-      const amount = minBigInt(perUnit, budget - this.promised)
-      if (amount <= 0n) break
-      this.#rewards.earned[address] = String(BigInt(this.#rewards.earned[address] ?? '0') + amount)
-      credited.push(address)
+      if (!address) {
+        this.#rewards.unboundUnits[peerId] = (this.#rewards.unboundUnits[peerId] ?? 0) + 1
+        unbound = true
+      } else if (this.#add(address)) credited.push(address)
     }
-    if (!credited.length) return []
+    if (!credited.length) {
+      if (unbound) await this.#persist()
+      return []
+    }
     await this.#persist()
     return Promise.all(
       [...new Set(credited)].map((address) =>
         this.#sign(address, BigInt(this.#rewards.earned[address]!)),
       ),
     )
+  }
+
+  /** Adds one unit's reward to `address`, within the budget; false when the budget is spent. */
+  #add(address: Address): boolean {
+    const amount = minBigInt(
+      BigInt(this.#rewards.rewardPerUnit),
+      BigInt(this.#rewards.budget) - this.promised,
+    )
+    if (amount <= 0n) return false
+    this.#rewards.earned[address] = String(BigInt(this.#rewards.earned[address] ?? '0') + amount)
+    return true
   }
 
   async #sign(volunteer: Address, cumulativeAmount: bigint): Promise<IssuedVoucher> {

@@ -122,5 +122,6 @@ export async function fundJob(parameters: FundJobParameters): Promise<JobRewards
     voucherDeadline: Number(expiry),
     earned: {},
     boundPeers: {},
+    unboundUnits: {},
   }
 }
