@@ -195,6 +195,15 @@ export class JobHost {
     this.#volunteers.clear()
   }
 
+  /** The SHA-256 of every unit's accepted output, in unit order; undefined where there is none. */
+  async acceptedHashes(): Promise<(string | undefined)[]> {
+    await this.#writer.idle()
+    const hashes: (string | undefined)[] = Array.from({ length: this.job.unitsTotal })
+    for (const unit of await this.#store.loadUnits(this.job.jobId))
+      if (unit.status === 'accepted') hashes[unit.index] = unit.acceptedSha256
+    return hashes
+  }
+
   /** The accepted output of every unit, in unit order; undefined for units not (yet) accepted. */
   async outputs(): Promise<(Uint8Array | undefined)[]> {
     await this.#writer.idle()

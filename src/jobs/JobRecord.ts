@@ -24,6 +24,8 @@ export type JobRewards = {
    * wallet has signed; they are paid when it binds.
    */
   unboundUnits: Record<string, number>
+  /** The transaction that recorded the job's result root, once sent. */
+  resultRootTx?: Hex
 }
 
 /** Everything the host needs to run (or resume) a job, but its input file; stored as one record. */

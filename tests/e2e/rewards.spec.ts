@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test'
 import { createPublicClient, formatUnits, http, parseUnits, type Address } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { computeTokenAbi } from '../../src/chain/abis.ts'
+import { computeTokenAbi, jobEscrowAbi } from '../../src/chain/abis.ts'
 import { demoKeys } from '../../scripts/startChain.ts'
 import { injectWallet, type InjectedWalletOptions } from '../support/injectedWallet.ts'
 import { outputSha256, referenceImageSha256, startDonating, stat } from './support.ts'
@@ -97,6 +97,18 @@ test.describe('rewards', () => {
       })
       .toBe(formatUnits(cost, 18))
     for (const volunteer of volunteers) expect(await earnedOf(volunteer)).toBeGreaterThan(0)
+
+    // The job's result root is recorded on chain once it completes.
+    const recorded = requester.getByText(/^Result root 0x[0-9a-f]{64} recorded on chain/)
+    await expect(recorded).toBeVisible()
+    const root = /0x[0-9a-f]{64}/.exec((await recorded.textContent()) ?? '')?.[0]
+    const events = await client.getContractEvents({
+      address: chain.escrow,
+      abi: jobEscrowAbi,
+      eventName: 'ResultRootRecorded',
+      fromBlock: 0n,
+    })
+    expect(events.map((event) => event.args.root)).toContain(root)
 
     // One volunteer claims everything it earned in one claimMany; its balance on chain rises by
     // exactly its units × the reward.

@@ -9,6 +9,7 @@ import { createPublicClient, formatUnits, http, parseUnits, type PublicClient } 
 import { jobEscrowAbi } from '../../chain/abis.ts'
 import { readVoucherDomain } from '../../chain/readVoucherDomain.ts'
 import { fundJob, jobCost } from '../../rewards/fundJob.ts'
+import { resultRoot } from '../../rewards/resultRoot.ts'
 import { describeWalletError } from '../../wallet/describeWalletError.ts'
 import { WalletSession } from '../shared/WalletSession.svelte.ts'
 import type { Reward } from '../../../signaling/directory/schemas.ts'
@@ -71,7 +72,10 @@ export class HostSession {
   /** What the wallet is being asked for, while it is. */
   funding = $state<string | undefined>()
   /** A funded job's escrow: when it can be refunded, and what refunding did. */
-  escrow = $state<{ refundableAt: Date; remaining: string; notice?: string } | undefined>()
+  /** `refundableAtMs`: Unix ms from which the escrow's remainder can be refunded. */
+  escrow = $state<{ refundableAtMs: number; remaining: string; notice?: string } | undefined>()
+  /** What became of recording the job's result root on chain. */
+  resultRoot = $state<string | undefined>()
 
   async init(): Promise<void> {
     await this.#loadRewards()
@@ -230,7 +234,7 @@ export class HostSession {
     ])
     this.escrow = {
       ...this.escrow,
-      refundableAt: new Date(Number(BigInt(job.expiry) + grace) * 1000),
+      refundableAtMs: Number(BigInt(job.expiry) + grace) * 1000,
       remaining: `${formatUnits(remaining, chain.tokenDecimals)} ${chain.tokenSymbol}`,
     }
   }
@@ -293,6 +297,36 @@ export class HostSession {
       .catch((error) => (this.error = `Could not update the job listing: ${describe(error)}`))
   }
 
+  /**
+   * Records the root hash of a funded job's verified results on chain, once, from the
+   * requester's wallet (the whitepaper's job metadata on the ledger).
+   */
+  async #recordResultRoot(host: JobHost): Promise<void> {
+    const rewards = host.job.rewards
+    const wallet = this.wallet
+    const client = this.#publicClient
+    if (!rewards || rewards.resultRootTx || !wallet?.address || !client || wallet.wrongNetwork)
+      return
+    const root = resultRoot(await host.acceptedHashes())
+    try {
+      const hash = await writeContract(wallet.wagmi, {
+        address: rewards.escrow,
+        abi: jobEscrowAbi,
+        functionName: 'recordResultRoot',
+        args: [rewards.chainJobId, root],
+      })
+      rewards.resultRootTx = hash
+      await this.#store.saveJob(host.job)
+      const receipt = await client.waitForTransactionReceipt({ hash })
+      this.resultRoot =
+        receipt.status === 'success'
+          ? `Result root ${root} recorded on chain (transaction ${hash}).`
+          : `Recording the result root failed (transaction ${hash}).`
+    } catch (error) {
+      this.resultRoot = `The result root was not recorded: ${describeWalletError(error)}`
+    }
+  }
+
   /** A funded job's listing says what a unit pays and what is left to earn. */
   #listingReward(job: JobRecord): { reward: Reward } | Record<string, never> {
     const chain = this.wallet?.chain
@@ -317,6 +351,7 @@ export class HostSession {
     // goodbye to its volunteers (last acks, credits, the refusal that releases them).
     this.#peer?.disconnect()
     await this.#showResult()
+    if (this.#host) await this.#recordResultRoot(this.#host)
   }
 
   async #showResult(): Promise<void> {
