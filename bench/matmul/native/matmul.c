@@ -1,8 +1,12 @@
 /*
  * C = A × B for n×n row-major f32 matrices, the algorithm of assembly/matmul.ts in C with
  * 128-bit vectors (GCC vector extensions), so that the AssemblyScript SIMD kernel can be
- * compared with native code at the same vector width. The bench builds it without AVX or FMA
- * (see bench/matmul/nativeMatmul.ts), as wasm SIMD has neither.
+ * compared with native code at the same vector width: B and A packed per cache block, a 4×8
+ * micro-kernel holding its block of C in registers across the k loop. The packing buffers are
+ * allocated once per process and reused by every run: the wasm kernel allocs them inside run(),
+ * but from memory that the warm-up unit already grew, so neither pays page faults when timed.
+ * The bench builds it without AVX or FMA (see bench/matmul/nativeMatmul.ts), as wasm SIMD has
+ * neither.
  *
  *   matmul N RUNS  ->  one JSON line: {"n":N,"ms":[...],"hash":H}
  *
@@ -19,31 +23,121 @@
 
 typedef float v4f __attribute__((vector_size(16)));
 
-/* Columns of B and C per strip, as STRIP in assembly/matmul.ts. */
-#define STRIP 512
+/* The blocking of assembly/matmul.ts: MR×NR micro-kernel, KC, MC and NC cache blocks. */
+#define MR 4
+#define NR 8
+#define KC 256
+#define MC 128
+#define NC 2048
 
-/* No restrict: the wasm kernel cannot promise its engine that A, B and C do not overlap. */
-static void multiply(const float *a, const float *b, float *c, int n) {
-  for (int j0 = 0; j0 < n; j0 += STRIP) {
-    int j1 = j0 + STRIP < n ? j0 + STRIP : n;
-    int vectorEnd = j0 + ((j1 - j0) & ~3);
-    for (int i = 0; i < n; i++) {
-      const float *aRow = a + (size_t)i * n;
-      float *cRow = c + (size_t)i * n;
-      for (int k = 0; k < n; k++) {
-        float aik = aRow[k];
-        v4f aikx4 = {aik, aik, aik, aik};
-        const float *bRow = b + (size_t)k * n;
-        int j = j0;
-        /* memcpy is an unaligned 16-byte load or store, as v128.load and v128.store are. */
-        for (; j < vectorEnd; j += 4) {
-          v4f cv, bv;
-          memcpy(&cv, cRow + j, sizeof cv);
-          memcpy(&bv, bRow + j, sizeof bv);
-          cv = cv + aikx4 * bv;
-          memcpy(cRow + j, &cv, sizeof cv);
+static int min(int a, int b) { return a < b ? a : b; }
+static int roundUp(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+/* memcpy is an unaligned 16-byte load or store, as v128.load and v128.store are. */
+static v4f load4(const float *p) {
+  v4f v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
+
+static v4f splat(float x) { return (v4f){x, x, x, x}; }
+
+/* B[k0 .. k0+kc)[j0 .. j0+nc) into k-major panels of NR columns, zeros past n. */
+static void packB(const float *b, int n, int k0, int kc, int j0, int nc, float *out) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    int columns = min(NR, nc - jr);
+    const float *row = b + (size_t)k0 * n + j0 + jr;
+    for (int k = 0; k < kc; k++, row += n, out += NR)
+      for (int j = 0; j < NR; j++) out[j] = j < columns ? row[j] : 0.0f;
+  }
+}
+
+/* A[i0 .. i0+mc)[k0 .. k0+kc) into k-major panels of MR rows, zeros past n. */
+static void packA(const float *a, int n, int i0, int mc, int k0, int kc, float *out) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    int rows = min(MR, mc - ir);
+    const float *panel = a + (size_t)(i0 + ir) * n + k0;
+    for (int k = 0; k < kc; k++, out += MR)
+      for (int r = 0; r < MR; r++) out[r] = r < rows ? panel[(size_t)r * n + k] : 0.0f;
+  }
+}
+
+/* C[0 .. MR)[0 .. NR) += A panel × B panel over kc values of k, C's rows ldc floats apart: the
+ * block of C in eight 128-bit registers, summed into in k order. */
+static void microKernel(const float *ap, const float *bp, int kc, float *c, size_t ldc) {
+  float *c1 = c + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
+  v4f c00 = load4(c), c01 = load4(c + 4);
+  v4f c10 = load4(c1), c11 = load4(c1 + 4);
+  v4f c20 = load4(c2), c21 = load4(c2 + 4);
+  v4f c30 = load4(c3), c31 = load4(c3 + 4);
+  for (int k = 0; k < kc; k++, ap += MR, bp += NR) {
+    v4f b0 = load4(bp), b1 = load4(bp + 4), a;
+    a = splat(ap[0]);
+    c00 = c00 + a * b0;
+    c01 = c01 + a * b1;
+    a = splat(ap[1]);
+    c10 = c10 + a * b0;
+    c11 = c11 + a * b1;
+    a = splat(ap[2]);
+    c20 = c20 + a * b0;
+    c21 = c21 + a * b1;
+    a = splat(ap[3]);
+    c30 = c30 + a * b0;
+    c31 = c31 + a * b1;
+  }
+  store4(c, c00);
+  store4(c + 4, c01);
+  store4(c1, c10);
+  store4(c1 + 4, c11);
+  store4(c2, c20);
+  store4(c2 + 4, c21);
+  store4(c3, c30);
+  store4(c3 + 4, c31);
+}
+
+/* Copies a rows × columns block of floats between two row strides (in floats). */
+static void copyBlock(const float *from, size_t fromStride, float *to, size_t toStride, int rows,
+                      int columns) {
+  for (int r = 0; r < rows; r++)
+    for (int j = 0; j < columns; j++) to[r * toStride + j] = from[r * fromStride + j];
+}
+
+/* Floats of the packing buffers for size n: whole panels, so the last ones hold padding. */
+static size_t packedBLength(int n) { return (size_t)min(KC, n) * roundUp(min(NC, n), NR); }
+static size_t packedALength(int n) { return (size_t)min(KC, n) * roundUp(min(MC, n), MR); }
+
+/* C += A × B in the blocks of assembly/matmul.ts's multiply. No restrict: the wasm kernel cannot
+ * promise its engine that A, B and C do not overlap. */
+static void multiply(const float *a, const float *b, float *c, int n, float *packedB,
+                     float *packedA) {
+  float edge[MR * NR];
+  for (int j0 = 0; j0 < n; j0 += NC) {
+    int nc = min(NC, n - j0);
+    for (int k0 = 0; k0 < n; k0 += KC) {
+      int kc = min(KC, n - k0);
+      packB(b, n, k0, kc, j0, nc, packedB);
+      for (int i0 = 0; i0 < n; i0 += MC) {
+        int mc = min(MC, n - i0);
+        packA(a, n, i0, mc, k0, kc, packedA);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int columns = min(NR, nc - jr);
+          const float *bp = packedB + (size_t)jr * kc;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int rows = min(MR, mc - ir);
+            const float *ap = packedA + (size_t)ir * kc;
+            float *cBlock = c + (size_t)(i0 + ir) * n + j0 + jr;
+            /* A block cut by the matrix edge goes through a zero-padded MR×NR copy. */
+            int whole = rows == MR && columns == NR;
+            if (!whole) {
+              memset(edge, 0, sizeof edge);
+              copyBlock(cBlock, n, edge, NR, rows, columns);
+            }
+            microKernel(ap, bp, kc, whole ? cBlock : edge, whole ? (size_t)n : NR);
+            if (!whole) copyBlock(edge, NR, cBlock, n, rows, columns);
+          }
         }
-        for (; j < j1; j++) cRow[j] = cRow[j] + aik * bRow[j];
       }
     }
   }
@@ -81,7 +175,9 @@ int main(int argc, char **argv) {
   float *a = aligned_alloc(16, length * sizeof(float) + 16);
   float *b = aligned_alloc(16, length * sizeof(float) + 16);
   float *c = aligned_alloc(16, length * sizeof(float) + 16);
-  if (!a || !b || !c) {
+  float *packedB = aligned_alloc(16, packedBLength(n) * sizeof(float));
+  float *packedA = aligned_alloc(16, packedALength(n) * sizeof(float));
+  if (!a || !b || !c || !packedB || !packedA) {
     fprintf(stderr, "out of memory\n");
     return 1;
   }
@@ -92,7 +188,7 @@ int main(int argc, char **argv) {
   for (int run = 0; run <= runs; run++) {
     double started = nowMs();
     memset(c, 0, length * sizeof(float));
-    multiply(a, b, c, n);
+    multiply(a, b, c, n, packedB, packedA);
     double ms = nowMs() - started;
     if (run > 0) printf("%s%.4f", run > 1 ? "," : "", ms);
   }

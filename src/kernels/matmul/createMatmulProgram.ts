@@ -10,10 +10,15 @@ export type CreateMatmulProgramParameters = {
   variant?: MatmulVariant
 }
 
-// Each invocation of the tiled kernel computes a 4×4 block of C (matmul.wgsl).
-const tiledBlock = 4
-const tileK = 16
-const workgroup = 16
+// The tiled kernel (matmul.wgsl): each invocation computes an 8×8 block of C; a workgroup of
+// 16×8 invocations a 64-row × 128-column tile, through tiles of A and B 8 values of k deep.
+// The WGSL's cooperative loads assume this shape (invocations a multiple of 8 and of
+// tileCols / 4, dividing both tiles).
+const tiledBlock = 8
+const tileK = 8
+const tiledWorkgroup = [16, 8, 1] as const
+// The naive kernel: one invocation per element of C.
+const naiveWorkgroup = 16
 
 /**
  * The GPU program for C = A × B at one matrix size; its WGSL does not depend on the size, so
@@ -30,16 +35,17 @@ export function createMatmulProgram(parameters: CreateMatmulProgramParameters): 
     return {
       label: 'matmul naive',
       source: matmulNaiveWgsl,
-      workgroupSize: [workgroup, workgroup, 1],
+      workgroupSize: [naiveWorkgroup, naiveWorkgroup, 1],
       outputExtent: [n, n, 1],
     }
-  const tileRows = workgroup * tiledBlock
+  const tileRows = tiledWorkgroup[1] * tiledBlock
+  const tileCols = tiledWorkgroup[0] * tiledBlock
   return {
     label: 'matmul tiled',
     source: matmulWgsl,
-    workgroupSize: [workgroup, workgroup, 1],
+    workgroupSize: tiledWorkgroup,
     elementsPerInvocation: [tiledBlock, tiledBlock, 1],
     outputExtent: [n, n, 1],
-    workgroupStorageBytes: 2 * tileRows * tileK * Float32Array.BYTES_PER_ELEMENT,
+    workgroupStorageBytes: (tileRows + tileCols) * tileK * Float32Array.BYTES_PER_ELEMENT,
   }
 }

@@ -5,4 +5,6 @@ export const matmulKernelErrorCodes = {
   unitOutOfRange: 3,
   inputLength: 4,
   outputLength: 5,
+  /** Memory could not grow for the packing buffers that run() allocates. */
+  outOfMemory: 6,
 } as const

@@ -34,8 +34,8 @@ describe('matmul program', () => {
     expect(() => encodeMatmulParams(0)).toThrow(RangeError)
   })
 
-  test('the tiled dispatch covers C in 64×64 tiles, the naive one in 16×16', () => {
-    expect(computeDispatch(createMatmulProgram({ n: 130 }))).toEqual([3, 3, 1])
+  test('the tiled dispatch covers C in 64-row × 128-column tiles, the naive one in 16×16', () => {
+    expect(computeDispatch(createMatmulProgram({ n: 130 }))).toEqual([2, 3, 1])
     expect(computeDispatch(createMatmulProgram({ n: 64 }))).toEqual([1, 1, 1])
     expect(computeDispatch(createMatmulProgram({ n: 1 }))).toEqual([1, 1, 1])
     expect(computeDispatch(createMatmulProgram({ n: 130, variant: 'naive' }))).toEqual([9, 9, 1])
@@ -45,8 +45,8 @@ describe('matmul program', () => {
     const program = createMatmulProgram({ n: 1024 })
     const { limits } = programRequirements(program, { inputBytes: 8 << 20, outputBytes: 4 << 20 })
     expect(limits).toMatchObject({
-      maxComputeInvocationsPerWorkgroup: 256,
-      maxComputeWorkgroupStorageSize: 8192,
+      maxComputeInvocationsPerWorkgroup: 128,
+      maxComputeWorkgroupStorageSize: 6144,
       maxStorageBufferBindingSize: 8 << 20,
       maxComputeWorkgroupsPerDimension: 16,
     })
