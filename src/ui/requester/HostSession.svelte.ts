@@ -76,6 +76,7 @@ export class HostSession {
   escrow = $state<{ refundableAtMs: number; remaining: string; notice?: string } | undefined>()
   /** What became of recording the job's result root on chain. */
   resultRoot = $state<string | undefined>()
+  #recordingRoot = false
 
   async init(): Promise<void> {
     await this.#loadRewards()
@@ -285,7 +286,8 @@ export class HostSession {
 
   #updateListing(progress: HostProgress): void {
     const now = Date.now()
-    if (now - this.#lastListed < 1000 && !progress.complete) return
+    // A complete job's listing is removed (#finish): nothing left to update.
+    if (progress.complete || now - this.#lastListed < 1000) return
     this.#lastListed = now
     const job = this.#host?.job
     if (!job) return
@@ -307,6 +309,9 @@ export class HostSession {
     const client = this.#publicClient
     if (!rewards || rewards.resultRootTx || !wallet?.address || !client || wallet.wrongNetwork)
       return
+    // #finish can run twice (progress event and resume); the root is recorded once.
+    if (this.#recordingRoot) return
+    this.#recordingRoot = true
     const root = resultRoot(await host.acceptedHashes())
     try {
       const hash = await writeContract(wallet.wagmi, {
