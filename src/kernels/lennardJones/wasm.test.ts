@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { compareResults } from '../../tasks/compareResults.ts'
 import type { Manifest } from '../../tasks/manifestSchema.ts'
 import { packParams } from '../../tasks/packParams.ts'
 import { planUnits } from '../../tasks/planUnits.ts'
-import { instantiateWasmKernel, runWasmUnit, validateWasmKernel } from '../wasmAbi.ts'
+import { runWasmUnit } from '../wasmAbi.ts'
+import { instantiateBuiltKernel } from '../testing/instantiateBuiltKernel.ts'
 import { createSampleSystems } from './createSampleSystems.ts'
 import {
   lennardJonesKernelErrorCodes,
@@ -15,21 +15,13 @@ import {
 import { lennardJonesReference } from './reference.ts'
 import { systemBytes } from './systemLayout.ts'
 
-// Built by `npm run build:wasm` (part of `npm test`).
-const wasmUrl = new URL('../../../build/wasm/lennardJones.wasm', import.meta.url)
-
 const comparison = { mode: 'float', elementType: 'f32', absolute: 1e-3, relative: 1e-3 } as const
 const sample = lennardJonesSampleParams
 
 let instance: WebAssembly.Instance
 
 beforeAll(async () => {
-  const bytes = await readFile(wasmUrl).catch(() => {
-    throw new Error(`${wasmUrl.pathname} is missing: run \`npm run build:wasm\` first`)
-  })
-  const module = await WebAssembly.compile(bytes)
-  validateWasmKernel(module)
-  instance = await instantiateWasmKernel(module)
+  instance = await instantiateBuiltKernel('lennardJones')
 })
 
 function runUnit(

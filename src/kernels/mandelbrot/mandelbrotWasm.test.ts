@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { instantiateWasmKernel, runWasmUnit, validateWasmKernel } from '../wasmAbi.ts'
+import { runWasmUnit } from '../wasmAbi.ts'
+import { instantiateBuiltKernel } from '../testing/instantiateBuiltKernel.ts'
 import {
   demoMandelbrotParams,
   encodeMandelbrotParams,
@@ -11,18 +11,10 @@ import {
 } from './params.ts'
 import { assembleTiles, renderMandelbrot, renderMandelbrotTile } from './reference.ts'
 
-// Built by `npm run build:wasm` (part of `npm test`).
-const wasmUrl = new URL('../../../build/wasm/mandelbrot.wasm', import.meta.url)
-
 let instance: WebAssembly.Instance
 
 beforeAll(async () => {
-  const bytes = await readFile(wasmUrl).catch(() => {
-    throw new Error(`${wasmUrl.pathname} is missing: run \`npm run build:wasm\` first`)
-  })
-  const module = await WebAssembly.compile(bytes)
-  validateWasmKernel(module)
-  instance = await instantiateWasmKernel(module)
+  instance = await instantiateBuiltKernel('mandelbrot')
 })
 
 // toEqual walks large arrays element by element; pinpointing the first differing byte is

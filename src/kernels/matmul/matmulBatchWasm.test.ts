@@ -1,27 +1,19 @@
-import { readFile } from 'node:fs/promises'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { compareResults } from '../../tasks/compareResults.ts'
 import { packParams } from '../../tasks/packParams.ts'
 import { planUnits } from '../../tasks/planUnits.ts'
 import { validateManifest } from '../../tasks/validateManifest.ts'
-import { instantiateWasmKernel, runWasmUnit, validateWasmKernel } from '../wasmAbi.ts'
+import { runWasmUnit } from '../wasmAbi.ts'
+import { instantiateBuiltKernel } from '../testing/instantiateBuiltKernel.ts'
 import { matmulBatchManifest, sampleMatmulBatch, type MatmulBatchShape } from './catalogue.ts'
 import { createMatmulSampleInput } from './createMatmulSampleInput.ts'
 import { matmulBatchKernelErrorCodes } from './matmulBatchKernelErrorCodes.ts'
 import { matmulBatchReference } from './matmulBatchReference.ts'
 
-// Built by `npm run build:wasm` (part of `npm test`).
-const wasmUrl = new URL('../../../build/wasm/matmulBatch.wasm', import.meta.url)
-
 let instance: WebAssembly.Instance
 
 beforeAll(async () => {
-  const bytes = await readFile(wasmUrl).catch(() => {
-    throw new Error(`${wasmUrl.pathname} is missing: run \`npm run build:wasm\` first`)
-  })
-  const module = await WebAssembly.compile(bytes)
-  validateWasmKernel(module)
-  instance = await instantiateWasmKernel(module)
+  instance = await instantiateBuiltKernel('matmulBatch')
 })
 
 /** A job of this shape as the host cuts it: its manifest, units and their input slices. */

@@ -1,22 +1,14 @@
-import { readFile } from 'node:fs/promises'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { instantiateWasmKernel, runWasmUnit, validateWasmKernel } from '../wasmAbi.ts'
+import { runWasmUnit } from '../wasmAbi.ts'
+import { instantiateBuiltKernel } from '../testing/instantiateBuiltKernel.ts'
 import { matmulKernelErrorCodes } from './matmulKernelErrorCodes.ts'
 import { encodeMatmulParams, matmulOutputBytes, packMatmulInput } from './params.ts'
 import { matmulReference } from './reference.ts'
 
-// Built by `npm run build:wasm` (part of `npm test`).
-const wasmUrl = new URL('../../../build/wasm/matmul.wasm', import.meta.url)
-
 let instance: WebAssembly.Instance
 
 beforeAll(async () => {
-  const bytes = await readFile(wasmUrl).catch(() => {
-    throw new Error(`${wasmUrl.pathname} is missing: run \`npm run build:wasm\` first`)
-  })
-  const module = await WebAssembly.compile(bytes)
-  validateWasmKernel(module)
-  instance = await instantiateWasmKernel(module)
+  instance = await instantiateBuiltKernel('matmul')
 })
 
 // A fixed LCG, so a failure reproduces; values in [-1, 1) keep sums well inside f32 range.

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { assembleOutputs } from '../../tasks/assembleOutputs.ts'
 import { compareResults } from '../../tasks/compareResults.ts'
 import { packParams } from '../../tasks/packParams.ts'
-import { instantiateWasmKernel, runWasmUnit, validateWasmKernel } from '../wasmAbi.ts'
+import { runWasmUnit } from '../wasmAbi.ts'
+import { instantiateBuiltKernel } from '../testing/instantiateBuiltKernel.ts'
 import {
   montecarloKernelErrorCodes,
   montecarloManifestParams,
@@ -11,18 +11,10 @@ import {
 } from './params.ts'
 import { montecarloReference } from './reference.ts'
 
-// Built by `npm run build:wasm` (part of `npm test`).
-const wasmUrl = new URL('../../../build/wasm/montecarlo.wasm', import.meta.url)
-
 let instance: WebAssembly.Instance
 
 beforeAll(async () => {
-  const bytes = await readFile(wasmUrl).catch(() => {
-    throw new Error(`${wasmUrl.pathname} is missing: run \`npm run build:wasm\` first`)
-  })
-  const module = await WebAssembly.compile(bytes)
-  validateWasmKernel(module)
-  instance = await instantiateWasmKernel(module)
+  instance = await instantiateBuiltKernel('montecarlo')
 })
 
 function runUnit(index: number, count: number, params: MontecarloParams, outputBytes: number) {

@@ -1,25 +1,17 @@
-import { readFile } from 'node:fs/promises'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { compareResults } from '../../tasks/compareResults.ts'
 import { packParams } from '../../tasks/packParams.ts'
-import { instantiateWasmKernel, runWasmUnit, validateWasmKernel } from '../wasmAbi.ts'
+import { runWasmUnit } from '../wasmAbi.ts'
+import { instantiateBuiltKernel } from '../testing/instantiateBuiltKernel.ts'
 import { wordfreqSample } from './catalogue.ts'
 import { createSampleText } from './createSampleText.ts'
 import { wordfreqBucketsParam, wordfreqKernelErrorCodes } from './params.ts'
 import { wordfreqReference } from './reference.ts'
 
-// Built by `npm run build:wasm` (part of `npm test`).
-const wasmUrl = new URL('../../../build/wasm/wordfreq.wasm', import.meta.url)
-
 let instance: WebAssembly.Instance
 
 beforeAll(async () => {
-  const bytes = await readFile(wasmUrl).catch(() => {
-    throw new Error(`${wasmUrl.pathname} is missing: run \`npm run build:wasm\` first`)
-  })
-  const module = await WebAssembly.compile(bytes)
-  validateWasmKernel(module)
-  instance = await instantiateWasmKernel(module)
+  instance = await instantiateBuiltKernel('wordfreq')
 })
 
 const paramsFor = (buckets: number) =>
