@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { fetchBuiltWasm } from '../testing/fetchBuiltWasm.ts'
 import { assembleOutputs } from '../../tasks/assembleOutputs.ts'
 import { planUnits } from '../../tasks/planUnits.ts'
 import {
@@ -15,12 +14,7 @@ import { lennardJonesParamsFromManifest, lennardJonesSampleParams } from './para
 import { lennardJonesReference } from './reference.ts'
 import { systemBytes } from './systemLayout.ts'
 
-const root = path.resolve(import.meta.dirname, '../../..')
-
-// The package's `?url` import is a path from the project root; the built file lies there.
-async function fetchWasm(url: string): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await readFile(path.join(root, url)))
-}
+const fetchWasm = fetchBuiltWasm
 
 const nodeSha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
