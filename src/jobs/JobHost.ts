@@ -2,12 +2,7 @@ import { sha256Hex } from '../crypto/sha256Hex.ts'
 import { bytesToBase64 } from '../encoding/base64.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
-import type { Address, Hex } from 'viem'
-import { createBindingNonce } from '../rewards/bindingMessage.ts'
-import { BindingRefusedError } from '../rewards/errors.ts'
-import { verifyBinding, type VerifyBindingParameters } from '../rewards/verifyBinding.ts'
-import type { VoucherDomain } from '../chain/readVoucherDomain.ts'
-import { VoucherIssuer, type IssuedVoucher } from './VoucherIssuer.ts'
+import type { Address } from 'viem'
 import { assertUnitOutputSize } from '../tasks/assertUnitOutputSize.ts'
 import type { KernelRef } from '../tasks/manifestSchema.ts'
 import { planUnits, type UnitPlan } from '../tasks/planUnits.ts'
@@ -17,6 +12,7 @@ import type { JobStore } from './JobStore.ts'
 import { outputChangeFor } from './outputChangeFor.ts'
 import { RateMeter } from './RateMeter.ts'
 import { ResultClassifier } from './ResultClassifier.ts'
+import { RewardsDesk, type JobHostRewards } from './RewardsDesk.ts'
 import { Scheduler } from './Scheduler.ts'
 import { UnitInputs } from './UnitInputs.ts'
 import { UnitWriteBatcher } from './UnitWriteBatcher.ts'
@@ -37,16 +33,7 @@ export type HostProgress = {
   complete: boolean
 }
 
-/** How the host binds volunteers' wallets (see `verifyBinding`); absent: no rewards. */
-export type JobHostRewards = {
-  chainId: number
-  /** The hosts the app is served from: a binding message must name one of them. */
-  domains: readonly string[]
-  verifySignature: VerifyBindingParameters['verifySignature']
-  /** The escrow's EIP-712 domain, read from the contract: needed to pay a funded job. */
-  voucherDomain?: VoucherDomain | undefined
-  now?: () => Date
-}
+export type { JobHostRewards }
 
 export type JobHostOptions = {
   rewards?: JobHostRewards | undefined
@@ -62,10 +49,6 @@ type RefusalCode = Extract<HostMessage, { type: 'refuse' }>['code']
 
 type Volunteer = {
   link: VolunteerLink
-  /** The nonce of the binding this volunteer was asked for, until it answers. */
-  bindNonce: string | undefined
-  /** The wallet address its rewards go to, once bound. */
-  address: Address | undefined
   /** The job's kernel this volunteer runs (see `chooseKernel`). */
   kernel: KernelRef
   slots: number
@@ -97,8 +80,7 @@ export class JobHost {
   readonly #now: () => number
   readonly #helloTimeoutMs: number
   readonly #acceptedRate: RateMeter
-  readonly #rewards: JobHostRewards | undefined
-  readonly #vouchers: VoucherIssuer | undefined
+  readonly #desk: RewardsDesk
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
 
@@ -121,12 +103,15 @@ export class JobHost {
     this.#now = options.now ?? Date.now
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
     this.#acceptedRate = new RateMeter(options.rateWindowMs ?? 10_000)
-    this.#rewards = options.rewards
-    const domain = options.rewards?.voucherDomain
-    this.#vouchers =
-      job.rewards && domain
-        ? new VoucherIssuer(job.rewards, domain, () => store.saveJob(job))
-        : undefined
+    const volunteers = this.#volunteers
+    this.#desk = new RewardsDesk({
+      rewards: options.rewards,
+      jobRewards: job.rewards,
+      persist: () => store.saveJob(job),
+      *links() {
+        for (const volunteer of volunteers.values()) yield volunteer.link
+      },
+    })
   }
 
   /**
@@ -262,8 +247,6 @@ export class JobHost {
           if (!choice.kernel) return this.#refuse(link, 'volunteer/no-engine', choice.reason)
           volunteer = {
             link,
-            bindNonce: undefined,
-            address: undefined,
             kernel: choice.kernel,
             slots: choice.engine.slots,
             inFlight: new Set(),
@@ -272,12 +255,12 @@ export class JobHost {
           this.#volunteers.get(link.peerId)?.link.close()
           this.#volunteers.set(link.peerId, volunteer)
           void this.#welcome(volunteer)
-          if (message.wantsRewards) this.#requestBinding(volunteer)
+          if (message.wantsRewards) this.#desk.requestBinding(link)
           return
         }
         case 'bind':
           if (!volunteer) return this.#violation(link, 'a binding before hello')
-          return void this.#onBind(volunteer, message)
+          return void this.#onBind(link, message)
         case 'voucher-ack':
           // Stored on the volunteer's side; the next voucher supersedes it anyway.
           return
@@ -297,74 +280,12 @@ export class JobHost {
 
   /** The wallet address each connected volunteer bound, by peer id. */
   get bindings(): ReadonlyMap<string, Address> {
-    const bound = new Map<string, Address>()
-    for (const [peerId, volunteer] of this.#volunteers)
-      if (volunteer.address) bound.set(peerId, volunteer.address)
-    return bound
+    return this.#desk.bindings
   }
 
-  #requestBinding(volunteer: Volunteer): void {
-    if (!this.#rewards) return
-    volunteer.bindNonce = createBindingNonce()
-    volunteer.link
-      .send({
-        v: JOB_PROTOCOL_VERSION,
-        type: 'bind-request',
-        nonce: volunteer.bindNonce,
-        chainId: this.#rewards.chainId,
-      })
-      .catch(() => undefined)
-  }
-
-  /** Verifies a volunteer's SIWE binding; a nonce serves one attempt, refused or not. */
-  async #onBind(volunteer: Volunteer, message: Extract<VolunteerMessage, { type: 'bind' }>) {
-    const rewards = this.#rewards
-    const nonce = volunteer.bindNonce
-    volunteer.bindNonce = undefined
-    const { link } = volunteer
-    try {
-      if (!rewards || !nonce)
-        throw new BindingRefusedError(
-          'bind/nonce',
-          'This host did not ask this tab to bind a wallet.',
-        )
-      const address = await verifyBinding({
-        message: message.message,
-        signature: message.signature as Hex,
-        expected: {
-          domains: rewards.domains,
-          chainId: rewards.chainId,
-          peerId: link.peerId,
-          nonce,
-        },
-        verifySignature: rewards.verifySignature,
-        ...(rewards.now && { now: rewards.now() }),
-      })
-      volunteer.address = address
-      const latest = await this.#vouchers?.bind(link.peerId, address)
-      await link.send({ v: JOB_PROTOCOL_VERSION, type: 'bound', address })
-      if (latest) await this.#sendVoucher(latest)
-    } catch (error) {
-      if (!(error instanceof BindingRefusedError)) throw error
-      await link
-        .send({
-          v: JOB_PROTOCOL_VERSION,
-          type: 'bind-refused',
-          code: error.code,
-          reason: error.reason,
-        })
-        .catch(() => undefined)
-    }
+  async #onBind(link: VolunteerLink, message: Extract<VolunteerMessage, { type: 'bind' }>) {
+    await this.#desk.bind(link, message)
     this.#emit()
-  }
-
-  async #sendVoucher(voucher: IssuedVoucher): Promise<void> {
-    for (const volunteer of this.#volunteers.values()) {
-      if (volunteer.address?.toLowerCase() !== voucher.volunteer.toLowerCase()) continue
-      await volunteer.link
-        .send({ v: JOB_PROTOCOL_VERSION, type: 'voucher', ...voucher })
-        .catch(() => undefined)
-    }
   }
 
   async #welcome(volunteer: Volunteer): Promise<void> {
@@ -490,8 +411,7 @@ export class JobHost {
       .catch(() => undefined)
     if (outcome.kind === 'accepted') {
       this.#acceptedRate.record(this.#now())
-      const vouchers = (await this.#vouchers?.credit(outcome.agreeing)) ?? []
-      for (const voucher of vouchers) await this.#sendVoucher(voucher)
+      await this.#desk.credit(outcome.agreeing)
       for (const id of outcome.agreeing) {
         const agreeing = this.#volunteers.get(id)
         if (!agreeing) continue

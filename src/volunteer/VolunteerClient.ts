@@ -8,33 +8,18 @@ import {
   type HostMessage,
   type VolunteerMessage,
 } from '../p2p/messages.ts'
-import type { Address, Hex } from 'viem'
-import { createBindingMessage } from '../rewards/bindingMessage.ts'
 import type { VoucherStore } from '../rewards/StoredVoucher.ts'
 import { trimUnitOutput } from '../tasks/trimUnitOutput.ts'
-import { describeWalletError } from '../wallet/describeWalletError.ts'
 import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
 import type { GpuComputeKernel } from '../workers/webgpu/createGpuComputeApi.ts'
 import type { UnitRunner } from './UnitRunner.ts'
+import { VolunteerRewards, type VolunteerWallet } from './VolunteerRewards.ts'
 
 export type HostLink = PeerLink<VolunteerMessage, HostMessage>
 
 type Welcome = Extract<HostMessage, { type: 'welcome' }>
 
-/**
- * The volunteer's wallet, as the client needs it to bind its address for rewards; the page owns
- * the wallet itself (`WalletSession`).
- */
-export type VolunteerWallet = {
-  /** The connected address on the site's network; undefined: compute anonymously. */
-  address(): Address | undefined
-  /** This page's site and origin (`location.host`, `location.origin`), named in the message. */
-  domain: string
-  uri: string
-  /** This tab's peer id, which the message binds. */
-  peerId: string
-  sign(message: string): Promise<Hex>
-}
+export type { VolunteerWallet }
 
 /** The engines of this tab: its WASM worker pool and, with WebGPU, its GPU runner. */
 export type Runners = {
@@ -94,8 +79,7 @@ export type VolunteerClientParameters = {
 export class VolunteerClient {
   readonly #runners: Runners
   #allowFallbackGpu: boolean
-  readonly #wallet: VolunteerWallet | undefined
-  readonly #vouchers: VoucherStore | undefined
+  readonly #rewards: VolunteerRewards
   readonly #listJobs: () => Promise<Listing[]>
   readonly #connect: (hostPeerId: string) => Promise<HostLink>
   readonly #retryMs: number
@@ -133,8 +117,12 @@ export class VolunteerClient {
     this.#runners = runners
     this.#engines = engines.filter((engine) => runners[engine.kind] !== undefined)
     this.#allowFallbackGpu = allowFallbackGpu
-    this.#wallet = wallet
-    this.#vouchers = vouchers
+    this.#rewards = new VolunteerRewards({
+      wallet,
+      vouchers,
+      state: () => this.#state,
+      set: (patch) => this.#set(patch),
+    })
     this.#listJobs = listJobs
     this.#connect = connect
     this.#retryMs = retryMs
@@ -267,17 +255,10 @@ export class VolunteerClient {
           this.#set({ credit: this.#state.credit + 1 })
           return
         case 'bind-request':
-          return void this.#bind(link, message)
         case 'bound':
-          this.#set({ rewardAddress: message.address, notice: undefined })
-          return
         case 'bind-refused':
-          this.#set({
-            notice: `Your wallet was not bound, so this job's units earn nothing: ${message.reason}`,
-          })
-          return
         case 'voucher':
-          return void this.#keepVoucher(link, listing, message)
+          return this.#rewards.receive(link, listing, message)
         case 'refuse':
           this.#skip.add(listing.jobId)
           if (message.code === 'volunteer/flagged') {
@@ -297,70 +278,10 @@ export class VolunteerClient {
       jobId: listing.jobId,
       engines: [...this.#engines],
       allowFallbackGpu: this.#allowFallbackGpu,
-      wantsRewards: this.#wallet?.address() !== undefined,
+      wantsRewards: this.#rewards.wanted,
     })
     await closed
     this.#link = undefined
-  }
-
-  /** Stores a voucher for this tab's bound address, and only then acknowledges it. */
-  async #keepVoucher(
-    link: HostLink,
-    listing: Listing,
-    voucher: Extract<HostMessage, { type: 'voucher' }>,
-  ): Promise<void> {
-    const bound = this.#state.rewardAddress
-    if (!this.#vouchers || !bound || voucher.volunteer.toLowerCase() !== bound.toLowerCase()) return
-    await this.#vouchers.save({
-      chainId: voucher.chainId,
-      escrow: voucher.escrow as Address,
-      jobId: voucher.jobId as Hex,
-      jobName: listing.name,
-      volunteer: voucher.volunteer as Address,
-      cumulativeAmount: voucher.cumulativeAmount,
-      deadline: voucher.deadline,
-      signature: voucher.signature as Hex,
-      receivedAt: Date.now(),
-    })
-    this.#set({
-      earned: voucher.cumulativeAmount,
-      vouchersStored: this.#state.vouchersStored + 1,
-    })
-    await link
-      .send({
-        v: JOB_PROTOCOL_VERSION,
-        type: 'voucher-ack',
-        jobId: voucher.jobId,
-        cumulativeAmount: voucher.cumulativeAmount,
-      })
-      .catch(() => undefined)
-  }
-
-  /** Answers a host's binding request with a SIWE message the wallet signs. */
-  async #bind(link: HostLink, request: Extract<HostMessage, { type: 'bind-request' }>) {
-    const wallet = this.#wallet
-    const address = wallet?.address()
-    if (!wallet || !address) return
-    const message = createBindingMessage({
-      domain: wallet.domain,
-      uri: wallet.uri,
-      address,
-      chainId: request.chainId,
-      nonce: request.nonce,
-      peerId: wallet.peerId,
-    })
-    let signature: Hex
-    try {
-      signature = await wallet.sign(message)
-    } catch (error) {
-      this.#set({
-        notice: `${describeWalletError(error)} This job's units earn nothing; the computing goes on.`,
-      })
-      return
-    }
-    await link
-      .send({ v: JOB_PROTOCOL_VERSION, type: 'bind', message, signature })
-      .catch(() => undefined)
   }
 
   /** Loads the welcomed kernel into the runner of its engine. */
