@@ -10,6 +10,15 @@ import {
 const executablePath = chromiumExecutablePath()
 
 export default defineConfig({
+  // Served cross-origin isolated, as the app is (vite.config.ts), so that workers can share
+  // WebAssembly memories.
+  server: {
+    headers: {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    },
+  },
   test: {
     include: ['src/**/*.browser.test.ts'],
     browser: {

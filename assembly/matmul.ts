@@ -148,16 +148,28 @@ const roundUp = (value: i32, multiple: i32): i32 => ((value + multiple - 1) / mu
 // C += A × B in blocks: for each NC-wide block of columns and KC-long slice of k, B's block is
 // packed once; for each MC-tall block of rows A's block is packed, then every NR-wide panel of
 // B meets every MR-tall panel of A in the micro-kernel. Returns false if memory cannot grow
-// for the packing buffers.
-function multiply(a: usize, b: usize, c: usize, n: i32): bool {
+// for the packing buffers (taken from `allocate`).
+//
+// Only the MC-row blocks first, first + step, first + 2·step, ... of C are computed (all of C
+// with 0 and 1). Each element of C sees the same operations in the same order whatever the
+// split, so threads that share the blocks out (matmulThreads.ts) give the same bits as one.
+export function multiply(
+  a: usize,
+  b: usize,
+  c: usize,
+  n: i32,
+  first: i32,
+  step: i32,
+  allocate: (bytes: u32) => usize,
+): bool {
   const rowBytes = (<usize>n) << 2
   // Packed blocks are whole panels: their last rows or columns are padding.
   const ncMax = roundUp(min(NC, n), NR)
   const kcMax = min(KC, n)
   const mcMax = roundUp(min(MC, n), MR)
-  const packedB = alloc((<u32>(kcMax * ncMax)) << 2)
-  const packedA = alloc((<u32>(kcMax * mcMax)) << 2)
-  const edge = alloc((<u32>(MR * NR)) << 2)
+  const packedB = allocate((<u32>(kcMax * ncMax)) << 2)
+  const packedA = allocate((<u32>(kcMax * mcMax)) << 2)
+  const edge = allocate((<u32>(MR * NR)) << 2)
   if (packedB == 0 || packedA == 0 || edge == 0) return false
 
   for (let j0 = 0; j0 < n; j0 += NC) {
@@ -165,7 +177,7 @@ function multiply(a: usize, b: usize, c: usize, n: i32): bool {
     for (let k0 = 0; k0 < n; k0 += KC) {
       const kc = min(KC, n - k0)
       packB(b, n, k0, kc, j0, nc, packedB)
-      for (let i0 = 0; i0 < n; i0 += MC) {
+      for (let i0 = first * MC; i0 < n; i0 += step * MC) {
         const mc = min(MC, n - i0)
         packA(a, n, i0, mc, k0, kc, packedA)
         for (let jr = 0; jr < nc; jr += NR) {
@@ -213,6 +225,6 @@ export function run(
 
   memory.fill(outputPtr, 0, outputLen)
   const b = inputPtr + <usize>matrixBytes
-  if (!multiply(inputPtr, b, outputPtr, <i32>n)) return ERROR_OUT_OF_MEMORY
+  if (!multiply(inputPtr, b, outputPtr, <i32>n, 0, 1, alloc)) return ERROR_OUT_OF_MEMORY
   return 0
 }

@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: the transfer bench, the pipeline bench, the matmul bench, then the escrow's gas
- * bench, each in its own process; their markdown goes to stdout and to bench/results/latest.md,
- * their progress to stderr. BENCH_RUNS (default 3) is passed on to all.
+ * `npm run bench`: the transfer bench, the pipeline bench, the matmul bench, the WASM threads
+ * bench, then the escrow's gas bench, each in its own process; their markdown goes to stdout and
+ * to bench/results/latest.md, their progress to stderr. BENCH_RUNS (default 3) is passed on to all.
  *
  *   ../shared/bin/private-net npm run bench
  */
@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.dirname(here)
-const benches = ['transfer/run.ts', 'pipeline/run.ts', 'matmul/run.ts', 'gas/run.ts']
+const benches = [
+  'transfer/run.ts',
+  'pipeline/run.ts',
+  'matmul/run.ts',
+  'threads/run.ts',
+  'gas/run.ts',
+]
 
 function runBench(file: string, env: NodeJS.ProcessEnv): Promise<string> {
   const tsx = path.join(root, 'node_modules', '.bin', 'tsx')

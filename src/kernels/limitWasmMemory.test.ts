@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { buildTestKernel } from '../workers/compute/testKernels.ts'
-import { limitWasmMemory } from './limitWasmMemory.ts'
+import { limitWasmMemory, readWasmMemoryType } from './limitWasmMemory.ts'
 
 const mib = 1024 * 1024
 
@@ -38,5 +38,38 @@ describe('limitWasmMemory', () => {
     expect(() => limitWasmMemory(bytes, mib)).toThrow(
       expect.objectContaining({ code: 'kernel/invalid-wasm' }),
     )
+  })
+
+  // Bare modules with nothing but their memory: limits flags 0x01 has a maximum, 0x02 shared.
+  const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
+  const definedMemory = (flags: number) =>
+    new Uint8Array([...header, 0x05, 0x04, 0x01, flags, 0x01, 0x02])
+  const importedMemory = (flags: number) =>
+    new Uint8Array([
+      ...[...header, 0x02, 0x10, 0x01, 0x03, ...encode('env'), 0x06, ...encode('memory')],
+      ...[0x02, flags, 0x01, 0x02],
+    ])
+  const encode = (text: string) => new TextEncoder().encode(text)
+
+  test('refuses a shared memory the module defines, a plain imported one and a 64-bit one', () => {
+    for (const bytes of [definedMemory(0x03), importedMemory(0x01), definedMemory(0x05)]) {
+      expect(() => limitWasmMemory(bytes, mib)).toThrow(
+        expect.objectContaining({ code: 'kernel/unsupported-memory' }),
+      )
+      expect(() => readWasmMemoryType(bytes)).toThrow(
+        expect.objectContaining({ code: 'kernel/unsupported-memory' }),
+      )
+    }
+  })
+
+  test('caps an imported shared memory and keeps it shared', async () => {
+    const limited = limitWasmMemory(importedMemory(0x03), 1.5 * 65_536)
+    expect(readWasmMemoryType(limited)).toEqual({
+      imported: true,
+      shared: true,
+      minimumPages: 1,
+      maximumPages: 1,
+    })
+    expect(WebAssembly.validate(limited)).toBe(true)
   })
 })

@@ -3,10 +3,10 @@
  *
  * Imports: nothing but `env.abort(message: usize, fileName: usize, line: u32, column: u32)`,
  * AssemblyScript's abort (strings are UTF-16LE with their byte length in the u32 before the
- * pointer). A kernel that imports anything else could reach the outside world, so it is
- * refused before instantiation.
+ * pointer), and, for a threaded kernel only, `env.memory`: a shared memory. A kernel that imports
+ * anything else could reach the outside world, so it is refused before instantiation.
  *
- * Exports:
+ * Exports of a plain kernel:
  * - `memory`: the kernel's linear memory, through which all data moves.
  * - `reset(): void`: forgets every allocation; called before each unit.
  * - `alloc(bytes: u32): usize`: reserves bytes (a bump allocator from `__heap_base`, growing
@@ -15,8 +15,13 @@
  *   inputLen: u32, outputPtr: usize, outputLen: u32): i32`: 0 on success, otherwise a
  *   kernel-defined error code.
  *
+ * A threaded kernel imports its memory (shared, so several workers' instances of the module see
+ * the same bytes) and exports `reset`, `alloc` and, instead of `run`,
+ * `runThread(thread: u32, threads: u32, ...the eight arguments of run): i32`, which the host calls
+ * once per thread, all at once, for one unit. Its output must not depend on `threads`.
+ *
  * Per unit the host calls reset(), allocs params, input and output, copies params and input
- * in, zeroes the output, calls run, and copies the output out.
+ * in, zeroes the output, calls run (or every thread's runThread), and copies the output out.
  */
 import {
   KernelAbortError,
@@ -30,21 +35,39 @@ import {
 
 export const wasmAbiVersion = 0
 
-/** Exports of an instantiated ABI v0 kernel. */
+type RunArguments = [
+  unitIndex: number,
+  unitCount: number,
+  paramsPtr: number,
+  paramsLen: number,
+  inputPtr: number,
+  inputLen: number,
+  outputPtr: number,
+  outputLen: number,
+]
+
+/** Exports of an instantiated ABI v0 kernel: `run` for a plain one, `runThread` for a threaded. */
 export type WasmKernelExports = {
-  memory: WebAssembly.Memory
+  memory?: WebAssembly.Memory
   reset: () => void
   alloc: (bytes: number) => number
-  run: (
-    unitIndex: number,
-    unitCount: number,
-    paramsPtr: number,
-    paramsLen: number,
-    inputPtr: number,
-    inputLen: number,
-    outputPtr: number,
-    outputLen: number,
-  ) => number
+  run?: (...args: RunArguments) => number
+  runThread?: (thread: number, threads: number, ...args: RunArguments) => number
+}
+
+/** What {@link validateWasmKernel} learnt: whether the kernel runs on several threads. */
+export type WasmKernelShape = { threaded: boolean }
+
+/** Where {@link placeWasmUnit} put a unit in the kernel's memory. */
+export type WasmUnitPlacement = { paramsPtr: number; inputPtr: number; outputPtr: number }
+
+/** A unit without its bytes: what each thread of a threaded kernel is told. */
+export type WasmUnitShape = {
+  index: number
+  count: number
+  paramsBytes: number
+  inputBytes: number
+  outputBytes: number
 }
 
 /** One work unit as the kernel sees it. */
@@ -57,37 +80,61 @@ export type WasmUnit = {
 }
 
 export type WasmUnitResult = {
-  output: Uint8Array
+  output: Uint8Array<ArrayBuffer>
   /** Time spent inside the kernel's run(), copies excluded. */
   kernelMs: number
 }
 
-const requiredExports = [
-  { name: 'memory', kind: 'memory' },
-  { name: 'reset', kind: 'function' },
-  { name: 'alloc', kind: 'function' },
-  { name: 'run', kind: 'function' },
-] as const
+const requiredExports = {
+  plain: [
+    { name: 'memory', kind: 'memory' },
+    { name: 'reset', kind: 'function' },
+    { name: 'alloc', kind: 'function' },
+    { name: 'run', kind: 'function' },
+  ],
+  threaded: [
+    { name: 'reset', kind: 'function' },
+    { name: 'alloc', kind: 'function' },
+    { name: 'runThread', kind: 'function' },
+  ],
+} as const
 
 /**
  * Checks a compiled module's imports and exports against ABI v0; throws
- * `kernel/forbidden-import` or `kernel/missing-export`.
+ * `kernel/forbidden-import` or `kernel/missing-export`. A module that imports `env.memory` is a
+ * threaded kernel (that the memory is shared is checked on its bytes: `readWasmMemoryType`).
  */
-export function validateWasmKernel(module: WebAssembly.Module): void {
+export function validateWasmKernel(module: WebAssembly.Module): WasmKernelShape {
+  let threaded = false
   for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
-    if (from !== 'env' || name !== 'abort' || kind !== 'function')
-      throw new KernelForbiddenImportError({ module: from, name, kind })
+    const allowed =
+      from === 'env' &&
+      ((name === 'abort' && kind === 'function') || (name === 'memory' && kind === 'memory'))
+    if (!allowed) throw new KernelForbiddenImportError({ module: from, name, kind })
+    if (name === 'memory') threaded = true
   }
   const exports = WebAssembly.Module.exports(module)
-  for (const required of requiredExports) {
+  for (const required of requiredExports[threaded ? 'threaded' : 'plain']) {
     if (!exports.some((e) => e.name === required.name && e.kind === required.kind))
       throw new KernelMissingExportError(required)
   }
+  return { threaded }
+}
+
+const memories = new WeakMap<WebAssembly.Instance, WebAssembly.Memory>()
+
+/** The linear memory of an instance made by {@link instantiateWasmKernel}. */
+export function wasmKernelMemory(instance: WebAssembly.Instance): WebAssembly.Memory {
+  const memory = memories.get(instance) ?? instance.exports.memory
+  if (!(memory instanceof WebAssembly.Memory))
+    throw new KernelMissingExportError({ name: 'memory', kind: 'memory' })
+  return memory
 }
 
 /**
- * Instantiates a validated module with `env.abort` as its only import; abort throws
- * `kernel/abort` carrying the kernel's message, file and line.
+ * Instantiates a validated module with `env.abort` (and, for a threaded kernel, `memory` as
+ * `env.memory`) as its imports; abort throws `kernel/abort` carrying the kernel's message, file
+ * and line.
  *
  * @example
  * const module = await WebAssembly.compile(bytes)
@@ -96,8 +143,9 @@ export function validateWasmKernel(module: WebAssembly.Module): void {
  */
 export async function instantiateWasmKernel(
   module: WebAssembly.Module,
+  sharedMemory?: WebAssembly.Memory,
 ): Promise<WebAssembly.Instance> {
-  let memory: WebAssembly.Memory | undefined
+  let memory: WebAssembly.Memory | undefined = sharedMemory
   const abort = (messagePtr: number, filePtr: number, line: number, column: number): never => {
     throw new KernelAbortError({
       message: readAssemblyScriptString(memory, messagePtr),
@@ -106,8 +154,10 @@ export async function instantiateWasmKernel(
       column: column >>> 0,
     })
   }
-  const instance = await WebAssembly.instantiate(module, { env: { abort } })
-  memory = (instance.exports as Partial<WasmKernelExports>).memory
+  const env = sharedMemory ? { abort, memory: sharedMemory } : { abort }
+  const instance = await WebAssembly.instantiate(module, { env })
+  memory ??= (instance.exports as Partial<WasmKernelExports>).memory
+  if (memory) memories.set(instance, memory)
   return instance
 }
 
@@ -126,42 +176,95 @@ function readAssemblyScriptString(
 }
 
 /**
- * Runs one unit through the ABI. Traps become `kernel/trap`, a non-zero return becomes
- * `kernel/run-failed`. DOM-free: the worker and the Node tests share it.
+ * Runs one unit through the ABI (a threaded kernel as its only thread). Traps become
+ * `kernel/trap`, a non-zero return becomes `kernel/run-failed`. DOM-free: the worker and the
+ * Node tests share it.
  *
  * @example
  * const { output } = runWasmUnit(instance, { index: 0, count: 64, params, input, outputBytes })
  */
 export function runWasmUnit(instance: WebAssembly.Instance, unit: WasmUnit): WasmUnitResult {
+  const placement = placeWasmUnit(instance, unit)
+  const kernelMs = runWasmThread(instance, shapeOf(unit), placement, 0, 1)
+  return { output: readWasmOutput(instance, placement, unit.outputBytes), kernelMs }
+}
+
+/** The unit without its bytes, as each thread of a threaded kernel is told it. */
+export function shapeOf(unit: WasmUnit): WasmUnitShape {
+  const { index, count, params, input, outputBytes } = unit
+  return { index, count, paramsBytes: params.length, inputBytes: input.length, outputBytes }
+}
+
+/**
+ * The host's half of a unit before the kernel runs: reset(), then alloc params, input and output,
+ * copy params and input in and zero the output. For a threaded kernel, done on one thread.
+ */
+export function placeWasmUnit(instance: WebAssembly.Instance, unit: WasmUnit): WasmUnitPlacement {
   assertWasmUnit(unit)
   const kernel = instance.exports as unknown as WasmKernelExports
-  try {
+  const memory = wasmKernelMemory(instance)
+  return asKernelError(() => {
     kernel.reset()
-    const paramsPtr = allocate(kernel, unit.params.length)
-    const inputPtr = allocate(kernel, unit.input.length)
-    const outputPtr = allocate(kernel, unit.outputBytes)
+    const paramsPtr = allocate(kernel, memory, unit.params.length)
+    const inputPtr = allocate(kernel, memory, unit.input.length)
+    const outputPtr = allocate(kernel, memory, unit.outputBytes)
     // alloc may grow memory, which detaches earlier views: take views only after all allocs.
-    const bytes = new Uint8Array(kernel.memory.buffer)
+    const bytes = new Uint8Array(memory.buffer)
     bytes.set(unit.params, paramsPtr)
     bytes.set(unit.input, inputPtr)
     // A kernel that skips some output bytes must not leak the previous unit's memory into its
     // result: that would make replicas differ by what ran before on each volunteer.
     bytes.fill(0, outputPtr, outputPtr + unit.outputBytes)
+    return { paramsPtr, inputPtr, outputPtr }
+  })
+}
+
+/**
+ * Calls the kernel on a placed unit: `run` for a plain kernel (thread 0 of 1), `runThread` for a
+ * threaded one. Returns the milliseconds spent inside the kernel.
+ */
+export function runWasmThread(
+  instance: WebAssembly.Instance,
+  unit: WasmUnitShape,
+  placement: WasmUnitPlacement,
+  thread: number,
+  threads: number,
+): number {
+  const kernel = instance.exports as unknown as WasmKernelExports
+  const args: RunArguments = [
+    unit.index,
+    unit.count,
+    placement.paramsPtr,
+    unit.paramsBytes,
+    placement.inputPtr,
+    unit.inputBytes,
+    placement.outputPtr,
+    unit.outputBytes,
+  ]
+  return asKernelError(() => {
     const started = performance.now()
-    const code = kernel.run(
-      unit.index,
-      unit.count,
-      paramsPtr,
-      unit.params.length,
-      inputPtr,
-      unit.input.length,
-      outputPtr,
-      unit.outputBytes,
-    )
+    const code = kernel.runThread
+      ? kernel.runThread(thread, threads, ...args)
+      : kernel.run!(...args)
     const kernelMs = performance.now() - started
     if (code !== 0) throw new KernelRunFailedError({ kernelCode: code })
-    const memoryBytes = new Uint8Array(kernel.memory.buffer)
-    return { output: memoryBytes.slice(outputPtr, outputPtr + unit.outputBytes), kernelMs }
+    return kernelMs
+  })
+}
+
+/** Copies a placed unit's output out of the kernel's memory. */
+export function readWasmOutput(
+  instance: WebAssembly.Instance,
+  placement: WasmUnitPlacement,
+  outputBytes: number,
+): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(wasmKernelMemory(instance).buffer)
+  return bytes.slice(placement.outputPtr, placement.outputPtr + outputBytes)
+}
+
+function asKernelError<T>(body: () => T): T {
+  try {
+    return body()
   } catch (error) {
     if (error instanceof WebAssembly.RuntimeError || error instanceof RangeError)
       throw new KernelTrapError({ cause: error })
@@ -169,9 +272,9 @@ export function runWasmUnit(instance: WebAssembly.Instance, unit: WasmUnit): Was
   }
 }
 
-function allocate(kernel: WasmKernelExports, bytes: number): number {
+function allocate(kernel: WasmKernelExports, memory: WebAssembly.Memory, bytes: number): number {
   const pointer = kernel.alloc(bytes) >>> 0
-  if (pointer === 0 || pointer + bytes > kernel.memory.buffer.byteLength)
+  if (pointer === 0 || pointer + bytes > memory.buffer.byteLength)
     throw new KernelAllocFailedError({ bytes, pointer })
   return pointer
 }

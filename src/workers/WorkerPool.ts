@@ -1,6 +1,7 @@
 import { releaseProxy, wrap, type Remote } from 'comlink'
-import type { WasmUnit, WasmUnitResult } from '../kernels/wasmAbi.ts'
+import { shapeOf, type WasmUnit, type WasmUnitResult } from '../kernels/wasmAbi.ts'
 import type { ComputeApi, ComputeKernel } from './compute/computeWorker.ts'
+import type { WasmKernelShape } from '../kernels/wasmAbi.ts'
 import { registerErrorTransferHandler } from './errorTransferHandler.ts'
 import {
   KernelNotLoadedError,
@@ -45,7 +46,7 @@ export type WorkerPoolEvent =
   | { type: 'unit-done'; slot: number; runMs: number; kernelMs: number; restMs: number }
   | { type: 'unit-failed'; slot: number; runMs: number; restMs: number; code: string }
   | { type: 'rest-done'; slot: number; plannedMs: number; restedMs: number }
-  | { type: 'worker-replaced'; slot: number; reason: 'time-limit' | 'crashed' }
+  | { type: 'worker-replaced'; slot: number; reason: 'time-limit' | 'crashed' | 'team-unit-failed' }
   | { type: 'cpu-share'; cpuShare: number }
   | { type: 'disposed' }
 
@@ -72,6 +73,11 @@ type Slot = {
  * Runs work units on a fixed number of compute workers, one unit per worker at a time,
  * with a per-unit time limit and a duty cycle that caps CPU use.
  *
+ * A threaded kernel (WASM ABI v0, `runThread`) in a cross-origin isolated page runs one unit at
+ * a time on a team of all the workers, which share the kernel's memory: each runs one thread.
+ * Anywhere else a threaded kernel runs like a plain one, one unit per worker as its only thread.
+ * A failed team unit rebuilds the whole team (a thread may be waiting on one that failed).
+ *
  * @example
  * const pool = new WorkerPool({ cpuShare: 0.5 })
  * await pool.load({ bytes, sha256 })
@@ -83,6 +89,8 @@ export class WorkerPool {
   readonly #listeners = new Set<(event: WorkerPoolEvent) => void>()
   readonly #createWorker: (index: number) => Worker
   #kernel: ComputeKernel | undefined
+  /** While the loaded kernel runs on a team: settles once every worker shares one memory. */
+  #team: Promise<void> | undefined
   #cpuShare: number
   #disposed = false
   #unitsRun = 0
@@ -107,6 +115,11 @@ export class WorkerPool {
 
   get busy(): number {
     return this.#slots.filter((slot) => slot.state === 'busy').length
+  }
+
+  /** Whether units run one at a time on all the workers together (a threaded kernel). */
+  get teamed(): boolean {
+    return this.#team !== undefined
   }
 
   get cpuShare(): number {
@@ -141,11 +154,19 @@ export class WorkerPool {
   async load(kernel: ComputeKernel): Promise<void> {
     this.#assertOpen()
     this.#kernel = kernel
+    this.#team = undefined
     const loads = this.#slots.map((slot) => this.#loadInto(slot, kernel))
     try {
-      await Promise.all(loads)
+      const [shape] = await Promise.all(loads)
+      if (shape?.threaded && canShareMemory() && this.#slots.length > 1) {
+        this.#team = this.#formTeam()
+        await this.#team
+      }
     } catch (error) {
-      if (this.#kernel === kernel) this.#kernel = undefined
+      if (this.#kernel === kernel) {
+        this.#kernel = undefined
+        this.#team = undefined
+      }
       throw error
     }
   }
@@ -208,10 +229,35 @@ export class WorkerPool {
     return slot
   }
 
-  #loadInto(slot: Slot, kernel: ComputeKernel): Promise<void> {
+  #loadInto(slot: Slot, kernel: ComputeKernel): Promise<WasmKernelShape> {
     const loading = slot.api.load(kernel)
-    slot.ready = loading.catch(() => undefined)
+    slot.ready = loading.then(
+      () => undefined,
+      () => undefined,
+    )
     return loading
+  }
+
+  /** Every worker instantiates the kernel again on the first worker's shared memory. */
+  async #formTeam(): Promise<void> {
+    const slots = [...this.#slots]
+    await Promise.all(slots.map((slot) => slot.ready))
+    const [first, ...others] = slots
+    const memory = await first!.api.sharedMemory()
+    await Promise.all(others.map((slot) => slot.api.join(memory)))
+  }
+
+  #replaceTeam(reason: 'time-limit' | 'crashed' | 'team-unit-failed'): void {
+    for (const slot of [...this.#slots]) {
+      this.#terminate(slot)
+      const fresh = this.#spawn(slot.index)
+      fresh.state = slot.state
+      this.#slots[slot.index] = fresh
+      this.#emit({ type: 'worker-replaced', slot: slot.index, reason })
+    }
+    this.#team = this.#formTeam()
+    // A team that cannot form again fails the next unit, with the reason.
+    this.#team.catch(() => undefined)
   }
 
   #terminate(slot: Slot): void {
@@ -228,6 +274,14 @@ export class WorkerPool {
   }
 
   #pump(): void {
+    if (this.#team) {
+      if (this.#disposed || this.#queue.length === 0) return
+      if (this.#slots.some((slot) => slot.state !== 'idle')) return
+      const job = this.#queue.shift()!
+      for (const slot of this.#slots) slot.state = 'busy'
+      void this.#executeTeam(this.#team, job)
+      return
+    }
     for (const slot of this.#slots) {
       if (this.#disposed || this.#queue.length === 0) return
       if (slot.state !== 'idle') continue
@@ -276,6 +330,81 @@ export class WorkerPool {
     this.#rest(this.#slots[slot.index]!, restMs)
   }
 
+  async #executeTeam(team: Promise<void>, job: Job): Promise<void> {
+    const slots = [...this.#slots]
+    const started = performance.now()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const interrupted = new Promise<never>((_, reject) => {
+      for (const slot of slots) slot.interrupt = reject
+      timer = setTimeout(() => reject(new UnitTimeLimitError(job)), job.timeLimitMs)
+    })
+    let result: WasmUnitResult | undefined
+    let failure: unknown
+    try {
+      result = await Promise.race([this.#runOnTeam(team, slots, job.unit), interrupted])
+    } catch (error) {
+      failure = error
+    } finally {
+      clearTimeout(timer)
+      for (const slot of slots) slot.interrupt = undefined
+    }
+    if (this.#disposed) return job.reject(new PoolDisposedError())
+    if (failure !== undefined)
+      this.#replaceTeam(
+        failure instanceof UnitTimeLimitError
+          ? 'time-limit'
+          : failure instanceof WorkerCrashedError
+            ? 'crashed'
+            : 'team-unit-failed',
+      )
+
+    const runMs = performance.now() - started
+    const restMs = runMs * (1 / this.#cpuShare - 1)
+    this.#busyMs += runMs
+    if (result) {
+      this.#unitsRun++
+      job.resolve(result)
+      this.#emit({ type: 'unit-done', slot: 0, runMs, kernelMs: result.kernelMs, restMs })
+    } else {
+      this.#unitsFailed++
+      job.reject(failure)
+      this.#emit({ type: 'unit-failed', slot: 0, runMs, restMs, code: errorCode(failure) })
+    }
+    this.#restTeam(restMs)
+  }
+
+  /** One unit on a team: the first worker places it, every worker runs a thread, the first reads. */
+  async #runOnTeam(team: Promise<void>, slots: Slot[], unit: WasmUnit): Promise<WasmUnitResult> {
+    await team
+    const first = slots[0]!
+    const placement = await first.api.place(unit)
+    const shape = shapeOf(unit)
+    const kernelMs = await Promise.all(
+      slots.map((slot, thread) => slot.api.runThread(shape, placement, thread, slots.length)),
+    )
+    const output = await first.api.readOutput(placement, unit.outputBytes)
+    return { output, kernelMs: Math.max(...kernelMs) }
+  }
+
+  #restTeam(plannedMs: number): void {
+    const slots = this.#slots
+    if (plannedMs <= 0) {
+      for (const slot of slots) slot.state = 'idle'
+      return this.#pump()
+    }
+    for (const slot of slots) slot.state = 'resting'
+    const started = performance.now()
+    slots[0]!.restTimer = setTimeout(() => {
+      slots[0]!.restTimer = undefined
+      if (this.#disposed) return
+      const restedMs = performance.now() - started
+      this.#restMs += restedMs
+      for (const slot of slots) slot.state = 'idle'
+      this.#emit({ type: 'rest-done', slot: 0, plannedMs, restedMs })
+      this.#pump()
+    }, plannedMs)
+  }
+
   #rest(slot: Slot, plannedMs: number): void {
     if (plannedMs <= 0) {
       slot.state = 'idle'
@@ -319,6 +448,11 @@ function createComputeWorker(index: number): Worker {
     type: 'module',
     name: `compute-${index}`,
   })
+}
+
+/** Whether workers can share a WebAssembly.Memory: only in a cross-origin isolated page. */
+function canShareMemory(): boolean {
+  return globalThis.crossOriginIsolated === true
 }
 
 function defaultPoolSize(): number {

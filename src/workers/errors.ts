@@ -25,7 +25,8 @@ export class KernelMissingExportError extends BaseError {
 
   constructor({ name, kind }: { name: string; kind: string }) {
     super(`Kernel does not export ${kind} \`${name}\``, {
-      details: 'WASM ABI v0 needs memory, alloc, reset and run',
+      details:
+        'WASM ABI v0 needs memory, alloc, reset and run; a threaded kernel (one that imports env.memory) needs alloc, reset and runThread',
     })
   }
 }

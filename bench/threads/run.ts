@@ -1,0 +1,133 @@
+/**
+ * WASM threads, side by side in one run, in headless Chromium on a cross-origin isolated page:
+ * the threaded matrix multiply (build/wasm/matmulThreads.wasm) on a team of all the pool's
+ * workers against the plain kernel (build/wasm/matmul.wasm) on one worker (the time of one
+ * unit: what threads are for) and on as many workers as the team, a unit each (throughput: what
+ * threads must not lose). Each configuration runs once as a warm-up, then BENCH_RUNS (default 3)
+ * times, alternating; medians are compared. BENCH_THREADS (default: the machine's cores) sets the
+ * pool size. Prints a markdown report on stdout, progress on stderr.
+ *
+ *   npm run build:wasm && ../shared/bin/private-net npx tsx bench/threads/run.ts
+ */
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from '@playwright/test'
+import { build } from 'vite'
+import {
+  chromiumArgs,
+  chromiumExecutablePath,
+  noBackgroundThrottlingArgs,
+} from '../../tests/support/chromium.ts'
+import { machine, median, serveDist } from '../pipeline/harness.ts'
+import { pageCaller } from '../support/pageCaller.ts'
+import type { ThreadsBenchApi } from './page.ts'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const dist = path.join(here, 'dist')
+const runs = positiveInteger('BENCH_RUNS', 3)
+const size = positiveInteger('BENCH_THREADS', os.cpus().length)
+const n = 1024
+
+function positiveInteger(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback)
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer.`)
+  return value
+}
+
+const call = pageCaller<ThreadsBenchApi>(600_000)
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' / ')
+
+async function main(): Promise<void> {
+  const loadBefore = loadAverage()
+  await build({
+    root: here,
+    configFile: false,
+    logLevel: 'warn',
+    worker: { format: 'es' },
+    build: { outDir: dist, emptyOutDir: true, target: 'es2022' },
+  })
+  const site = await serveDist(dist)
+  const executablePath = chromiumExecutablePath()
+  const browser = await chromium.launch({
+    ...(executablePath ? { executablePath } : {}),
+    args: ['--headless=new', ...chromiumArgs, ...noBackgroundThrottlingArgs],
+  })
+  try {
+    const page = await browser.newPage()
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`))
+    await page.goto(site.url)
+    await page.waitForFunction(() => 'bench' in globalThis)
+    const started = await call(page, 'start', [size])
+    if (!started.isolated || !started.teamed)
+      throw new Error(
+        `threads bench: the page must be cross-origin isolated (${JSON.stringify(started)})`,
+      )
+
+    // Latency: one unit; throughput: `size` units queued at once.
+    const configurations = [
+      { key: 'team 1', pool: 'team', count: 1 },
+      { key: 'one 1', pool: 'one', count: 1 },
+      { key: 'team batch', pool: 'team', count: size },
+      { key: 'each batch', pool: 'each', count: size },
+    ] as const
+    const times = new Map<string, number[]>()
+    const hashes = new Set<string>()
+    for (let run = 0; run <= runs; run++) {
+      for (const { key, pool, count } of configurations) {
+        console.error(`threads: run ${run}/${runs} ${key}`)
+        const { ms, sha256 } = await call(page, 'run', [pool, n, count])
+        hashes.add(sha256)
+        if (run > 0) times.set(key, [...(times.get(key) ?? []), ms])
+      }
+    }
+    if (hashes.size !== 1)
+      throw new Error(`threads bench: the products differ (${[...hashes].join(', ')})`)
+    const med = (key: string) => median(times.get(key)!)
+    const gflops = (ms: number, units: number) => ((2 * n ** 3 * units) / (ms * 1e6)).toFixed(1)
+    const speedup = med('one 1') / med('team 1')
+    const throughput = med('each batch') / med('team batch')
+    const loadAfter = loadAverage()
+    console.log(
+      [
+        `## WASM threads: one matrix product on a team of ${size} workers (\`bench/threads/run.ts\`)`,
+        '',
+        `- machine: ${machine()}; load average (1 / 5 / 15 min) ${loadBefore} before, ${loadAfter} after`,
+        `- chromium ${browser.version()}, node ${process.version}; N = ${n}, f32, ${runs} runs after a warm-up, medians; every product bit-identical (SHA-256 ${[...hashes][0]!.slice(0, 16)}…)`,
+        '',
+        '| configuration | median ms | GFLOPS | all runs ms |',
+        '| --- | ---: | ---: | --- |',
+        `| one unit, threaded kernel on ${size} workers | ${med('team 1').toFixed(0)} | ${gflops(med('team 1'), 1)} | ${times
+          .get('team 1')!
+          .map((ms) => ms.toFixed(0))
+          .join(', ')} |`,
+        `| one unit, plain kernel on 1 worker | ${med('one 1').toFixed(0)} | ${gflops(med('one 1'), 1)} | ${times
+          .get('one 1')!
+          .map((ms) => ms.toFixed(0))
+          .join(', ')} |`,
+        `| ${size} units, threaded kernel on ${size} workers (one after another) | ${med('team batch').toFixed(0)} | ${gflops(med('team batch'), size)} | ${times
+          .get('team batch')!
+          .map((ms) => ms.toFixed(0))
+          .join(', ')} |`,
+        `| ${size} units, plain kernel on ${size} workers (one each) | ${med('each batch').toFixed(0)} | ${gflops(med('each batch'), size)} | ${times
+          .get('each batch')!
+          .map((ms) => ms.toFixed(0))
+          .join(', ')} |`,
+        '',
+        `- one unit, plain on 1 worker / threaded on ${size}: **${speedup.toFixed(2)}×** faster with threads (ideal ${size}×)`,
+        `- throughput, threaded team / plain workers: **${throughput.toFixed(2)}** (ideal 1)`,
+        '- Times are whole units from `WorkerPool.run` (copies in and out, and for the team the placing, the threads and the readout) as the volunteer page runs them.',
+      ].join('\n'),
+    )
+    await call(page, 'close', [])
+  } finally {
+    await browser.close()
+    site.server.close()
+  }
+}
+
+await main()
