@@ -59,7 +59,11 @@ export const bench = {
       Array.from({ length: count }, () => pool.run(unit, { timeLimitMs: 600_000 })),
     )
     const ms = performance.now() - started
-    return { ms, sha256: await sha256Hex(results[0]!.output) }
+    return {
+      ms,
+      kernelMs: results.map((r) => r.kernelMs),
+      sha256: await sha256Hex(results[0]!.output),
+    }
   },
   close() {
     for (const pool of pools.values()) pool.dispose()
