@@ -30,6 +30,21 @@ import {
 } from '../../p2p/messages.ts'
 import { openPeer } from '../../p2p/openPeer.ts'
 
+/** A funded job's escrow at `block`, the chain's latest when it was read. */
+export type EscrowState = {
+  block: number
+  /** What remains, in the token's units with its symbol. */
+  remaining: string
+  /** Nothing remains. */
+  empty: boolean
+  /** Unix ms (chain time) from which what remains can be refunded: the expiry plus grace. */
+  refundableAtMs: number
+  /** Something remains and the chain's time is past the expiry plus grace. */
+  refundable: boolean
+  /** What became of the last refund. */
+  notice?: string
+}
+
 /** The verified, assembled output of a complete job, and how to show it. */
 export type JobOutput = {
   bytes: Uint8Array<ArrayBuffer>
@@ -71,9 +86,11 @@ export class HostSession {
   fundingDays = $state(7)
   /** What the wallet is being asked for, while it is. */
   funding = $state<string | undefined>()
-  /** A funded job's escrow: when it can be refunded, and what refunding did. */
-  /** `refundableAtMs`: Unix ms from which the escrow's remainder can be refunded. */
-  escrow = $state<{ refundableAtMs: number; remaining: string; notice?: string } | undefined>()
+  /** A funded job's escrow, as of the chain's latest block, and what refunding did. */
+  escrow = $state<EscrowState | undefined>()
+  /** A refund is being asked for or awaited. */
+  refunding = $state(false)
+  #unwatchEscrow: (() => void) | undefined
   /** What became of recording the job's result root on chain. */
   resultRoot = $state<string | undefined>()
   #recordingRoot = false
@@ -88,6 +105,7 @@ export class HostSession {
       this.#host = await JobHost.open(this.#store, latest)
       this.job = { jobId: latest.jobId, name: latest.name }
       this.progress = this.#host.progress
+      this.#watchEscrow()
       await this.#showResult()
     } else {
       this.phase = 'choose'
@@ -127,6 +145,9 @@ export class HostSession {
   }
 
   newJob(): void {
+    this.#unwatchEscrow?.()
+    this.#unwatchEscrow = undefined
+    this.escrow = undefined
     this.output = undefined
     this.outputProblem = undefined
     this.progress = undefined
@@ -141,6 +162,7 @@ export class HostSession {
       rewards: this.#rewards,
     })
     this.#host = host
+    this.escrow = undefined
     this.job = { jobId: job.jobId, name: job.name }
     this.progress = host.progress
     const peer = await openPeer({ signalingUrl: signalingUrl(), iceServers: iceServers() })
@@ -175,7 +197,7 @@ export class HostSession {
       if (p.complete && this.phase === 'running') void this.#finish()
     })
     host.start()
-    void this.refreshEscrow().catch(() => undefined)
+    this.#watchEscrow()
     this.phase = 'running'
     if (host.progress.complete) await this.#finish()
   }
@@ -208,35 +230,51 @@ export class HostSession {
     }
   }
 
-  /** Reads the escrow of the job shown: what remains, and when the requester may take it back. */
+  /**
+   * Reads the escrow of the job shown at the chain's latest block: what remains, and whether the
+   * requester may take it back. The chain's time decides, not this computer's clock.
+   */
   async refreshEscrow(): Promise<void> {
-    const rewards = this.#host?.job.rewards
+    const host = this.#host
+    const rewards = host?.job.rewards
     const client = this.#publicClient
     const chain = this.wallet?.chain
     if (!rewards || !client || !chain) return
+    const block = await client.getBlock()
+    const blockNumber = block.number
     const [job, grace, remaining] = await Promise.all([
       client.readContract({
         address: rewards.escrow,
         abi: jobEscrowAbi,
         functionName: 'jobs',
         args: [rewards.chainJobId],
+        blockNumber,
       }),
       client.readContract({
         address: rewards.escrow,
         abi: jobEscrowAbi,
         functionName: 'gracePeriod',
+        blockNumber,
       }),
       client.readContract({
         address: rewards.escrow,
         abi: jobEscrowAbi,
         functionName: 'remaining',
         args: [rewards.chainJobId],
+        blockNumber,
       }),
     ])
+    // Reads overlap when blocks come fast: an older block's never replaces a newer one's, and
+    // a job no longer shown is not read into the one shown now.
+    if (host !== this.#host || (this.escrow && this.escrow.block > Number(blockNumber))) return
+    const refundableAt = BigInt(job.expiry) + grace
     this.escrow = {
       ...this.escrow,
-      refundableAtMs: Number(BigInt(job.expiry) + grace) * 1000,
+      block: Number(blockNumber),
+      refundableAtMs: Number(refundableAt) * 1000,
       remaining: `${formatUnits(remaining, chain.tokenDecimals)} ${chain.tokenSymbol}`,
+      empty: remaining === 0n,
+      refundable: remaining > 0n && block.timestamp >= refundableAt,
     }
   }
 
@@ -245,13 +283,19 @@ export class HostSession {
     const rewards = this.#host?.job.rewards
     const wallet = this.wallet
     const client = this.#publicClient
-    if (!rewards || !wallet || !client || !this.escrow) return
+    if (!rewards || !wallet || !client || !this.escrow || this.refunding) return
+    if (!wallet.address) {
+      this.escrow = { ...this.escrow, notice: 'Connect the wallet that funded this job first.' }
+      return
+    }
+    this.refunding = true
     try {
       const hash = await writeContract(wallet.wagmi, {
         address: rewards.escrow,
         abi: jobEscrowAbi,
         functionName: 'refund',
         args: [rewards.chainJobId],
+        chainId: wallet.chain.chainId,
       })
       this.escrow = { ...this.escrow, notice: `Refund sent (${hash}); waiting for it…` }
       const receipt = await client.waitForTransactionReceipt({ hash })
@@ -261,8 +305,20 @@ export class HostSession {
       }
     } catch (error) {
       this.escrow = { ...this.escrow, notice: describeWalletError(error) }
+    } finally {
+      this.refunding = false
     }
-    await this.refreshEscrow()
+    await this.refreshEscrow().catch(() => undefined)
+  }
+
+  /** Keeps a funded job's escrow current: read again at every new block. */
+  #watchEscrow(): void {
+    const client = this.#publicClient
+    if (!this.#host?.job.rewards || !client || this.#unwatchEscrow) return
+    this.#unwatchEscrow = client.watchBlockNumber({
+      emitOnBegin: true,
+      onBlockNumber: () => void this.refreshEscrow().catch(() => undefined),
+    })
   }
 
   async #loadRewards(): Promise<void> {
