@@ -17,6 +17,24 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   output[i] = input[i] * uniforms.k + uniforms.unitIndex;
 }`
 
+// Each invocation spins k rounds of an LCG: a shader that runs as long as one likes. SwiftShader
+// has no GPU watchdog: work already submitted runs to its end even after its device is destroyed,
+// so the test's runaway lasts seconds, not forever (a real GPU's driver resets a shader that
+// hangs, which the runner sees as device loss).
+const spinning = `
+struct Uniforms { unitIndex: u32, unitCount: u32, inputBytes: u32, workgroupOffset: u32, k: u32 }
+@group(0) @binding(0) var<storage, read> input: array<u32>;
+@group(0) @binding(1) var<storage, read_write> output: array<u32>;
+@group(0) @binding(2) var<uniform> uniforms: Uniforms;
+@compute @workgroup_size(32)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+  let i = (uniforms.workgroupOffset + group.x) * 32u + local;
+  if (i >= uniforms.inputBytes / 4u) { return; }
+  var x = input[i];
+  for (var round = 0u; round < uniforms.k; round++) { x = x * 1664525u + 1013904223u; }
+  output[i] = x;
+}`
+
 async function kernel(source: string) {
   const bytes = new TextEncoder().encode(source).buffer
   return {
@@ -89,4 +107,33 @@ describe('GpuUnitRunner', () => {
       expect.objectContaining({ code: 'webgpu/invalid-share' }),
     )
   })
+
+  test('a shader that runs past its time limit is stopped, the page stays responsive, and the next unit runs on a fresh device', async () => {
+    await runner.load(await kernel(spinning))
+    runner.setGpuShare(1)
+    const input = new Uint32Array(4096).map((_, i) => i)
+    const unit = (k: number) => ({
+      index: 0,
+      count: 1,
+      params: packParams([{ name: 'k', type: 'u32', value: k }]),
+      input: new Uint8Array(input.buffer),
+      outputBytes: input.byteLength,
+    })
+    // The main thread's timers keep firing while the GPU spins.
+    let ticks = 0
+    const ticker = setInterval(() => ticks++, 20)
+    const started = performance.now()
+    await expect(runner.run(unit(400_000), { timeLimitMs: 400 })).rejects.toMatchObject({
+      code: 'unit/time-limit',
+    })
+    const stoppedAfterMs = performance.now() - started
+    clearInterval(ticker)
+    expect(stoppedAfterMs).toBeLessThan(5_000)
+    expect(ticks).toBeGreaterThanOrEqual(Math.floor(stoppedAfterMs / 20 / 4))
+
+    // Two LCG rounds, checked on the CPU.
+    const { output } = await runner.run(unit(2), { timeLimitMs: 60_000 })
+    const lcg = (x: number) => (Math.imul(x, 1664525) + 1013904223) >>> 0
+    expect([...new Uint32Array(output.slice().buffer)]).toEqual([...input].map((x) => lcg(lcg(x))))
+  }, 120_000)
 })
