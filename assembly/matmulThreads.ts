@@ -1,7 +1,8 @@
 // Dense matrix multiply C = A × B on several threads, WASM ABI v0 for threaded kernels (see
-// src/kernels/wasmAbi.ts): the input, params and output of matmul.ts, and its algorithm; each
-// thread computes the MC-row blocks of C numbered thread, thread + threads, ... so the product
-// is bit-identical to matmul.ts's for any thread count. Built with a shared, imported memory.
+// src/kernels/wasmAbi.ts): each unit is one product, with the input, params and output of
+// matmul.ts (A then B in, C out, n×n row-major f32), and matmul.ts's algorithm; each thread
+// computes the MC-row blocks of C numbered thread, thread + threads, ... so the product is
+// bit-identical to matmul.ts's for any thread count. Built with a shared, imported memory.
 import { multiply } from './matmul'
 import { alloc } from './sharedAllocator'
 
@@ -33,7 +34,7 @@ export function runThread(
   if (paramsLen != PARAMS_BYTES) return ERROR_PARAMS_LENGTH
   const n = load<u32>(paramsPtr)
   if (n < 1 || n > MAX_N || threads < 1 || thread >= threads) return ERROR_INVALID_PARAMS
-  if (unitCount != 1 || unitIndex != 0) return ERROR_UNIT_OUT_OF_RANGE
+  if (unitIndex >= unitCount) return ERROR_UNIT_OUT_OF_RANGE
   const matrixBytes = n * n * 4
   if (inputLen != matrixBytes * 2) return ERROR_INPUT_LENGTH
   if (outputLen != matrixBytes) return ERROR_OUTPUT_LENGTH

@@ -2,6 +2,7 @@ import { fractalCatalogueEntry } from '../fractal/catalogue.ts'
 import { lennardJonesCatalogueEntry } from '../lennardJones/catalogue.ts'
 import { mandelbrotCatalogueEntry } from '../mandelbrot/catalogue.ts'
 import { matmulCatalogueEntry } from '../matmul/catalogue.ts'
+import { largeMatmulCatalogueEntry } from '../matmul/threadsCatalogue.ts'
 import { montecarloCatalogueEntry } from '../montecarlo/catalogue.ts'
 import { sha256nonceCatalogueEntry } from '../sha256nonce/catalogue.ts'
 import { wordfreqCatalogueEntry } from '../wordfreq/catalogue.ts'
@@ -14,6 +15,7 @@ import type { CatalogueEntry } from './CatalogueEntry.ts'
 export const catalogue: readonly CatalogueEntry[] = [
   mandelbrotCatalogueEntry,
   matmulCatalogueEntry,
+  largeMatmulCatalogueEntry,
   lennardJonesCatalogueEntry,
   montecarloCatalogueEntry,
   sha256nonceCatalogueEntry,
