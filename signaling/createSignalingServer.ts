@@ -19,7 +19,8 @@ import {
   toErrorResponse,
   TooManyConnectionsError,
 } from './directory/errors.ts'
-import type { HealthResponse } from './directory/schemas.ts'
+import { siteKeySchema } from './directory/schemas.ts'
+import type { HealthResponse, SiteContributionResponse } from './directory/schemas.ts'
 
 export type SignalingServerOptions = {
   [key in keyof SignalingConfig]?: SignalingConfig[key] | undefined
@@ -106,6 +107,14 @@ export async function createSignalingServer(
     } satisfies HealthResponse)
   })
   app.use('/api/v1/jobs', createDirectoryRouter({ directory, maxBodyBytes: config.maxBodyBytes }))
+  // A partner site's page of ours reads what its visitors contributed.
+  app.get('/api/v1/sites/:siteKey', (req, res) => {
+    const parsed = siteKeySchema.safeParse(req.params['siteKey'])
+    if (!parsed.success) throw new NotFoundError('No such site key.')
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ v: 1, ...directory.siteContribution(parsed.data) } satisfies SiteContributionResponse)
+  })
   app.use((req, _res, next) => {
     next(new NotFoundError(`No route for ${req.method} ${req.path.slice(0, 200)}.`))
   })

@@ -8,7 +8,15 @@ import {
   ListingLimitError,
   NotFoundError,
 } from './errors.ts'
-import type { Listing, RegisterJobRequest, UpdateJobRequest } from './schemas.ts'
+import type {
+  Listing,
+  RegisterJobRequest,
+  SiteContributionResponse,
+  SiteCredits,
+  UpdateJobRequest,
+} from './schemas.ts'
+
+const maxSiteHistory = 10_000
 
 export type DirectoryParameters = {
   maxListings: number
@@ -40,6 +48,8 @@ type Entry = {
  */
 export class Directory {
   readonly #entries = new Map<string, Entry>()
+  /** Each job's latest per-site counts, oldest first; see `siteContribution`. */
+  readonly #siteHistory = new Map<string, { name: string; sites: SiteCredits }>()
   readonly #parameters: DirectoryParameters
 
   constructor(parameters: DirectoryParameters) {
@@ -48,6 +58,29 @@ export class Directory {
 
   get size(): number {
     return this.#entries.size
+  }
+
+  /**
+   * What a partner site's visitors contributed to every job this server has listed since it
+   * started (kept after a listing goes, for the last 10,000 jobs): each job's host reports its
+   * cumulative per-site counts, so a job listed again is not counted twice.
+   */
+  siteContribution(siteKey: string): Omit<SiteContributionResponse, 'v'> {
+    const jobs: SiteContributionResponse['jobs'] = []
+    for (const [jobId, { name, sites }] of this.#siteHistory) {
+      const units = sites[siteKey]
+      if (units) jobs.push({ jobId, name, units, open: this.#entries.has(jobId) })
+    }
+    return { siteKey, units: jobs.reduce((sum, job) => sum + job.units, 0), jobs }
+  }
+
+  #remember(listing: Listing): void {
+    if (!listing.sites) return
+    this.#siteHistory.delete(listing.jobId)
+    this.#siteHistory.set(listing.jobId, { name: listing.name, sites: { ...listing.sites } })
+    const oldest = this.#siteHistory.keys().next().value
+    if (this.#siteHistory.size > maxSiteHistory && oldest !== undefined)
+      this.#siteHistory.delete(oldest)
   }
 
   list(): Listing[] {
@@ -78,10 +111,12 @@ export class Directory {
       unitsTotal: request.unitsTotal,
       unitsDone: request.unitsDone,
       ...(request.reward && { reward: request.reward }),
+      ...(request.sites && { sites: request.sites }),
       listedAt: existing?.listing.listedAt ?? now,
       updatedAt: now,
     }
     this.#entries.set(request.jobId, { listing, ownerTokenDigest })
+    this.#remember(listing)
     return { listing: { ...listing }, replaced: existing !== undefined }
   }
 
@@ -105,8 +140,10 @@ export class Directory {
       unitsDone: request.unitsDone,
       unitsTotal,
       ...(request.reward && { reward: request.reward }),
+      ...(request.sites && { sites: request.sites }),
       updatedAt: this.#now(),
     }
+    this.#remember(entry.listing)
     return { ...entry.listing }
   }
 

@@ -4,7 +4,12 @@ import type WebSocket from 'ws'
 import { createSignalingServer } from '../createSignalingServer.ts'
 import type { SignalingServer, SignalingServerOptions } from '../createSignalingServer.ts'
 import { closePeer, connectPeer } from '../testing/connectPeer.ts'
-import { errorResponseSchema, jobListResponseSchema, listingResponseSchema } from './schemas.ts'
+import {
+  errorResponseSchema,
+  jobListResponseSchema,
+  listingResponseSchema,
+  siteContributionResponseSchema,
+} from './schemas.ts'
 
 const ownerToken = '0123456789abcdef'.repeat(2)
 const otherToken = 'f'.repeat(40)
@@ -229,6 +234,52 @@ describe('job directory', () => {
       await api('', {
         method: 'POST',
         json: jobBody({ jobId: 'job-2', reward: { ...reward, perUnit: '-1' } }),
+      }),
+      400,
+      'directory/invalid-body',
+    )
+  })
+
+  it('tells a partner site what its visitors contributed, counting a job once, after its listing went too', async () => {
+    await start()
+    const host = await peer('host-1')
+    await api('', { method: 'POST', json: jobBody({ sites: { blog: 2 } }) })
+    await api('', { method: 'POST', json: jobBody({ jobId: 'job-2', name: 'Other' }) })
+    await api('/job-2', {
+      method: 'PATCH',
+      json: { v: 1, unitsDone: 9, sites: { blog: 5, news: 1 } },
+      token: ownerToken,
+    })
+    await api('/job-1', {
+      method: 'PATCH',
+      json: { v: 1, unitsDone: 4, sites: { blog: 3 } },
+      token: ownerToken,
+    })
+    const read = async (site: string) =>
+      siteContributionResponseSchema.parse(
+        await (await fetch(`${server.url}/api/v1/sites/${site}`)).json(),
+      )
+    expect(await read('blog')).toEqual({
+      v: 1,
+      siteKey: 'blog',
+      units: 8,
+      jobs: [
+        { jobId: 'job-2', name: 'Other', units: 5, open: true },
+        { jobId: 'job-1', name: 'Mandelbrot 4k', units: 3, open: true },
+      ],
+    })
+    await closePeer(host)
+    await vi.waitFor(async () => expect(await listedJobIds()).toEqual([]))
+    expect((await read('blog')).jobs.map((job) => [job.units, job.open])).toEqual([
+      [5, false],
+      [3, false],
+    ])
+    expect(await read('nobody')).toMatchObject({ units: 0, jobs: [] })
+    expect((await fetch(`${server.url}/api/v1/sites/no%20such`)).status).toBe(404)
+    await expectError(
+      await api('', {
+        method: 'POST',
+        json: jobBody({ jobId: 'job-3', sites: { 'not a key': 1 } }),
       }),
       400,
       'directory/invalid-body',

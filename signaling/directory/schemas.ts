@@ -43,6 +43,21 @@ export const rewardSchema = z.strictObject({
 })
 export type Reward = z.infer<typeof rewardSchema>
 
+/** The most partner sites one listing credits. */
+export const maxSitesPerListing = 100
+
+/** A partner site's key: names the site whose embedded widget brought volunteers. */
+export const siteKeySchema = idSchema
+
+/** Accepted units per partner site key, as the job's host counted them. */
+export const siteCreditsSchema = z
+  .record(siteKeySchema, unitsDoneSchema)
+  .refine(
+    (sites) => Object.keys(sites).length <= maxSitesPerListing,
+    `At most ${maxSitesPerListing} sites.`,
+  )
+export type SiteCredits = z.infer<typeof siteCreditsSchema>
+
 export const ownerTokenSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{32,128}$/, 'Use 32 to 128 hexadecimal characters.')
@@ -65,6 +80,7 @@ export const registerJobRequestSchema = z
     unitsDone: unitsDoneSchema,
     ownerToken: ownerTokenSchema,
     reward: rewardSchema.optional(),
+    sites: siteCreditsSchema.optional(),
   })
   .superRefine((body, ctx) => {
     if (body.unitsDone > body.unitsTotal)
@@ -78,6 +94,7 @@ export const updateJobRequestSchema = z.strictObject({
   unitsDone: unitsDoneSchema,
   unitsTotal: unitsTotalSchema.optional(),
   reward: rewardSchema.optional(),
+  sites: siteCreditsSchema.optional(),
 })
 export type UpdateJobRequest = z.infer<typeof updateJobRequestSchema>
 
@@ -89,6 +106,7 @@ export const listingSchema = z.object({
   unitsTotal: unitsTotalSchema,
   unitsDone: unitsDoneSchema,
   reward: rewardSchema.optional(),
+  sites: siteCreditsSchema.optional(),
   listedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 })
@@ -99,6 +117,22 @@ export type ListingResponse = z.infer<typeof listingResponseSchema>
 
 export const jobListResponseSchema = z.object({ v: z.literal(1), jobs: z.array(listingSchema) })
 export type JobListResponse = z.infer<typeof jobListResponseSchema>
+
+/** What a partner site's visitors contributed: accepted units per job this server has seen. */
+export const siteContributionResponseSchema = z.object({
+  v: z.literal(1),
+  siteKey: siteKeySchema,
+  units: z.int().min(0),
+  jobs: z.array(
+    z.object({
+      jobId: jobIdSchema,
+      name: jobNameSchema,
+      units: unitsDoneSchema,
+      open: z.boolean(),
+    }),
+  ),
+})
+export type SiteContributionResponse = z.infer<typeof siteContributionResponseSchema>
 
 export const healthResponseSchema = z.object({
   v: z.literal(1),

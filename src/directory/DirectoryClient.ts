@@ -2,7 +2,9 @@ import type { z } from 'zod'
 import {
   jobListResponseSchema,
   listingResponseSchema,
+  siteContributionResponseSchema,
   type Listing,
+  type SiteContributionResponse,
   type RegisterJobRequest,
   type UpdateJobRequest,
 } from '../../signaling/directory/schemas.ts'
@@ -26,6 +28,12 @@ export class DirectoryClient {
 
   async list(): Promise<Listing[]> {
     return (await this.#request('GET', '/api/v1/jobs', jobListResponseSchema)).jobs
+  }
+
+  /** What a partner site's visitors contributed to the jobs this server has listed. */
+  async siteContribution(siteKey: string): Promise<SiteContributionResponse> {
+    const path = `/api/v1/sites/${encodeURIComponent(siteKey)}`
+    return this.#request('GET', path, siteContributionResponseSchema)
   }
 
   async register(request: Omit<RegisterJobRequest, 'v'>): Promise<Listing> {

@@ -40,20 +40,21 @@ async function makeJob(options: JobOptions = {}): Promise<JobRecord> {
 }
 
 const wasmOffer: EngineOffer = { kind: 'wasm', slots: 2, gflops: 10 }
-const hello = (engines: EngineOffer[] = [wasmOffer]): VolunteerMessage => ({
+const hello = (engines: EngineOffer[] = [wasmOffer], siteKey?: string): VolunteerMessage => ({
   v: 2,
   type: 'hello',
   jobId: 'job-1',
   engines,
   allowFallbackGpu: false,
   wantsRewards: false,
+  ...(siteKey && { siteKey }),
 })
 
 type Behaviour = 'honest' | 'liar' | 'silent'
 const truth = (index: number) => new Uint8Array([index, index * 2, 7, 7])
 
 /** A volunteer in memory that answers every unit after a tick. */
-function volunteer(host: JobHost, id: string, behaviour: Behaviour = 'honest') {
+function volunteer(host: JobHost, id: string, behaviour: Behaviour = 'honest', siteKey?: string) {
   const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', id)
   const seen: HostMessage[] = []
   const link: PeerLink<VolunteerMessage, HostMessage> = toHost
@@ -80,7 +81,7 @@ function volunteer(host: JobHost, id: string, behaviour: Behaviour = 'honest') {
       .catch(() => undefined)
   })
   host.attach(toVolunteer)
-  void link.send(hello())
+  void link.send(hello(undefined, siteKey))
   return { seen, link, isClosed: () => closed }
 }
 
@@ -110,6 +111,20 @@ describe('JobHost', () => {
     expect(a.seen.at(-1)).toMatchObject({ type: 'refuse', code: 'job/complete' })
     expect(a.seen.filter((m) => m.type === 'credit')).toHaveLength(6)
     expect((await store.loadJob('job-1'))?.status).toBe('complete')
+  })
+
+  it('credits each accepted unit to the partner sites its agreeing volunteers came by, and stores the counts', async () => {
+    const store = new MemoryJobStore()
+    const host = await JobHost.open(store, await makeJob())
+    volunteer(host, 'a', 'honest', 'news-site')
+    volunteer(host, 'b', 'honest', 'blog')
+    volunteer(host, 'c')
+    await until(() => host.progress.complete, 'completion')
+    const { sites } = host.progress
+    // Quorum 2 of three volunteers: every unit is credited to one or two of the sites.
+    expect(Object.keys(sites).sort()).toEqual(['blog', 'news-site'])
+    expect((sites['blog'] ?? 0) + (sites['news-site'] ?? 0)).toBeGreaterThanOrEqual(6)
+    expect((await store.loadJob('job-1'))?.siteCredits).toEqual(sites)
   })
 
   it('acknowledges a result only after it is stored', async () => {

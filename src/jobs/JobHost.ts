@@ -29,6 +29,8 @@ export type HostProgress = {
   flagged: string[]
   /** Units accepted per second, over the last `rateWindowMs`. */
   unitsPerSecond: number
+  /** Accepted units per partner site key (see `hello.siteKey`). */
+  sites: Record<string, number>
   failures: { index: number; reason: string }[]
   complete: boolean
 }
@@ -56,6 +58,9 @@ type Volunteer = {
   accepted: number
 }
 
+/** At most this many partner sites are credited in one job; units of later ones count for none. */
+const maxSites = 100
+
 /**
  * Runs one job for the volunteers that connect to it: welcomes them with the
  * kernel, hands out units by the Scheduler, checks every result's hash, stores
@@ -76,6 +81,8 @@ export class JobHost {
   /** Classifying a result and recording it happen one result at a time (see #onResult). */
   #recording: Promise<unknown> = Promise.resolve()
   readonly #volunteers = new Map<string, Volunteer>()
+  /** The partner site each volunteer came by, kept after it leaves for its late-accepted units. */
+  readonly #siteOf = new Map<string, string>()
   readonly #listeners = new Set<(progress: HostProgress) => void>()
   readonly #now: () => number
   readonly #helloTimeoutMs: number
@@ -157,6 +164,7 @@ export class JobHost {
       volunteers: this.#volunteers.size,
       flagged: [...this.#scheduler.flagged],
       unitsPerSecond: this.#acceptedRate.perSecond(this.#now()),
+      sites: { ...this.job.siteCredits },
       failures: [...this.#scheduler.failures],
       complete: this.#scheduler.done,
     }
@@ -254,6 +262,7 @@ export class JobHost {
           }
           this.#volunteers.get(link.peerId)?.link.close()
           this.#volunteers.set(link.peerId, volunteer)
+          if (message.siteKey) this.#siteOf.set(link.peerId, message.siteKey)
           void this.#welcome(volunteer)
           if (message.wantsRewards) this.#desk.requestBinding(link)
           return
@@ -411,6 +420,7 @@ export class JobHost {
       .catch(() => undefined)
     if (outcome.kind === 'accepted') {
       this.#acceptedRate.record(this.#now())
+      await this.#creditSites(outcome.agreeing)
       await this.#desk.credit(outcome.agreeing)
       for (const id of outcome.agreeing) {
         const agreeing = this.#volunteers.get(id)
@@ -526,6 +536,18 @@ export class JobHost {
   #violation(link: VolunteerLink, what: string): void {
     console.warn(`volunteer ${link.peerId} sent ${what}; disconnecting it`)
     link.close()
+  }
+
+  /** Counts an accepted unit for the partner site of each agreeing volunteer that came by one. */
+  async #creditSites(agreeing: readonly string[]): Promise<void> {
+    const sites = agreeing.flatMap((id) => this.#siteOf.get(id) ?? [])
+    if (sites.length === 0) return
+    const credits = (this.job.siteCredits ??= {})
+    for (const site of sites) {
+      if (!(site in credits) && Object.keys(credits).length >= maxSites) continue
+      credits[site] = (credits[site] ?? 0) + 1
+    }
+    await this.#store.saveJob(this.job)
   }
 
   #emit(): void {

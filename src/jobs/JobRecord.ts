@@ -52,6 +52,8 @@ export type JobRecord = {
   ownerToken: string
   /** Present when the job was funded in an escrow. */
   rewards?: JobRewards
+  /** Accepted units per partner site key (`hello.siteKey`): the site's visitors' contribution. */
+  siteCredits?: Record<string, number>
   status: 'running' | 'complete'
   createdAt: number
   flagged: string[]

@@ -48,6 +48,8 @@ export const helloSchema = z
     allowFallbackGpu: z.boolean(),
     /** The volunteer has a wallet connected and will bind it (`bind-request`) to be paid. */
     wantsRewards: z.boolean(),
+    /** The partner site whose embedded widget brought this volunteer: its units count for it. */
+    siteKey: id.optional(),
   })
   .refine((hello) => new Set(hello.engines.map((e) => e.kind)).size === hello.engines.length, {
     message: 'Offer each engine once.',

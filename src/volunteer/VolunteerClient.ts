@@ -63,6 +63,10 @@ export type VolunteerClientParameters = {
   wallet?: VolunteerWallet | undefined
   /** Where vouchers are kept before they are acknowledged; required with `wallet`. */
   vouchers?: VoucherStore | undefined
+  /** Only this job, when set (an embed's `data-job`); otherwise the first open job it can run. */
+  jobId?: string | undefined
+  /** The partner site whose embedded widget this volunteer came by: its units count for it. */
+  siteKey?: string | undefined
   /** Open jobs, from the directory. */
   listJobs: () => Promise<Listing[]>
   connect: (hostPeerId: string) => Promise<HostLink>
@@ -83,6 +87,8 @@ export class VolunteerClient {
   readonly #listJobs: () => Promise<Listing[]>
   readonly #connect: (hostPeerId: string) => Promise<HostLink>
   readonly #retryMs: number
+  readonly #jobId: string | undefined
+  readonly #siteKey: string | undefined
   readonly #engines: readonly EngineOffer[]
   readonly #listeners = new Set<(state: VolunteerState) => void>()
   /** Jobs not to join again: complete, or this tab was flagged in them. */
@@ -113,7 +119,11 @@ export class VolunteerClient {
     listJobs,
     connect,
     retryMs = 2000,
+    jobId,
+    siteKey,
   }: VolunteerClientParameters) {
+    this.#jobId = jobId
+    this.#siteKey = siteKey
     this.#runners = runners
     this.#engines = engines.filter((engine) => runners[engine.kind] !== undefined)
     this.#allowFallbackGpu = allowFallbackGpu
@@ -186,7 +196,10 @@ export class VolunteerClient {
       const jobs = await this.#listJobs()
       return jobs.find(
         (j) =>
-          this.#canRun(j.kernelKinds) && j.unitsDone < j.unitsTotal && !this.#skip.has(j.jobId),
+          (this.#jobId === undefined || j.jobId === this.#jobId) &&
+          this.#canRun(j.kernelKinds) &&
+          j.unitsDone < j.unitsTotal &&
+          !this.#skip.has(j.jobId),
       )
     } catch (error) {
       this.#set({ notice: describe(error) })
@@ -279,6 +292,7 @@ export class VolunteerClient {
       engines: [...this.#engines],
       allowFallbackGpu: this.#allowFallbackGpu,
       wantsRewards: this.#rewards.wanted,
+      ...(this.#siteKey && { siteKey: this.#siteKey }),
     })
     await closed
     this.#link = undefined

@@ -190,6 +190,7 @@ export class HostSession {
       unitsDone: progress.validated + progress.failed,
       ownerToken: job.ownerToken,
       ...this.#listingReward(job),
+      ...listingSites(progress),
     })
     host.onProgress((p) => {
       this.progress = p
@@ -351,6 +352,7 @@ export class HostSession {
       .update(job.jobId, job.ownerToken, {
         unitsDone: progress.validated + progress.failed,
         ...this.#listingReward(job),
+        ...listingSites(progress),
       })
       .catch((error) => (this.error = `Could not update the job listing: ${describe(error)}`))
   }
@@ -447,4 +449,9 @@ function describe(error: unknown): string {
   if (error && typeof error === 'object' && 'shortMessage' in error)
     return String(error.shortMessage)
   return error instanceof Error ? error.message : String(error)
+}
+
+/** A listing credits the partner sites whose visitors computed accepted units. */
+function listingSites(progress: HostProgress): { sites: Record<string, number> } | object {
+  return Object.keys(progress.sites).length ? { sites: progress.sites } : {}
 }
