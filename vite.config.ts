@@ -1,9 +1,13 @@
 import { defineConfig, type Connect, type Plugin } from 'vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { buildEmbedLoader } from './scripts/buildEmbedLoader.ts'
+import { embedLoaderRoute } from './scripts/embedLoaderRoute.ts'
 
 // Cross-origin isolation (COOP/COEP) lets the page use SharedArrayBuffer and
-// wasm threads; every page and worker script of the app is served with it.
+// wasm threads; every page and worker script of the app is served with it. The one exception is
+// /embed.js, which partner pages on other origins load (scripts/embedLoaderRoute.ts).
 const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
@@ -36,10 +40,13 @@ const pageRoutes: Plugin = {
   configureServer: (server) => {
     server.middlewares.use(redirectToSlash)
     server.middlewares.use(chainConfig)
+    server.middlewares.use(embedLoaderRoute(buildEmbedLoader, 'no-store'))
   },
   configurePreviewServer: (server) => {
     server.middlewares.use(redirectToSlash)
     server.middlewares.use(chainConfig)
+    const built = resolve(server.config.root, server.config.build.outDir, 'embed.js')
+    server.middlewares.use(embedLoaderRoute(() => readFile(built, 'utf8'), 'public, max-age=300'))
   },
 }
 
@@ -56,6 +63,7 @@ export default defineConfig({
       input: {
         volunteer: resolve(import.meta.dirname, 'index.html'),
         requester: resolve(import.meta.dirname, 'requester/index.html'),
+        embedFrame: resolve(import.meta.dirname, 'embed/frame.html'),
       },
     },
   },

@@ -1,33 +1,19 @@
-import type { Peer } from 'peerjs'
-import { iceServers, signalingUrl } from '../../config.ts'
-import { DirectoryClient } from '../../directory/DirectoryClient.ts'
-import { createPeerLink } from '../../p2p/createPeerLink.ts'
-import {
-  hostMessageSchema,
-  type EngineOffer,
-  type HostMessage,
-  type VolunteerMessage,
-} from '../../p2p/messages.ts'
-import { connectToPeer, openPeer } from '../../p2p/openPeer.ts'
 import { loadChainConfig } from '../../chain/chainConfig.ts'
 import { IdbVoucherStore } from '../../rewards/IdbVoucherStore.ts'
-import { calibrateWasm } from '../../volunteer/calibrateWasm.ts'
 import {
-  VolunteerClient,
-  type Runners,
-  type VolunteerState,
-} from '../../volunteer/VolunteerClient.ts'
-import { detectEngines, type EngineReport } from '../../workers/detectEngines.ts'
-import { GpuUnitRunner } from '../../workers/webgpu/GpuUnitRunner.ts'
-import { WorkerPool } from '../../workers/WorkerPool.ts'
+  startVolunteerRuntime,
+  type Calibration,
+  type VolunteerRuntime,
+} from '../../volunteer/startVolunteerRuntime.ts'
+import type { VolunteerState } from '../../volunteer/VolunteerClient.ts'
+import type { EngineReport } from '../../workers/detectEngines.ts'
 import { WalletSession } from '../shared/WalletSession.svelte.ts'
+
+export type { Calibration }
 
 const cpuShareKey = 'volunteer.cpuShare'
 const gpuShareKey = 'volunteer.gpuShare'
 const allowFallbackGpuKey = 'volunteer.allowFallbackGpu'
-
-/** What the engines measured at start: GFLOPS of a small matrix multiply. */
-export type Calibration = { wasm: number; webgpu?: number }
 
 /**
  * The volunteer page's state: owns the worker pool, the GPU runner, the peer and the client,
@@ -53,13 +39,10 @@ export class VolunteerSession {
   /** This browser's vouchers: kept across reloads until claimed. */
   readonly vouchers = new IdbVoucherStore()
 
-  #pool: WorkerPool | undefined
-  #gpu: GpuUnitRunner | undefined
-  #peer: Peer | undefined
-  #client: VolunteerClient | undefined
+  #runtime: VolunteerRuntime | undefined
 
   get active(): boolean {
-    return this.#client !== undefined
+    return this.#runtime !== undefined
   }
 
   /** Reads the site's chain configuration; with one, the page offers to connect a wallet. */
@@ -73,60 +56,36 @@ export class VolunteerSession {
   }
 
   async start(): Promise<void> {
-    if (this.#client || this.starting) return
+    if (this.#runtime || this.starting) return
     this.starting = true
     this.error = undefined
     try {
-      const engines = await detectEngines()
-      this.engines = engines
-      const pool = new WorkerPool({ cpuShare: this.cpuShare / 100 })
-      this.#pool = pool
-      this.workers = pool.size
-      const offers: EngineOffer[] = [
-        { kind: 'wasm', slots: pool.size, gflops: round(await calibrateWasm(pool)) },
-      ]
-      const runners: Runners = { wasm: pool }
-      const gpu = engines.webgpu.available ? await this.#startGpu() : undefined
-      if (gpu) {
-        runners.webgpu = gpu.runner
-        offers.push({
-          kind: 'webgpu',
-          slots: gpu.runner.size,
-          gflops: gpu.gflops,
-          fallback: gpu.runner.adapter.isFallbackAdapter,
-        })
-      }
-      this.calibration = { wasm: offers[0]!.gflops, ...(gpu && { webgpu: gpu.gflops }) }
-      const signaling = signalingUrl()
-      const directory = new DirectoryClient(signaling)
-      const peer = await openPeer({ signalingUrl: signaling, iceServers: iceServers() })
       const wallet = this.wallet
-      const client = new VolunteerClient({
-        runners,
-        engines: offers,
+      const runtime = await startVolunteerRuntime({
+        cpuShare: this.cpuShare / 100,
+        gpuShare: this.gpuShare / 100,
+        useGpu: true,
         allowFallbackGpu: this.allowFallbackGpu,
         ...(wallet && {
-          wallet: {
+          wallet: (peerId: string) => ({
             address: () => (wallet.wrongNetwork ? undefined : wallet.address),
             domain: location.host,
             uri: location.origin,
-            peerId: peer.id,
+            peerId,
             sign: (message: string) => wallet.sign(message),
-          },
+          }),
           vouchers: this.vouchers,
         }),
-        listJobs: () => directory.list(),
-        connect: async (hostPeerId) =>
-          createPeerLink<VolunteerMessage, HostMessage>({
-            connection: await connectToPeer(peer, hostPeerId),
-            schema: hostMessageSchema,
-          }),
+        onEngines: (engines, workers) => {
+          this.engines = engines
+          this.workers = workers
+        },
       })
-      client.onChange((state) => (this.state = state))
-      this.#peer = peer
-      this.#client = client
-      this.peerId = peer.id
-      client.start()
+      this.calibration = runtime.calibration
+      runtime.client.onChange((state) => (this.state = state))
+      this.#runtime = runtime
+      this.peerId = runtime.peer.id
+      runtime.client.start()
       // Closing the tab ends the peer at once, so hosts reissue its units without waiting.
       addEventListener('pagehide', () => this.stop(), { once: true })
     } catch (error) {
@@ -138,54 +97,27 @@ export class VolunteerSession {
   }
 
   stop(): void {
-    this.#client?.stop()
-    this.#pool?.dispose()
-    this.#gpu?.dispose()
-    this.#peer?.destroy()
-    this.#client = this.#pool = this.#gpu = this.#peer = undefined
+    this.#runtime?.stop()
+    this.#runtime = undefined
   }
 
   setCpuShare(percent: number): void {
     this.cpuShare = percent
     localStorage.setItem(cpuShareKey, String(percent))
-    this.#pool?.setCpuShare(percent / 100)
+    this.#runtime?.pool.setCpuShare(percent / 100)
   }
 
   setGpuShare(percent: number): void {
     this.gpuShare = percent
     localStorage.setItem(gpuShareKey, String(percent))
-    this.#gpu?.setGpuShare(percent / 100)
+    this.#runtime?.gpu?.setGpuShare(percent / 100)
   }
 
   setAllowFallbackGpu(allow: boolean): void {
     this.allowFallbackGpu = allow
     localStorage.setItem(allowFallbackGpuKey, String(allow))
-    this.#client?.setAllowFallbackGpu(allow)
+    this.#runtime?.client.setAllowFallbackGpu(allow)
   }
-
-  /**
-   * Starts the GPU runner and measures it. A software adapter is started too, so that the
-   * person may let it run GPU-only jobs; hosts never give it a job that has a WASM kernel.
-   */
-  async #startGpu(): Promise<{ runner: GpuUnitRunner; gflops: number } | undefined> {
-    try {
-      const runner = await GpuUnitRunner.start({
-        allowFallbackAdapter: true,
-        gpuShare: this.gpuShare / 100,
-      })
-      this.#gpu = runner
-      return { runner, gflops: round(await runner.calibrate()) }
-    } catch (error) {
-      console.warn('WebGPU could not be started; WASM jobs only', error)
-      this.#gpu?.dispose()
-      this.#gpu = undefined
-      return undefined
-    }
-  }
-}
-
-function round(gflops: number): number {
-  return Math.round(gflops * 100) / 100
 }
 
 function readPercent(key: string, fallback: number): number {
