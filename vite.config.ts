@@ -17,9 +17,9 @@ const isolationHeaders = {
 // `/requester` and `/requester/` are the same page; relative asset paths need the slash.
 const redirectToSlash: Connect.NextHandleFunction = (req, res, next) => {
   const url = new URL(req.url ?? '/', 'http://localhost')
-  if (url.pathname !== '/requester') return next()
+  if (url.pathname !== '/requester' && url.pathname !== '/sites') return next()
   res.statusCode = 301
-  res.setHeader('Location', `/requester/${url.search}`)
+  res.setHeader('Location', `${url.pathname}/${url.search}`)
   res.end()
 }
 
@@ -64,6 +64,7 @@ export default defineConfig({
         volunteer: resolve(import.meta.dirname, 'index.html'),
         requester: resolve(import.meta.dirname, 'requester/index.html'),
         embedFrame: resolve(import.meta.dirname, 'embed/frame.html'),
+        sites: resolve(import.meta.dirname, 'sites/index.html'),
       },
     },
   },
