@@ -1,18 +1,21 @@
 /**
  * `npm start`: the signaling server, a local chain with the contracts deployed (or another
  * network: see scripts/startChain.ts) and the built app (served with COOP/COEP headers by Vite's
- * preview server), on one machine. Ports and host come from the environment: HOST (127.0.0.1),
- * APP_PORT (5173), and the signaling server's own settings (SIGNALING_PORT, 9000, and the rest:
- * see signaling/README.md).
+ * preview server), on one machine, and a demo partner site that embeds the widget, on an origin of
+ * its own. Ports and host come from the environment: HOST (127.0.0.1), APP_PORT (5173),
+ * PARTNER_PORT (5180), and the signaling server's own settings (SIGNALING_PORT, 9000, and the
+ * rest: see signaling/README.md).
  */
 import { privateKeyToAccount } from 'viem/accounts'
 import { preview } from 'vite'
 import { parseSignalingConfig } from '../signaling/config.ts'
 import { createSignalingServer } from '../signaling/createSignalingServer.ts'
 import { demoKeys, startChain } from './startChain.ts'
+import { startPartnerServer } from './startPartnerServer.ts'
 
 const host = process.env.HOST ?? '127.0.0.1'
 const appPort = Number(process.env.APP_PORT ?? 5173)
+const partnerPort = Number(process.env.PARTNER_PORT ?? 5180)
 
 const parsed = parseSignalingConfig(process.argv.slice(2), { SIGNALING_HOST: host, ...process.env })
 if (parsed.help) {
@@ -27,6 +30,11 @@ const chain = await startChain()
 // vite.config.ts serves it at /chain.json.
 if (chain) process.env.CHAIN_CONFIG_JSON = JSON.stringify(chain.config)
 const app = await preview({ preview: { host, port: appPort, strictPort: true } })
+const partner = await startPartnerServer({
+  host,
+  port: partnerPort,
+  appOrigin: `http://${host}:${appPort}`,
+})
 
 // The app looks for the signaling server on port 9000 of its own host unless told otherwise.
 const query =
@@ -37,6 +45,7 @@ const appUrl = `http://${host}:${appPort}`
 console.log(`signaling server  ${signaling.url}  (health: ${signaling.url}/healthz)`)
 console.log(`volunteer page    ${appUrl}/${query}`)
 console.log(`requester page    ${appUrl}/requester/${query}`)
+console.log(`partner demo      ${partner.url}  (embeds ${appUrl}/embed.js)`)
 if (!chain) console.log('rewards           off')
 else {
   const { config } = chain
@@ -51,7 +60,7 @@ else {
 }
 
 const shutDown = async () => {
-  await Promise.allSettled([signaling.close(), app.close(), chain?.stop()])
+  await Promise.allSettled([signaling.close(), app.close(), partner.close(), chain?.stop()])
   process.exit(0)
 }
 process.on('SIGINT', shutDown)

@@ -1,4 +1,4 @@
-import type { EmbedEvent, EmbedSettings } from '../embedMessages.ts'
+import type { EmbedCommand, EmbedEvent, EmbedSettings } from '../embedMessages.ts'
 import { describeEmbedStatus, type EmbedStatusEvent } from './describeEmbedStatus.ts'
 import { loadEmbedPreferences, saveEmbedPreferences } from './embedPreferences.ts'
 import { h } from './h.ts'
@@ -39,6 +39,8 @@ export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetPa
   let state: WidgetState = preferences.optedOut ? 'opted-out' : 'offer'
   let frame: ComputeFrame | undefined
   let ready = false
+  /** A start was sent and the frame has not reported since: a `stopped` now is from before it. */
+  let startPending = false
   let lastStatus: EmbedStatusEvent | undefined
   let readyTimer: ReturnType<typeof setTimeout> | undefined
 
@@ -127,18 +129,26 @@ export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetPa
       case 'ready':
         ready = true
         clearTimeout(readyTimer)
-        if (state === 'running') frame?.post({ v: 1, type: 'start', settings })
+        if (state === 'running') post({ v: 1, type: 'start', settings })
         break
       case 'status':
         lastStatus = event
+        if (event.status !== 'stopped') startPending = false
+        // Stopped in another tab of this browser (the frame stops them all), or by the frame.
+        else if (state === 'running' && !startPending) return show('stopped')
         break
     }
     showStatus()
   }
 
+  const post = (command: EmbedCommand) => {
+    if (command.type === 'start') startPending = true
+    frame?.post(command)
+  }
+
   const start = () => {
     show('running', stop)
-    if (ready) frame?.post({ v: 1, type: 'start', settings })
+    if (ready) post({ v: 1, type: 'start', settings })
     if (frame) return
     frame = openComputeFrame({
       ourOrigin,
@@ -157,7 +167,7 @@ export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetPa
   const changeSettings = (next: EmbedSettings) => {
     settings = next
     saveEmbedPreferences({ ...loadEmbedPreferences(), settings })
-    if (ready) frame?.post({ v: 1, type: 'settings', settings })
+    if (ready) post({ v: 1, type: 'settings', settings })
   }
 
   // Consent must come from the visitor: a click the page's own script synthesises is not one.
@@ -175,7 +185,7 @@ export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetPa
   }
   pill.onclick = () => show('offer', donate)
   stop.onclick = () => {
-    if (ready) frame?.post({ v: 1, type: 'stop' })
+    if (ready) post({ v: 1, type: 'stop' })
     show('stopped', resume)
   }
   cpu.oninput = () => {
