@@ -1,7 +1,7 @@
 import * as v from 'valibot'
-import {
+import type {
   startVolunteerRuntime,
-  type VolunteerRuntime,
+  VolunteerRuntime,
 } from '../../volunteer/startVolunteerRuntime.ts'
 import type { VolunteerState } from '../../volunteer/VolunteerClient.ts'
 import {
@@ -144,7 +144,11 @@ export class EmbedFrame {
     this.#starting = true
     this.#report({ status: 'starting' })
     try {
-      const runtime = await (this.#parameters.start ?? startVolunteerRuntime)({
+      // Loaded only now: a tab that waits for the lock, or was never started, runs none of it.
+      const start =
+        this.#parameters.start ??
+        (await import('../../volunteer/startVolunteerRuntime.ts')).startVolunteerRuntime
+      const runtime = await start({
         cpuShare: this.#settings.cpuShare / 100,
         gpuShare: 0.5,
         useGpu: this.#settings.gpu,
