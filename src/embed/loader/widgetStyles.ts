@@ -27,7 +27,7 @@ export function widgetStyles(position: EmbedPosition, theme: EmbedTheme): string
   return `:host{all:initial!important;display:block!important;${placements[position]}}
 ${colours}
 [hidden]{display:none!important}
-.w{box-sizing:border-box;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);text-align:left;max-width:min(340px,calc(100vw - 24px))}
+.w{box-sizing:border-box;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);text-align:left;width:340px;max-width:${position === 'inline' ? '100%' : 'calc(100vw - 24px)'}}
 :where(.w *){box-sizing:border-box;font:inherit;color:inherit;margin:0;letter-spacing:normal}
 .card{position:relative;background:var(--bg);border:1px solid var(--line);border-radius:10px;padding:12px 14px;box-shadow:0 4px 16px rgba(0,0,0,.18);display:flex;flex-direction:column;gap:10px}
 .row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
@@ -42,6 +42,7 @@ dl div{display:flex;gap:6px}
 dt{color:var(--muted)}
 dd{font-weight:600;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 label{display:flex;gap:8px;align-items:center}
+.controls{display:flex;flex-direction:column;gap:8px}
 input[type=range]{flex:1;min-width:0;accent-color:var(--accent)}
 input[type=checkbox]{width:18px;height:18px;accent-color:var(--accent)}`
 }
