@@ -12,7 +12,7 @@ import {
   type EmbedSettings,
   type EmbedStatus,
 } from '../embedMessages.ts'
-import { DeviceConditions } from './DeviceConditions.ts'
+import { DeviceConditions } from '../../volunteer/DeviceConditions.ts'
 import type { FrameParameters } from './readFrameParameters.ts'
 
 /** The Web Lock (and BroadcastChannel) that makes one computing instance per browser. */

@@ -5,6 +5,7 @@ import {
   type Calibration,
   type VolunteerRuntime,
 } from '../../volunteer/startVolunteerRuntime.ts'
+import { DeviceConditions } from '../../volunteer/DeviceConditions.ts'
 import type { VolunteerState } from '../../volunteer/VolunteerClient.ts'
 import type { EngineReport } from '../../workers/detectEngines.ts'
 import { WalletSession } from '../shared/WalletSession.svelte.ts'
@@ -14,6 +15,8 @@ export type { Calibration }
 const cpuShareKey = 'volunteer.cpuShare'
 const gpuShareKey = 'volunteer.gpuShare'
 const allowFallbackGpuKey = 'volunteer.allowFallbackGpu'
+const useGpuKey = 'volunteer.useGpu'
+const backgroundKey = 'volunteer.background'
 
 /**
  * The volunteer page's state: owns the worker pool, the GPU runner, the peer and the client,
@@ -30,6 +33,12 @@ export class VolunteerSession {
   gpuShare = $state(readPercent(gpuShareKey, 50))
   /** Whether a software WebGPU adapter may run jobs that have only a WGSL kernel. */
   allowFallbackGpu = $state(globalThis.localStorage?.getItem(allowFallbackGpuKey) === 'true')
+  /** Whether the GPU computes at all; applies from the next start. */
+  useGpu = $state(globalThis.localStorage?.getItem(useGpuKey) !== 'false')
+  /** Keep computing while this page is hidden (on the volunteer page: yes, unless told not to). */
+  background = $state(globalThis.localStorage?.getItem(backgroundKey) !== 'false')
+  /** Why computing holds back right now (hidden page, battery, CPU pressure); empty: it does not. */
+  paused = $state<string[]>([])
   workers = $state(0)
   /** What this browser can compute with; probed only after consent. */
   engines = $state<EngineReport | undefined>()
@@ -40,6 +49,7 @@ export class VolunteerSession {
   readonly vouchers = new IdbVoucherStore()
 
   #runtime: VolunteerRuntime | undefined
+  #conditions: DeviceConditions | undefined
 
   get active(): boolean {
     return this.#runtime !== undefined
@@ -64,7 +74,7 @@ export class VolunteerSession {
       const runtime = await startVolunteerRuntime({
         cpuShare: this.cpuShare / 100,
         gpuShare: this.gpuShare / 100,
-        useGpu: true,
+        useGpu: this.useGpu,
         allowFallbackGpu: this.allowFallbackGpu,
         ...(wallet && {
           wallet: (peerId: string) => ({
@@ -85,7 +95,11 @@ export class VolunteerSession {
       runtime.client.onChange((state) => (this.state = state))
       this.#runtime = runtime
       this.peerId = runtime.peer.id
-      runtime.client.start()
+      this.#conditions = new DeviceConditions({
+        background: this.background,
+        onChange: (reasons) => this.#hold(reasons),
+      })
+      this.#hold(this.#conditions.reasons)
       // Closing the tab ends the peer at once, so hosts reissue its units without waiting.
       addEventListener('pagehide', () => this.stop(), { once: true })
     } catch (error) {
@@ -97,8 +111,29 @@ export class VolunteerSession {
   }
 
   stop(): void {
+    this.#conditions?.dispose()
+    this.#conditions = undefined
+    this.paused = []
     this.#runtime?.stop()
     this.#runtime = undefined
+  }
+
+  setUseGpu(use: boolean): void {
+    this.useGpu = use
+    localStorage.setItem(useGpuKey, String(use))
+  }
+
+  setBackground(background: boolean): void {
+    this.background = background
+    localStorage.setItem(backgroundKey, String(background))
+    this.#conditions?.setBackground(background)
+  }
+
+  /** Pauses the client while there is a reason to hold back; resumes it when there is none. */
+  #hold(reasons: string[]): void {
+    this.paused = reasons
+    if (reasons.length) this.#runtime?.client.stop()
+    else this.#runtime?.client.start()
   }
 
   setCpuShare(percent: number): void {
