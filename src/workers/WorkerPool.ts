@@ -2,6 +2,7 @@ import { releaseProxy, wrap, type Remote } from 'comlink'
 import { shapeOf, type WasmUnit, type WasmUnitResult } from '../kernels/wasmAbi.ts'
 import type { ComputeApi, ComputeKernel } from './compute/computeWorker.ts'
 import type { WasmKernelShape } from '../kernels/wasmAbi.ts'
+import { WorkerClock } from './clock/WorkerClock.ts'
 import { registerErrorTransferHandler } from './errorTransferHandler.ts'
 import {
   KernelNotLoadedError,
@@ -66,12 +67,14 @@ type Slot = {
   state: 'idle' | 'busy' | 'resting'
   /** Ends the unit in flight early: time limit, crash or dispose. */
   interrupt: ((error: Error) => void) | undefined
-  restTimer: ReturnType<typeof setTimeout> | undefined
+  /** Cancels the rest in progress. */
+  cancelRest: (() => void) | undefined
 }
 
 /**
  * Runs work units on a fixed number of compute workers, one unit per worker at a time,
- * with a per-unit time limit and a duty cycle that caps CPU use.
+ * with a per-unit time limit and a duty cycle that caps CPU use. The rests of the duty cycle are
+ * timed in a worker (WorkerClock), so that they stay short in a hidden tab.
  *
  * A threaded kernel (WASM ABI v0, `runThread`) in a cross-origin isolated page runs one unit at
  * a time on a team of all the workers, which share the kernel's memory: each runs one thread.
@@ -88,6 +91,8 @@ export class WorkerPool {
   readonly #queue: Job[] = []
   readonly #listeners = new Set<(event: WorkerPoolEvent) => void>()
   readonly #createWorker: (index: number) => Worker
+  /** Times the rests: a page's own timers are throttled while it is hidden. */
+  readonly #clock = new WorkerClock()
   #kernel: ComputeKernel | undefined
   /** While the loaded kernel runs on a team: settles once every worker shares one memory. */
   #team: Promise<void> | undefined
@@ -204,9 +209,10 @@ export class WorkerPool {
     for (const job of this.#queue.splice(0)) job.reject(new PoolDisposedError())
     for (const slot of this.#slots) {
       slot.interrupt?.(new PoolDisposedError())
-      clearTimeout(slot.restTimer)
+      slot.cancelRest?.()
       this.#terminate(slot)
     }
+    this.#clock.dispose()
     this.#emit({ type: 'disposed' })
   }
 
@@ -219,7 +225,7 @@ export class WorkerPool {
       ready: Promise.resolve(),
       state: 'idle',
       interrupt: undefined,
-      restTimer: undefined,
+      cancelRest: undefined,
     }
     worker.addEventListener('error', (event) => {
       event.preventDefault()
@@ -394,15 +400,15 @@ export class WorkerPool {
     }
     for (const slot of slots) slot.state = 'resting'
     const started = performance.now()
-    slots[0]!.restTimer = setTimeout(() => {
-      slots[0]!.restTimer = undefined
+    slots[0]!.cancelRest = this.#clock.after(plannedMs, () => {
+      slots[0]!.cancelRest = undefined
       if (this.#disposed) return
       const restedMs = performance.now() - started
       this.#restMs += restedMs
       for (const slot of slots) slot.state = 'idle'
       this.#emit({ type: 'rest-done', slot: 0, plannedMs, restedMs })
       this.#pump()
-    }, plannedMs)
+    })
   }
 
   #rest(slot: Slot, plannedMs: number): void {
@@ -412,15 +418,15 @@ export class WorkerPool {
     }
     slot.state = 'resting'
     const started = performance.now()
-    slot.restTimer = setTimeout(() => {
-      slot.restTimer = undefined
+    slot.cancelRest = this.#clock.after(plannedMs, () => {
+      slot.cancelRest = undefined
       if (this.#disposed) return
       const restedMs = performance.now() - started
       this.#restMs += restedMs
       slot.state = 'idle'
       this.#emit({ type: 'rest-done', slot: slot.index, plannedMs, restedMs })
       this.#pump()
-    }, plannedMs)
+    })
   }
 
   #assertOpen(): void {
