@@ -15,7 +15,13 @@ import { openRequester, openVolunteer, startDemoJob, startDonating } from './sup
 const partnerUrl = 'http://127.0.0.1:5180/'
 const appOrigin = 'http://127.0.0.1:5173'
 
-type EmbedEvent = { type: string; status?: string; unitsDone?: number; credit?: number }
+type EmbedEvent = {
+  type: string
+  status?: string
+  unitsDone?: number
+  credit?: number
+  notice?: string
+}
 
 /**
  * Runs in every frame before its scripts. In the partner page: records the frame's messages and
@@ -130,6 +136,24 @@ test.describe('the embed computes for a partner site', () => {
     expect(computing.workers).toBeGreaterThan(0)
     expect(computing.peerConnections).toBeGreaterThan(0)
     expect(signalingRequests.length).toBeGreaterThan(0)
+
+    // Hidden (headless pages never are: the frame's document says so), it pauses, as the
+    // visitor has not let it run in the background; visible again, it goes on.
+    const setVisibility = (state: string) =>
+      frame.evaluate((state) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state })
+        document.dispatchEvent(new Event('visibilitychange'))
+      }, state)
+    await setVisibility('hidden')
+    await expect.poll(async () => (await lastStatus(partner))?.status).toBe('paused')
+    expect((await lastStatus(partner))?.notice).toBe('Paused while this page is hidden.')
+    const paused = (await lastStatus(partner))!.unitsDone!
+    await partner.waitForTimeout(1500)
+    expect((await lastStatus(partner))?.unitsDone).toBe(paused)
+    await setVisibility('visible')
+    await expect
+      .poll(async () => (await lastStatus(partner))?.unitsDone ?? 0, { timeout: 60_000 })
+      .toBeGreaterThan(paused)
 
     // The site's page of ours shows what its visitors computed.
     const sites = await partner.context().newPage()

@@ -202,6 +202,7 @@ export class EmbedFrame {
       credit: this.#before.credit + state.credit,
       ...(state.job && { job: state.job.name }),
       ...(state.notice && { notice: state.notice }),
+      ...(status === 'paused' && { notice: this.#conditions!.reasons.join(' ') }),
     })
   }
 
