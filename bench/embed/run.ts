@@ -17,14 +17,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from '@playwright/test'
-import { build } from 'vite'
 import type { MandelbrotParams } from '../../src/kernels/mandelbrot/params.ts'
 import { chromiumArgs, chromiumExecutablePath } from '../../tests/support/chromium.ts'
-import { machine, median, serveDist } from '../pipeline/harness.ts'
+import { machine, median } from '../pipeline/harness.ts'
+import { loadAverage, serveBenchPage } from '../support/serveBenchPage.ts'
 import { pageCaller } from '../support/pageCaller.ts'
 import { CdpBrowser, type CdpTab } from './CdpBrowser.ts'
 import type { EmbedBenchApi } from './page.ts'
@@ -148,19 +147,8 @@ async function startDisplay(): Promise<ChildProcess | undefined> {
 async function main(): Promise<void> {
   if (process.env.PRIVATE_NET !== '1')
     throw new Error('Run inside the private network: ../shared/bin/private-net npm run bench')
-  const loadBefore = os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' / ')
-  const dist = path.join(here, 'dist')
-  await build({
-    root: here,
-    configFile: false,
-    logLevel: 'warn',
-    worker: { format: 'es' },
-    build: { outDir: dist, emptyOutDir: true, target: 'es2022' },
-  })
-  const site = await serveDist(dist)
+  const loadBefore = loadAverage()
+  const site = await serveBenchPage(here)
   const servers = await startServers()
   const executablePath = chromiumExecutablePath() ?? '/usr/bin/chromium'
   const hostBrowser = await chromium.launch({
@@ -240,10 +228,7 @@ async function main(): Promise<void> {
     void other
 
     const ratio = hidden.unitsPerS / visible.unitsPerS
-    const loadAfter = os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' / ')
+    const loadAfter = loadAverage()
     const ms = (values: number[]) => values.map((v) => v.toFixed(0)).join(', ')
     console.log(
       [

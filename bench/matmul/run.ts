@@ -13,25 +13,23 @@
  */
 import { readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Page } from '@playwright/test'
-import { build } from 'vite'
 import {
   chromiumArgs,
   chromiumExecutablePath,
   noBackgroundThrottlingArgs,
   swiftShaderWebGpuArgs,
 } from '../../tests/support/chromium.ts'
-import { machine, median, serveDist } from '../pipeline/harness.ts'
+import { machine, median } from '../pipeline/harness.ts'
+import { loadAverage, serveBenchPage } from '../support/serveBenchPage.ts'
 import { pageCaller } from '../support/pageCaller.ts'
 import { buildNativeMatmul, runNativeMatmul } from './nativeMatmul.ts'
 import type { MatmulBenchApi } from './page.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
-const dist = path.join(here, 'dist')
 const runs = positiveInteger('BENCH_RUNS', 3)
 const tfjsWasmThreads = positiveInteger('BENCH_TFJS_WASM_THREADS', 1)
 const sizes = [256, 1024]
@@ -71,12 +69,6 @@ function packageVersion(name: string): string {
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
 }
 
-const loadAverage = (): string =>
-  os
-    .loadavg()
-    .map((load) => load.toFixed(1))
-    .join(' / ')
-
 async function main(): Promise<void> {
   if (process.env.PRIVATE_NET !== '1') {
     throw new Error(
@@ -88,14 +80,7 @@ async function main(): Promise<void> {
   if (!native.built) console.error(`matmul: native C comparison skipped: ${native.reason}`)
   // Unminified: tfjs-wasm's threaded build starts its pthreads from its factory's source text
   // (Function.toString), which minified names break.
-  await build({
-    root: here,
-    configFile: false,
-    logLevel: 'warn',
-    worker: { format: 'es' },
-    build: { outDir: dist, emptyOutDir: true, target: 'es2022', minify: false },
-  })
-  const site = await serveDist(dist)
+  const site = await serveBenchPage(here, { minify: false })
   const executablePath = chromiumExecutablePath()
   const browser = await chromium.launch({
     ...(executablePath ? { executablePath } : {}),

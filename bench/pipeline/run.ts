@@ -8,15 +8,14 @@
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'vite'
 import { createSignalingServer } from '../../signaling/createSignalingServer.ts'
 import { measureEfficiency, reportEfficiency } from './efficiency.ts'
-import { launchBrowsers, machine, serveDist, type BenchContext } from './harness.ts'
+import { launchBrowsers, machine, type BenchContext } from './harness.ts'
+import { serveBenchPage } from '../support/serveBenchPage.ts'
 import { measureMemory, reportMemory } from './memory.ts'
 import { measureThroughput, reportThroughput } from './throughput.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const dist = path.join(here, 'dist')
 const runs = Number(process.env.BENCH_RUNS ?? 3)
 if (!Number.isInteger(runs) || runs < 1) throw new Error('BENCH_RUNS must be a positive integer.')
 const only = new Set((process.env.BENCH_PIPELINE_ONLY ?? 'throughput,efficiency,memory').split(','))
@@ -27,14 +26,7 @@ async function main(): Promise<void> {
       'Run inside the private network: ../shared/bin/private-net npm run bench (WebRTC must not reach the host network).',
     )
   }
-  await build({
-    root: here,
-    configFile: false,
-    logLevel: 'warn',
-    worker: { format: 'es' },
-    build: { outDir: dist, emptyOutDir: true, target: 'es2022' },
-  })
-  const site = await serveDist(dist)
+  const site = await serveBenchPage(here)
   const signaling = await createSignalingServer({ host: '127.0.0.1', port: 0 })
   const browsers = await launchBrowsers()
   const context: BenchContext = {

@@ -13,18 +13,17 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from '@playwright/test'
-import { build } from 'vite'
 import {
   chromiumArgs,
   chromiumExecutablePath,
   noBackgroundThrottlingArgs,
 } from '../../tests/support/chromium.ts'
-import { machine, median, serveDist } from '../pipeline/harness.ts'
+import { machine, median } from '../pipeline/harness.ts'
+import { loadAverage, serveBenchPage } from '../support/serveBenchPage.ts'
 import { pageCaller } from '../support/pageCaller.ts'
 import type { ThreadsBenchApi } from './page.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const dist = path.join(here, 'dist')
 const runs = positiveInteger('BENCH_RUNS', 3)
 const size = positiveInteger('BENCH_THREADS', os.cpus().length)
 const n = 1024
@@ -36,22 +35,10 @@ function positiveInteger(name: string, fallback: number): number {
 }
 
 const call = pageCaller<ThreadsBenchApi>(600_000)
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((load) => load.toFixed(1))
-    .join(' / ')
 
 async function main(): Promise<void> {
   const loadBefore = loadAverage()
-  await build({
-    root: here,
-    configFile: false,
-    logLevel: 'warn',
-    worker: { format: 'es' },
-    build: { outDir: dist, emptyOutDir: true, target: 'es2022' },
-  })
-  const site = await serveDist(dist)
+  const site = await serveBenchPage(here)
   const executablePath = chromiumExecutablePath()
   const browser = await chromium.launch({
     ...(executablePath ? { executablePath } : {}),
