@@ -3,6 +3,7 @@ import {
   chromiumArgs,
   chromiumExecutablePath,
   noBackgroundThrottlingArgs,
+  noComputePressureArgs,
 } from './tests/support/chromium.ts'
 
 const executablePath = chromiumExecutablePath()
@@ -19,7 +20,7 @@ export default defineConfig({
     baseURL: 'http://127.0.0.1:5173',
     launchOptions: {
       ...(executablePath ? { executablePath } : {}),
-      args: [...chromiumArgs, ...noBackgroundThrottlingArgs],
+      args: [...chromiumArgs, ...noBackgroundThrottlingArgs, ...noComputePressureArgs],
     },
     trace: 'retain-on-failure',
   },

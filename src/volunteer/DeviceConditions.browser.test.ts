@@ -62,7 +62,7 @@ describe('DeviceConditions', () => {
     conditions.dispose()
   })
 
-  test('holds back under serious or critical CPU pressure', () => {
+  test('backs the CPU share off under serious or critical CPU pressure, without pausing', () => {
     let report: ((records: { source: string; state: string }[]) => void) | undefined
     let observed = ''
     replace(
@@ -79,14 +79,19 @@ describe('DeviceConditions', () => {
         disconnect() {}
       },
     )
-    const conditions = new DeviceConditions({ background: true, onChange: () => undefined })
+    let changes = 0
+    const conditions = new DeviceConditions({ background: true, onChange: () => changes++ })
     expect(observed).toBe('cpu')
     report!([{ source: 'cpu', state: 'fair' }])
-    expect(conditions.reasons).toEqual([])
+    expect([conditions.cpuFactor, conditions.slowdown, changes]).toEqual([1, undefined, 0])
+    report!([{ source: 'cpu', state: 'serious' }])
+    expect([conditions.cpuFactor, changes]).toEqual([0.5, 1])
     report!([{ source: 'cpu', state: 'critical' }])
-    expect(conditions.reasons).toEqual(['Paused while this device is busy.'])
-    report!([{ source: 'cpu', state: 'nominal' }])
+    expect([conditions.cpuFactor, changes]).toEqual([0.25, 2])
+    expect(conditions.slowdown).toBe('Computing slower while this device is busy.')
     expect(conditions.reasons).toEqual([])
+    report!([{ source: 'cpu', state: 'nominal' }])
+    expect([conditions.cpuFactor, conditions.slowdown, changes]).toEqual([1, undefined, 3])
     conditions.dispose()
   })
 })

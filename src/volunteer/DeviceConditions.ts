@@ -12,8 +12,10 @@ type PressureObserverConstructor = new (
  * Watches what the browser tells about the device and the page: whether the page is visible, the
  * battery is discharging (Battery Status API, where the browser offers it) and the CPU is under
  * serious or critical pressure (Compute Pressure API, where offered and allowed). `background`
- * says whether the visitor lets it compute while the page is hidden. Calls `onChange` whenever
- * the reasons to hold back change.
+ * says whether the visitor lets it compute while the page is hidden. A hidden page (unless
+ * allowed) and a battery pause the computing (`reasons`); CPU pressure backs it off
+ * (`cpuFactor`): the pressure counts our own workers too, so pausing on it would only make the
+ * computing stop and start. Calls `onChange` whenever either changes.
  *
  * @example
  * const conditions = new DeviceConditions({ background: false, onChange: (reasons) => apply(reasons) })
@@ -41,9 +43,17 @@ export class DeviceConditions {
     if (!this.#background && document.visibilityState === 'hidden')
       reasons.push('Paused while this page is hidden.')
     if (this.#onBattery) reasons.push('Paused while this device runs on battery.')
-    if (this.#pressure === 'serious' || this.#pressure === 'critical')
-      reasons.push('Paused while this device is busy.')
     return reasons
+  }
+
+  /** What to multiply the CPU share by: 1, ½ under serious pressure, ¼ under critical. */
+  get cpuFactor(): number {
+    return this.#pressure === 'critical' ? 0.25 : this.#pressure === 'serious' ? 0.5 : 1
+  }
+
+  /** Says so, in words for the visitor, while the CPU share is backed off. */
+  get slowdown(): string | undefined {
+    return this.cpuFactor < 1 ? 'Computing slower while this device is busy.' : undefined
   }
 
   setBackground(background: boolean): void {
@@ -57,7 +67,7 @@ export class DeviceConditions {
 
   #update(): void {
     const reasons = this.reasons
-    const key = reasons.join('\n')
+    const key = [...reasons, this.cpuFactor].join('\n')
     if (key === this.#last) return
     this.#last = key
     this.#onChange(reasons)

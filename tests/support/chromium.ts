@@ -27,5 +27,13 @@ export const noBackgroundThrottlingArgs = [
   '--disable-backgrounding-occluded-windows',
 ]
 
+/**
+ * No Compute Pressure API: the end-to-end tests run a host and several volunteers on the test
+ * machine's few cores, which keeps its CPU under critical pressure, and every volunteer would
+ * back off to a quarter of its CPU share (as it should on a person's busy device). How the
+ * volunteer reacts to pressure is tested on its own (DeviceConditions.browser.test.ts).
+ */
+export const noComputePressureArgs = ['--disable-blink-features=ComputePressure']
+
 /** WebGPU without a GPU: Chromium's SwiftShader adapter, also in dedicated workers. */
 export const swiftShaderWebGpuArgs = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']

@@ -132,6 +132,7 @@ export class EmbedFrame {
   async #hold(): Promise<void> {
     if (!this.#release || !this.#settings) return
     const reasons = this.#conditions?.reasons ?? []
+    this.#runtime?.pool.setCpuShare(this.#effectiveCpuShare())
     if (reasons.length) {
       this.#runtime?.client.stop()
       return this.#report({ status: 'paused', notice: reasons.join(' ') })
@@ -149,7 +150,7 @@ export class EmbedFrame {
         this.#parameters.start ??
         (await import('../../volunteer/startVolunteerRuntime.ts')).startVolunteerRuntime
       const runtime = await start({
-        cpuShare: this.#settings.cpuShare / 100,
+        cpuShare: this.#effectiveCpuShare(),
         gpuShare: 0.5,
         useGpu: this.#settings.gpu,
         allowFallbackGpu: false,
@@ -168,13 +169,19 @@ export class EmbedFrame {
     }
   }
 
+  /** The visitor's CPU share, backed off while the device is under CPU pressure. */
+  #effectiveCpuShare(): number {
+    const share = (this.#settings?.cpuShare ?? 25) / 100
+    return Math.max(0.1, share * (this.#conditions?.cpuFactor ?? 1))
+  }
+
   async #applySettings(settings: EmbedSettings): Promise<void> {
     const previous = this.#settings
     this.#settings = settings
     this.#conditions?.setBackground(settings.background)
     const runtime = this.#runtime
     if (!runtime) return
-    runtime.pool.setCpuShare(settings.cpuShare / 100)
+    runtime.pool.setCpuShare(this.#effectiveCpuShare())
     if (previous && previous.gpu !== settings.gpu) {
       // The engines a volunteer offers are fixed per connection: start again with the new ones.
       this.#before = { unitsDone: this.#progress.unitsDone, credit: this.#progress.credit }
@@ -203,6 +210,8 @@ export class EmbedFrame {
       ...(state.job && { job: state.job.name }),
       ...(state.notice && { notice: state.notice }),
       ...(status === 'paused' && { notice: this.#conditions!.reasons.join(' ') }),
+      ...(status === 'running' &&
+        this.#conditions?.slowdown && { notice: this.#conditions.slowdown }),
     })
   }
 

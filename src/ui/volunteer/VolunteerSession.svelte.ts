@@ -39,6 +39,8 @@ export class VolunteerSession {
   background = $state(globalThis.localStorage?.getItem(backgroundKey) !== 'false')
   /** Why computing holds back right now (hidden page, battery, CPU pressure); empty: it does not. */
   paused = $state<string[]>([])
+  /** Said while CPU pressure backs the CPU share off. */
+  slowdown = $state<string | undefined>()
   workers = $state(0)
   /** What this browser can compute with; probed only after consent. */
   engines = $state<EngineReport | undefined>()
@@ -114,6 +116,7 @@ export class VolunteerSession {
     this.#conditions?.dispose()
     this.#conditions = undefined
     this.paused = []
+    this.slowdown = undefined
     this.#runtime?.stop()
     this.#runtime = undefined
   }
@@ -129,9 +132,19 @@ export class VolunteerSession {
     this.#conditions?.setBackground(background)
   }
 
-  /** Pauses the client while there is a reason to hold back; resumes it when there is none. */
+  /** The CPU share the person chose, backed off while the device is under CPU pressure. */
+  #effectiveCpuShare(): number {
+    return Math.max(0.1, (this.cpuShare / 100) * (this.#conditions?.cpuFactor ?? 1))
+  }
+
+  /**
+   * Pauses the client while there is a reason to hold back and resumes it when there is none;
+   * backs the CPU share off under CPU pressure.
+   */
   #hold(reasons: string[]): void {
     this.paused = reasons
+    this.slowdown = this.#conditions?.slowdown
+    this.#runtime?.pool.setCpuShare(this.#effectiveCpuShare())
     if (reasons.length) this.#runtime?.client.stop()
     else this.#runtime?.client.start()
   }
@@ -139,7 +152,7 @@ export class VolunteerSession {
   setCpuShare(percent: number): void {
     this.cpuShare = percent
     localStorage.setItem(cpuShareKey, String(percent))
-    this.#runtime?.pool.setCpuShare(percent / 100)
+    this.#runtime?.pool.setCpuShare(this.#effectiveCpuShare())
   }
 
   setGpuShare(percent: number): void {
