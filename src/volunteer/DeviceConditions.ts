@@ -31,6 +31,7 @@ export class DeviceConditions {
   constructor(parameters: { background: boolean; onChange: (reasons: HoldReasons) => void }) {
     this.#background = parameters.background
     this.#onChange = parameters.onChange
+    this.#last = this.#key()
     const onVisibility = () => this.#update()
     document.addEventListener('visibilitychange', onVisibility)
     this.#stops.push(() => document.removeEventListener('visibilitychange', onVisibility))
@@ -66,11 +67,14 @@ export class DeviceConditions {
   }
 
   #update(): void {
-    const reasons = this.reasons
-    const key = [...reasons, this.cpuFactor].join('\n')
+    const key = this.#key()
     if (key === this.#last) return
     this.#last = key
-    this.#onChange(reasons)
+    this.#onChange(this.reasons)
+  }
+
+  #key(): string {
+    return [...this.reasons, this.cpuFactor].join('\n')
   }
 
   async #watchBattery(): Promise<void> {
