@@ -46,6 +46,8 @@ console.log(`signaling server  ${signaling.url}  (health: ${signaling.url}/healt
 console.log(`volunteer page    ${appUrl}/${query}`)
 console.log(`requester page    ${appUrl}/requester/${query}`)
 console.log(`partner demo      ${partner.url}  (embeds ${appUrl}/embed.js)`)
+const siteQuery = `?site=demo-partner${query ? `&${query.slice(1)}` : ''}`
+console.log(`partner's page    ${appUrl}/sites/${siteQuery}  (what its visitors computed)`)
 if (!chain) console.log('rewards           off')
 else {
   const { config } = chain
