@@ -117,7 +117,7 @@ async function main(): Promise<void> {
         '',
         `- one unit, plain on 1 worker / threaded on ${size}: inside the kernel **${kernelSpeedup.toFixed(2)}×** faster with threads, whole unit **${speedup.toFixed(2)}×** (ideal ${size}×)`,
         `- throughput, threaded team / plain workers: **${throughput.toFixed(2)}** (ideal 1)`,
-        '- Whole-unit times are `WorkerPool.run` as the volunteer page runs it: the 8 MiB input cloned to the worker and copied into the kernel, the kernel, the 4 MiB output copied out and transferred back (for the team: placing, all threads, readout). Kernel-only times are `run`/`runThread` alone (for the team, the slowest thread). The copies are the same for both kernels; threads shorten only the kernel.',
+        '- Whole-unit times are `WorkerPool.run` as the volunteer page runs it: for the plain kernel the 8 MiB input cloned to the worker and copied into the kernel, the kernel, the 4 MiB output copied out and transferred back; for the team, the first worker allocating, the page writing the input straight into the shared memory, all threads, and the page reading the output. Kernel-only times are `run`/`runThread` alone (for the team, the slowest thread).',
       ].join('\n'),
     )
     await call(page, 'close', [])

@@ -200,23 +200,44 @@ export function shapeOf(unit: WasmUnit): WasmUnitShape {
  * copy params and input in and zero the output. For a threaded kernel, done on one thread.
  */
 export function placeWasmUnit(instance: WebAssembly.Instance, unit: WasmUnit): WasmUnitPlacement {
+  const placement = allocateWasmUnit(instance, shapeOf(unit))
+  writeWasmUnit(wasmKernelMemory(instance), unit, placement)
+  return placement
+}
+
+/** reset(), then alloc the unit's params, input and output: where they go, nothing copied yet. */
+export function allocateWasmUnit(
+  instance: WebAssembly.Instance,
+  unit: WasmUnitShape,
+): WasmUnitPlacement {
   assertWasmUnit(unit)
   const kernel = instance.exports as unknown as WasmKernelExports
   const memory = wasmKernelMemory(instance)
   return asKernelError(() => {
     kernel.reset()
-    const paramsPtr = allocate(kernel, memory, unit.params.length)
-    const inputPtr = allocate(kernel, memory, unit.input.length)
+    const paramsPtr = allocate(kernel, memory, unit.paramsBytes)
+    const inputPtr = allocate(kernel, memory, unit.inputBytes)
     const outputPtr = allocate(kernel, memory, unit.outputBytes)
-    // alloc may grow memory, which detaches earlier views: take views only after all allocs.
-    const bytes = new Uint8Array(memory.buffer)
-    bytes.set(unit.params, paramsPtr)
-    bytes.set(unit.input, inputPtr)
-    // A kernel that skips some output bytes must not leak the previous unit's memory into its
-    // result: that would make replicas differ by what ran before on each volunteer.
-    bytes.fill(0, outputPtr, outputPtr + unit.outputBytes)
     return { paramsPtr, inputPtr, outputPtr }
   })
+}
+
+/**
+ * Copies the unit's params and input to where they were allocated and zeroes its output. For a
+ * threaded kernel the page can do it itself, straight into the shared memory.
+ */
+export function writeWasmUnit(
+  memory: WebAssembly.Memory,
+  unit: WasmUnit,
+  placement: WasmUnitPlacement,
+): void {
+  // alloc may grow memory, which detaches earlier views: take views only after all allocs.
+  const bytes = new Uint8Array(memory.buffer)
+  bytes.set(unit.params, placement.paramsPtr)
+  bytes.set(unit.input, placement.inputPtr)
+  // A kernel that skips some output bytes must not leak the previous unit's memory into its
+  // result: that would make replicas differ by what ran before on each volunteer.
+  bytes.fill(0, placement.outputPtr, placement.outputPtr + unit.outputBytes)
 }
 
 /**
@@ -258,7 +279,16 @@ export function readWasmOutput(
   placement: WasmUnitPlacement,
   outputBytes: number,
 ): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(wasmKernelMemory(instance).buffer)
+  return copyWasmOutput(wasmKernelMemory(instance), placement, outputBytes)
+}
+
+/** Copies a placed unit's output out of a kernel's memory (the page's handle on a shared one). */
+export function copyWasmOutput(
+  memory: WebAssembly.Memory,
+  placement: WasmUnitPlacement,
+  outputBytes: number,
+): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(memory.buffer)
   return bytes.slice(placement.outputPtr, placement.outputPtr + outputBytes)
 }
 
@@ -281,7 +311,7 @@ function allocate(kernel: WasmKernelExports, memory: WebAssembly.Memory, bytes: 
 
 const maxU32 = 0xffffffff
 
-function assertWasmUnit(unit: WasmUnit): void {
+function assertWasmUnit(unit: Pick<WasmUnit, 'index' | 'count' | 'outputBytes'>): void {
   const { index, count, outputBytes } = unit
   if (!Number.isInteger(count) || count < 1 || count > maxU32)
     throw new UnitInvalidError(`unit count ${count} is not in 1..${maxU32}`)

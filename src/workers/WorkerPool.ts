@@ -1,5 +1,11 @@
 import { releaseProxy, wrap, type Remote } from 'comlink'
-import { shapeOf, type WasmUnit, type WasmUnitResult } from '../kernels/wasmAbi.ts'
+import {
+  copyWasmOutput,
+  shapeOf,
+  writeWasmUnit,
+  type WasmUnit,
+  type WasmUnitResult,
+} from '../kernels/wasmAbi.ts'
 import type { ComputeApi, ComputeKernel } from './compute/computeWorker.ts'
 import type { WasmKernelShape } from '../kernels/wasmAbi.ts'
 import { WorkerClock } from './clock/WorkerClock.ts'
@@ -94,8 +100,8 @@ export class WorkerPool {
   /** Times the rests: a page's own timers are throttled while it is hidden. */
   readonly #clock = new WorkerClock()
   #kernel: ComputeKernel | undefined
-  /** While the loaded kernel runs on a team: settles once every worker shares one memory. */
-  #team: Promise<void> | undefined
+  /** While the loaded kernel runs on a team: the memory every worker shares, once they do. */
+  #team: Promise<WebAssembly.Memory> | undefined
   #cpuShare: number
   #disposed = false
   #unitsRun = 0
@@ -245,12 +251,13 @@ export class WorkerPool {
   }
 
   /** Every worker instantiates the kernel again on the first worker's shared memory. */
-  async #formTeam(): Promise<void> {
+  async #formTeam(): Promise<WebAssembly.Memory> {
     const slots = [...this.#slots]
     await Promise.all(slots.map((slot) => slot.ready))
     const [first, ...others] = slots
     const memory = await first!.api.sharedMemory()
     await Promise.all(others.map((slot) => slot.api.join(memory)))
+    return memory
   }
 
   #replaceTeam(reason: 'time-limit' | 'crashed' | 'team-unit-failed'): void {
@@ -339,7 +346,7 @@ export class WorkerPool {
     this.#rest(this.#slots[slot.index]!, restMs)
   }
 
-  async #executeTeam(team: Promise<void>, job: Job): Promise<void> {
+  async #executeTeam(team: Promise<WebAssembly.Memory>, job: Job): Promise<void> {
     const slots = [...this.#slots]
     const started = performance.now()
     let cancelTimeLimit: (() => void) | undefined
@@ -385,16 +392,24 @@ export class WorkerPool {
     this.#restTeam(restMs)
   }
 
-  /** One unit on a team: the first worker places it, every worker runs a thread, the first reads. */
-  async #runOnTeam(team: Promise<void>, slots: Slot[], unit: WasmUnit): Promise<WasmUnitResult> {
-    await team
-    const first = slots[0]!
-    const placement = await first.api.place(unit)
+  /**
+   * One unit on a team: the first worker allocates its buffers, the page writes the input
+   * straight into the shared memory (no copy through a worker), every worker runs a thread, and
+   * the page reads the output out.
+   */
+  async #runOnTeam(
+    team: Promise<WebAssembly.Memory>,
+    slots: Slot[],
+    unit: WasmUnit,
+  ): Promise<WasmUnitResult> {
+    const memory = await team
     const shape = shapeOf(unit)
+    const placement = await slots[0]!.api.allocate(shape)
+    writeWasmUnit(memory, unit, placement)
     const kernelMs = await Promise.all(
       slots.map((slot, thread) => slot.api.runThread(shape, placement, thread, slots.length)),
     )
-    const output = await first.api.readOutput(placement, unit.outputBytes)
+    const output = copyWasmOutput(memory, placement, unit.outputBytes)
     return { output, kernelMs: Math.max(...kernelMs) }
   }
 

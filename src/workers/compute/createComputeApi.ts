@@ -1,5 +1,6 @@
 import { transfer } from 'comlink'
 import {
+  allocateWasmUnit,
   instantiateWasmKernel,
   placeWasmUnit,
   readWasmOutput,
@@ -49,6 +50,8 @@ export type ComputeApi = {
   /** Instantiates the loaded threaded kernel again, on a team's shared memory. */
   join(memory: WebAssembly.Memory): Promise<void>
   place(unit: WasmUnit): Promise<WasmUnitPlacement>
+  /** Allocates a unit's buffers without copying: the page writes them into the shared memory. */
+  allocate(unit: WasmUnitShape): Promise<WasmUnitPlacement>
   /** Runs thread `thread` of `threads` on a placed unit; returns the kernel's milliseconds. */
   runThread(
     unit: WasmUnitShape,
@@ -152,6 +155,15 @@ export function createComputeApi(): ComputeApi {
       const kernel = await loaded()
       try {
         return placeWasmUnit(kernel.instance, unit)
+      } catch (error) {
+        throw await recover(kernel, error)
+      }
+    },
+
+    async allocate(unit) {
+      const kernel = await loaded()
+      try {
+        return allocateWasmUnit(kernel.instance, unit)
       } catch (error) {
         throw await recover(kernel, error)
       }
