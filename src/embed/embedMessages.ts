@@ -25,8 +25,13 @@ export const embedSettingsSchema = v.strictObject({
 })
 export type EmbedSettings = v.InferOutput<typeof embedSettingsSchema>
 
+const idPattern = /^[A-Za-z0-9_-]{1,64}$/
+
 /** A site key: names the partner site its visitors' units are credited to. */
-export const siteKeySchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/))
+export const siteKeySchema = v.pipe(v.string(), v.regex(idPattern))
+
+/** A job id, as the directory lists it (`data-job`, and the frame's `job` parameter). */
+export const jobIdSchema = v.pipe(v.string(), v.regex(idPattern))
 
 /** Widget to frame. */
 export const embedCommandSchema = v.variant('type', [

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { siteKeySchema } from '../embedMessages.ts'
+import { jobIdSchema, siteKeySchema } from '../embedMessages.ts'
 
 /** What the widget told the frame in its URL, checked against where the frame really is. */
 export type FrameParameters = {
@@ -9,8 +9,6 @@ export type FrameParameters = {
   /** A job id, or undefined for the best open job. */
   jobId: string | undefined
 }
-
-const jobIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/))
 
 /**
  * Reads `?site=…&job=…&parent=…` and checks that `parent` is the origin of the page that really

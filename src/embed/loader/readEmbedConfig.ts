@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { siteKeySchema } from '../embedMessages.ts'
+import { jobIdSchema, siteKeySchema } from '../embedMessages.ts'
 import { EmbedAttributeError } from './errors.ts'
 
 export type EmbedPosition = 'bottom-right' | 'bottom-left' | 'inline'
@@ -23,7 +23,6 @@ export type EmbedConfig = {
 export type EmbedDataset = Readonly<Record<string, string | undefined>>
 
 // The job directory's rule for job ids (signaling/README.md).
-const jobIdPattern = /^[A-Za-z0-9_-]{1,64}$/
 const cpuPattern = /^\d{1,3}$/
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T) {
@@ -54,7 +53,7 @@ export function readEmbedConfig(dataset: EmbedDataset): EmbedConfig {
       'data-site',
       `data-site must be 1 to 64 letters, digits, "_" or "-", got "${site}"`,
     )
-  if (!jobIdPattern.test(job))
+  if (!v.is(jobIdSchema, job))
     throw new EmbedAttributeError(
       'embed/job-invalid',
       'data-job',
