@@ -1,13 +1,5 @@
-import { releaseProxy, wrap, type Remote } from 'comlink'
-import {
-  copyWasmOutput,
-  shapeOf,
-  writeWasmUnit,
-  type WasmUnit,
-  type WasmUnitResult,
-} from '../kernels/wasmAbi.ts'
-import type { ComputeApi, ComputeKernel } from './compute/computeWorker.ts'
-import type { WasmKernelShape } from '../kernels/wasmAbi.ts'
+import type { WasmUnit, WasmUnitResult } from '../kernels/wasmAbi.ts'
+import type { ComputeKernel } from './compute/computeWorker.ts'
 import { WorkerClock } from './clock/WorkerClock.ts'
 import { registerErrorTransferHandler } from './errorTransferHandler.ts'
 import {
@@ -19,6 +11,9 @@ import {
   UnitTimeLimitError,
   WorkerCrashedError,
 } from './errors.ts'
+import { runInterruptibly } from './runInterruptibly.ts'
+import { WorkerTeam } from './WorkerTeam.ts'
+import { WorkerSlot, type WorkerReplacedReason } from './WorkerSlot.ts'
 
 export type WorkerPoolParameters = {
   /** Number of workers; defaults to the device's logical cores. */
@@ -53,7 +48,7 @@ export type WorkerPoolEvent =
   | { type: 'unit-done'; slot: number; runMs: number; kernelMs: number; restMs: number }
   | { type: 'unit-failed'; slot: number; runMs: number; restMs: number; code: string }
   | { type: 'rest-done'; slot: number; plannedMs: number; restedMs: number }
-  | { type: 'worker-replaced'; slot: number; reason: 'time-limit' | 'crashed' | 'team-unit-failed' }
+  | { type: 'worker-replaced'; slot: number; reason: WorkerReplacedReason }
   | { type: 'cpu-share'; cpuShare: number }
   | { type: 'disposed' }
 
@@ -64,28 +59,16 @@ type Job = {
   reject: (error: unknown) => void
 }
 
-type Slot = {
-  index: number
-  worker: Worker
-  api: Remote<ComputeApi>
-  /** Settles when the slot's worker has (tried to) load the pool's kernel. */
-  ready: Promise<void>
-  state: 'idle' | 'busy' | 'resting'
-  /** Ends the unit in flight early: time limit, crash or dispose. */
-  interrupt: ((error: Error) => void) | undefined
-  /** Cancels the rest in progress. */
-  cancelRest: (() => void) | undefined
-}
-
 /**
  * Runs work units on a fixed number of compute workers, one unit per worker at a time,
  * with a per-unit time limit and a duty cycle that caps CPU use. The rests of the duty cycle and
  * the time limits are timed in a worker (WorkerClock), so that they keep time in a hidden tab.
  *
  * A threaded kernel (WASM ABI v0, `runThread`) in a cross-origin isolated page runs one unit at
- * a time on a team of all the workers, which share the kernel's memory: each runs one thread.
- * Anywhere else a threaded kernel runs like a plain one, one unit per worker as its only thread.
- * A failed team unit rebuilds the whole team (a thread may be waiting on one that failed).
+ * a time on a team of all the workers (WorkerTeam), which share the kernel's memory: each runs
+ * one thread. Anywhere else a threaded kernel runs like a plain one, one unit per worker as its
+ * only thread. A failed team unit rebuilds the whole team (a thread may be waiting on one that
+ * failed).
  *
  * @example
  * const pool = new WorkerPool({ cpuShare: 0.5 })
@@ -93,15 +76,15 @@ type Slot = {
  * const { output } = await pool.run(unit, { timeLimitMs: 10_000 })
  */
 export class WorkerPool {
-  readonly #slots: Slot[] = []
+  readonly #slots: WorkerSlot[] = []
   readonly #queue: Job[] = []
   readonly #listeners = new Set<(event: WorkerPoolEvent) => void>()
   readonly #createWorker: (index: number) => Worker
   /** Times the rests: a page's own timers are throttled while it is hidden. */
   readonly #clock = new WorkerClock()
   #kernel: ComputeKernel | undefined
-  /** While the loaded kernel runs on a team: the memory every worker shares, once they do. */
-  #team: Promise<WebAssembly.Memory> | undefined
+  /** While the loaded kernel runs on a team of all the workers: that team. */
+  #team: WorkerTeam | undefined
   #cpuShare: number
   #disposed = false
   #unitsRun = 0
@@ -166,12 +149,19 @@ export class WorkerPool {
     this.#assertOpen()
     this.#kernel = kernel
     this.#team = undefined
-    const loads = this.#slots.map((slot) => this.#loadInto(slot, kernel))
+    const loads = this.#slots.map((slot) => slot.load(kernel))
     try {
       const [shape] = await Promise.all(loads)
-      if (shape?.threaded && canShareMemory() && this.#slots.length > 1) {
-        this.#team = this.#formTeam()
-        await this.#team
+      if (shape?.threaded && WorkerTeam.canForm(this.#slots.length)) {
+        this.#team = new WorkerTeam({
+          slots: this.#slots,
+          clock: this.#clock,
+          replace: (slot, reason) => this.#replace(slot, reason),
+          isDisposed: () => this.#disposed,
+          onIdle: () => this.#pump(),
+          onRested: (plannedMs, restedMs) => this.#rested(0, plannedMs, restedMs),
+        })
+        await this.#team.memory
       }
     } catch (error) {
       if (this.#kernel === kernel) {
@@ -216,70 +206,20 @@ export class WorkerPool {
     for (const slot of this.#slots) {
       slot.interrupt?.(new PoolDisposedError())
       slot.cancelRest?.()
-      this.#terminate(slot)
+      slot.terminate()
     }
     this.#clock.dispose()
     this.#emit({ type: 'disposed' })
   }
 
-  #spawn(index: number): Slot {
-    const worker = this.#createWorker(index)
-    const slot: Slot = {
-      index,
-      worker,
-      api: wrap<ComputeApi>(worker),
-      ready: Promise.resolve(),
-      state: 'idle',
-      interrupt: undefined,
-      cancelRest: undefined,
-    }
-    worker.addEventListener('error', (event) => {
-      event.preventDefault()
-      slot.interrupt?.(new WorkerCrashedError(event.message || 'uncaught error in the worker'))
-    })
-    if (this.#kernel) void this.#loadInto(slot, this.#kernel).catch(() => undefined)
+  #spawn(index: number): WorkerSlot {
+    const slot = new WorkerSlot(index, this.#createWorker(index))
+    if (this.#kernel) void slot.load(this.#kernel).catch(() => undefined)
     return slot
   }
 
-  #loadInto(slot: Slot, kernel: ComputeKernel): Promise<WasmKernelShape> {
-    const loading = slot.api.load(kernel)
-    slot.ready = loading.then(
-      () => undefined,
-      () => undefined,
-    )
-    return loading
-  }
-
-  /** Every worker instantiates the kernel again on the first worker's shared memory. */
-  async #formTeam(): Promise<WebAssembly.Memory> {
-    const slots = [...this.#slots]
-    await Promise.all(slots.map((slot) => slot.ready))
-    const [first, ...others] = slots
-    const memory = await first!.api.sharedMemory()
-    await Promise.all(others.map((slot) => slot.api.join(memory)))
-    return memory
-  }
-
-  #replaceTeam(reason: 'time-limit' | 'crashed' | 'team-unit-failed'): void {
-    for (const slot of [...this.#slots]) {
-      this.#terminate(slot)
-      const fresh = this.#spawn(slot.index)
-      fresh.state = slot.state
-      this.#slots[slot.index] = fresh
-      this.#emit({ type: 'worker-replaced', slot: slot.index, reason })
-    }
-    this.#team = this.#formTeam()
-    // A team that cannot form again fails the next unit, with the reason.
-    this.#team.catch(() => undefined)
-  }
-
-  #terminate(slot: Slot): void {
-    slot.api[releaseProxy]()
-    slot.worker.terminate()
-  }
-
-  #replace(slot: Slot, reason: 'time-limit' | 'crashed'): void {
-    this.#terminate(slot)
+  #replace(slot: WorkerSlot, reason: WorkerReplacedReason): void {
+    slot.terminate()
     const fresh = this.#spawn(slot.index)
     fresh.state = slot.state
     this.#slots[slot.index] = fresh
@@ -289,9 +229,8 @@ export class WorkerPool {
   #pump(): void {
     if (this.#team) {
       if (this.#disposed || this.#queue.length === 0) return
-      if (this.#slots.some((slot) => slot.state !== 'idle')) return
+      if (!this.#team.idle) return
       const job = this.#queue.shift()!
-      for (const slot of this.#slots) slot.state = 'busy'
       void this.#executeTeam(this.#team, job)
       return
     }
@@ -304,32 +243,47 @@ export class WorkerPool {
     }
   }
 
-  async #execute(slot: Slot, job: Job): Promise<void> {
+  async #execute(slot: WorkerSlot, job: Job): Promise<void> {
     await slot.ready
     if (this.#disposed) return job.reject(new PoolDisposedError())
     const started = performance.now()
-    let cancelTimeLimit: (() => void) | undefined
-    const interrupted = new Promise<never>((_, reject) => {
-      slot.interrupt = reject
-      // Timed in the clock worker too: a hidden page could fire its own timer a minute late.
-      cancelTimeLimit = this.#clock.after(job.timeLimitMs, () =>
-        reject(new UnitTimeLimitError(job)),
-      )
-    })
     let result: WasmUnitResult | undefined
     let failure: unknown
     try {
-      result = await Promise.race([slot.api.run(job.unit), interrupted])
+      result = await runInterruptibly([slot], this.#clock, job.timeLimitMs, () =>
+        slot.api.run(job.unit),
+      )
     } catch (error) {
       failure = error
-    } finally {
-      cancelTimeLimit?.()
-      slot.interrupt = undefined
     }
     if (this.#disposed) return job.reject(new PoolDisposedError())
     if (failure instanceof UnitTimeLimitError) this.#replace(slot, 'time-limit')
     else if (failure instanceof WorkerCrashedError) this.#replace(slot, 'crashed')
+    this.#rest(this.#slots[slot.index]!, this.#settle(job, slot.index, started, result, failure))
+  }
 
+  async #executeTeam(team: WorkerTeam, job: Job): Promise<void> {
+    const started = performance.now()
+    let result: WasmUnitResult | undefined
+    let failure: unknown
+    try {
+      result = await team.run(job.unit, job.timeLimitMs)
+    } catch (error) {
+      failure = error
+    }
+    if (this.#disposed) return job.reject(new PoolDisposedError())
+    if (failure !== undefined) this.#team = team.rebuild(failure)
+    team.rest(this.#settle(job, 0, started, result, failure))
+  }
+
+  /** Counts a finished unit, settles its job and reports it; returns the rest it calls for. */
+  #settle(
+    job: Job,
+    slot: number,
+    started: number,
+    result: WasmUnitResult | undefined,
+    failure: unknown,
+  ): number {
     const runMs = performance.now() - started
     // Read the share now, so a change made while the unit ran applies to this rest.
     const restMs = runMs * (1 / this.#cpuShare - 1)
@@ -337,102 +291,16 @@ export class WorkerPool {
     if (result) {
       this.#unitsRun++
       job.resolve(result)
-      this.#emit({ type: 'unit-done', slot: slot.index, runMs, kernelMs: result.kernelMs, restMs })
+      this.#emit({ type: 'unit-done', slot, runMs, kernelMs: result.kernelMs, restMs })
     } else {
       this.#unitsFailed++
       job.reject(failure)
-      this.#emit({ type: 'unit-failed', slot: slot.index, runMs, restMs, code: errorCode(failure) })
+      this.#emit({ type: 'unit-failed', slot, runMs, restMs, code: errorCode(failure) })
     }
-    this.#rest(this.#slots[slot.index]!, restMs)
+    return restMs
   }
 
-  async #executeTeam(team: Promise<WebAssembly.Memory>, job: Job): Promise<void> {
-    const slots = [...this.#slots]
-    const started = performance.now()
-    let cancelTimeLimit: (() => void) | undefined
-    const interrupted = new Promise<never>((_, reject) => {
-      for (const slot of slots) slot.interrupt = reject
-      // Timed in the clock worker too: a hidden page could fire its own timer a minute late.
-      cancelTimeLimit = this.#clock.after(job.timeLimitMs, () =>
-        reject(new UnitTimeLimitError(job)),
-      )
-    })
-    let result: WasmUnitResult | undefined
-    let failure: unknown
-    try {
-      result = await Promise.race([this.#runOnTeam(team, slots, job.unit), interrupted])
-    } catch (error) {
-      failure = error
-    } finally {
-      cancelTimeLimit?.()
-      for (const slot of slots) slot.interrupt = undefined
-    }
-    if (this.#disposed) return job.reject(new PoolDisposedError())
-    if (failure !== undefined)
-      this.#replaceTeam(
-        failure instanceof UnitTimeLimitError
-          ? 'time-limit'
-          : failure instanceof WorkerCrashedError
-            ? 'crashed'
-            : 'team-unit-failed',
-      )
-
-    const runMs = performance.now() - started
-    const restMs = runMs * (1 / this.#cpuShare - 1)
-    this.#busyMs += runMs
-    if (result) {
-      this.#unitsRun++
-      job.resolve(result)
-      this.#emit({ type: 'unit-done', slot: 0, runMs, kernelMs: result.kernelMs, restMs })
-    } else {
-      this.#unitsFailed++
-      job.reject(failure)
-      this.#emit({ type: 'unit-failed', slot: 0, runMs, restMs, code: errorCode(failure) })
-    }
-    this.#restTeam(restMs)
-  }
-
-  /**
-   * One unit on a team: the first worker allocates its buffers, the page writes the input
-   * straight into the shared memory (no copy through a worker), every worker runs a thread, and
-   * the page reads the output out.
-   */
-  async #runOnTeam(
-    team: Promise<WebAssembly.Memory>,
-    slots: Slot[],
-    unit: WasmUnit,
-  ): Promise<WasmUnitResult> {
-    const memory = await team
-    const shape = shapeOf(unit)
-    const placement = await slots[0]!.api.allocate(shape)
-    writeWasmUnit(memory, unit, placement)
-    const kernelMs = await Promise.all(
-      slots.map((slot, thread) => slot.api.runThread(shape, placement, thread, slots.length)),
-    )
-    const output = copyWasmOutput(memory, placement, unit.outputBytes)
-    return { output, kernelMs: Math.max(...kernelMs) }
-  }
-
-  #restTeam(plannedMs: number): void {
-    const slots = this.#slots
-    if (plannedMs <= 0) {
-      for (const slot of slots) slot.state = 'idle'
-      return this.#pump()
-    }
-    for (const slot of slots) slot.state = 'resting'
-    const started = performance.now()
-    slots[0]!.cancelRest = this.#clock.after(plannedMs, () => {
-      slots[0]!.cancelRest = undefined
-      if (this.#disposed) return
-      const restedMs = performance.now() - started
-      this.#restMs += restedMs
-      for (const slot of slots) slot.state = 'idle'
-      this.#emit({ type: 'rest-done', slot: 0, plannedMs, restedMs })
-      this.#pump()
-    })
-  }
-
-  #rest(slot: Slot, plannedMs: number): void {
+  #rest(slot: WorkerSlot, plannedMs: number): void {
     if (plannedMs <= 0) {
       slot.state = 'idle'
       return this.#pump()
@@ -443,11 +311,15 @@ export class WorkerPool {
       slot.cancelRest = undefined
       if (this.#disposed) return
       const restedMs = performance.now() - started
-      this.#restMs += restedMs
       slot.state = 'idle'
-      this.#emit({ type: 'rest-done', slot: slot.index, plannedMs, restedMs })
-      this.#pump()
+      this.#rested(slot.index, plannedMs, restedMs)
     })
+  }
+
+  #rested(slot: number, plannedMs: number, restedMs: number): void {
+    this.#restMs += restedMs
+    this.#emit({ type: 'rest-done', slot, plannedMs, restedMs })
+    this.#pump()
   }
 
   #assertOpen(): void {
@@ -475,11 +347,6 @@ function createComputeWorker(index: number): Worker {
     type: 'module',
     name: `compute-${index}`,
   })
-}
-
-/** Whether workers can share a WebAssembly.Memory: only in a cross-origin isolated page. */
-function canShareMemory(): boolean {
-  return globalThis.crossOriginIsolated === true
 }
 
 function defaultPoolSize(): number {
