@@ -6,10 +6,8 @@ import { createJobRecord } from '../../jobs/createJobRecord.ts'
 import { IdbJobStore } from '../../jobs/IdbJobStore.ts'
 import { signTypedData, writeContract } from '@wagmi/core'
 import { createPublicClient, formatUnits, http, parseUnits, type PublicClient } from 'viem'
-import { jobEscrowAbi } from '../../chain/abis.ts'
 import { readVoucherDomain } from '../../chain/readVoucherDomain.ts'
 import { fundJob, jobCost } from '../../rewards/fundJob.ts'
-import { resultRoot } from '../../rewards/resultRoot.ts'
 import { describeWalletError } from '../../wallet/describeWalletError.ts'
 import { WalletSession } from '../shared/WalletSession.svelte.ts'
 import type { Reward } from '../../../signaling/directory/schemas.ts'
@@ -29,21 +27,7 @@ import {
   type VolunteerMessage,
 } from '../../p2p/messages.ts'
 import { openPeer } from '../../p2p/openPeer.ts'
-
-/** A funded job's escrow at `block`, the chain's latest when it was read. */
-export type EscrowState = {
-  block: number
-  /** What remains, in the token's units with its symbol. */
-  remaining: string
-  /** Nothing remains. */
-  empty: boolean
-  /** Unix ms (chain time) from which what remains can be refunded: the expiry plus grace. */
-  refundableAtMs: number
-  /** Something remains and the chain's time is past the expiry plus grace. */
-  refundable: boolean
-  /** What became of the last refund. */
-  notice?: string
-}
+import { EscrowSession, type EscrowState } from './EscrowSession.svelte.ts'
 
 /** The verified, assembled output of a complete job, and how to show it. */
 export type JobOutput = {
@@ -86,14 +70,28 @@ export class HostSession {
   fundingDays = $state(7)
   /** What the wallet is being asked for, while it is. */
   funding = $state<string | undefined>()
+  /** The funded job's escrow on chain: read at every block, refunded, its result root recorded. */
+  readonly #escrow = new EscrowSession(this.#store)
+
   /** A funded job's escrow, as of the chain's latest block, and what refunding did. */
-  escrow = $state<EscrowState | undefined>()
+  get escrow(): EscrowState | undefined {
+    return this.#escrow.escrow
+  }
+
   /** A refund is being asked for or awaited. */
-  refunding = $state(false)
-  #unwatchEscrow: (() => void) | undefined
+  get refunding(): boolean {
+    return this.#escrow.refunding
+  }
+
   /** What became of recording the job's result root on chain. */
-  resultRoot = $state<string | undefined>()
-  #recordingRoot = false
+  get resultRoot(): string | undefined {
+    return this.#escrow.resultRoot
+  }
+
+  /** Takes back what remains in the job's escrow (after its expiry and grace period). */
+  refund(): Promise<void> {
+    return this.#escrow.refund()
+  }
 
   async init(): Promise<void> {
     await this.#loadRewards()
@@ -105,7 +103,8 @@ export class HostSession {
       this.#host = await JobHost.open(this.#store, latest)
       this.job = { jobId: latest.jobId, name: latest.name }
       this.progress = this.#host.progress
-      this.#watchEscrow()
+      this.#escrow.show(this.#host)
+      this.#escrow.watch()
       await this.#showResult()
     } else {
       this.phase = 'choose'
@@ -145,9 +144,7 @@ export class HostSession {
   }
 
   newJob(): void {
-    this.#unwatchEscrow?.()
-    this.#unwatchEscrow = undefined
-    this.escrow = undefined
+    this.#escrow.stop()
     this.output = undefined
     this.outputProblem = undefined
     this.progress = undefined
@@ -162,7 +159,7 @@ export class HostSession {
       rewards: this.#rewards,
     })
     this.#host = host
-    this.escrow = undefined
+    this.#escrow.show(host)
     this.job = { jobId: job.jobId, name: job.name }
     this.progress = host.progress
     const peer = await openPeer({ signalingUrl: signalingUrl(), iceServers: iceServers() })
@@ -198,7 +195,7 @@ export class HostSession {
       if (p.complete && this.phase === 'running') void this.#finish()
     })
     host.start()
-    this.#watchEscrow()
+    this.#escrow.watch()
     this.phase = 'running'
     if (host.progress.complete) await this.#finish()
   }
@@ -231,97 +228,6 @@ export class HostSession {
     }
   }
 
-  /**
-   * Reads the escrow of the job shown at the chain's latest block: what remains, and whether the
-   * requester may take it back. The chain's time decides, not this computer's clock.
-   */
-  async refreshEscrow(): Promise<void> {
-    const host = this.#host
-    const rewards = host?.job.rewards
-    const client = this.#publicClient
-    const chain = this.wallet?.chain
-    if (!rewards || !client || !chain) return
-    const block = await client.getBlock()
-    const blockNumber = block.number
-    const [job, grace, remaining] = await Promise.all([
-      client.readContract({
-        address: rewards.escrow,
-        abi: jobEscrowAbi,
-        functionName: 'jobs',
-        args: [rewards.chainJobId],
-        blockNumber,
-      }),
-      client.readContract({
-        address: rewards.escrow,
-        abi: jobEscrowAbi,
-        functionName: 'gracePeriod',
-        blockNumber,
-      }),
-      client.readContract({
-        address: rewards.escrow,
-        abi: jobEscrowAbi,
-        functionName: 'remaining',
-        args: [rewards.chainJobId],
-        blockNumber,
-      }),
-    ])
-    // Reads overlap when blocks come fast: an older block's never replaces a newer one's, and
-    // a job no longer shown is not read into the one shown now.
-    if (host !== this.#host || (this.escrow && this.escrow.block > Number(blockNumber))) return
-    const refundableAt = BigInt(job.expiry) + grace
-    this.escrow = {
-      ...this.escrow,
-      block: Number(blockNumber),
-      refundableAtMs: Number(refundableAt) * 1000,
-      remaining: `${formatUnits(remaining, chain.tokenDecimals)} ${chain.tokenSymbol}`,
-      empty: remaining === 0n,
-      refundable: remaining > 0n && block.timestamp >= refundableAt,
-    }
-  }
-
-  /** Takes back what remains in the job's escrow (after its expiry and grace period). */
-  async refund(): Promise<void> {
-    const rewards = this.#host?.job.rewards
-    const wallet = this.wallet
-    const client = this.#publicClient
-    if (!rewards || !wallet || !client || !this.escrow || this.refunding) return
-    if (!wallet.address) {
-      this.escrow = { ...this.escrow, notice: 'Connect the wallet that funded this job first.' }
-      return
-    }
-    this.refunding = true
-    try {
-      const hash = await writeContract(wallet.wagmi, {
-        address: rewards.escrow,
-        abi: jobEscrowAbi,
-        functionName: 'refund',
-        args: [rewards.chainJobId],
-        chainId: wallet.chain.chainId,
-      })
-      this.escrow = { ...this.escrow, notice: `Refund sent (${hash}); waiting for it…` }
-      const receipt = await client.waitForTransactionReceipt({ hash })
-      this.escrow = {
-        ...this.escrow,
-        notice: receipt.status === 'success' ? 'Refunded.' : `The refund ${hash} failed.`,
-      }
-    } catch (error) {
-      this.escrow = { ...this.escrow, notice: describeWalletError(error) }
-    } finally {
-      this.refunding = false
-    }
-    await this.refreshEscrow().catch(() => undefined)
-  }
-
-  /** Keeps a funded job's escrow current: read again at every new block. */
-  #watchEscrow(): void {
-    const client = this.#publicClient
-    if (!this.#host?.job.rewards || !client || this.#unwatchEscrow) return
-    this.#unwatchEscrow = client.watchBlockNumber({
-      emitOnBegin: true,
-      onBlockNumber: () => void this.refreshEscrow().catch(() => undefined),
-    })
-  }
-
   async #loadRewards(): Promise<void> {
     try {
       const chain = await loadChainConfig()
@@ -329,6 +235,7 @@ export class HostSession {
       const client = createPublicClient({ chain: chainOf(chain), transport: http(chain.rpcUrl) })
       this.#publicClient = client
       this.wallet = new WalletSession(chain)
+      this.#escrow.useChain(client, this.wallet)
       this.#rewards = {
         chainId: chain.chainId,
         domains: [location.host],
@@ -357,39 +264,6 @@ export class HostSession {
       .catch((error) => (this.error = `Could not update the job listing: ${describe(error)}`))
   }
 
-  /**
-   * Records the root hash of a funded job's verified results on chain, once, from the
-   * requester's wallet (the whitepaper's job metadata on the ledger).
-   */
-  async #recordResultRoot(host: JobHost): Promise<void> {
-    const rewards = host.job.rewards
-    const wallet = this.wallet
-    const client = this.#publicClient
-    if (!rewards || rewards.resultRootTx || !wallet?.address || !client || wallet.wrongNetwork)
-      return
-    // #finish can run twice (progress event and resume); the root is recorded once.
-    if (this.#recordingRoot) return
-    this.#recordingRoot = true
-    const root = resultRoot(await host.acceptedHashes())
-    try {
-      const hash = await writeContract(wallet.wagmi, {
-        address: rewards.escrow,
-        abi: jobEscrowAbi,
-        functionName: 'recordResultRoot',
-        args: [rewards.chainJobId, root],
-      })
-      rewards.resultRootTx = hash
-      await this.#store.saveJob(host.job)
-      const receipt = await client.waitForTransactionReceipt({ hash })
-      this.resultRoot =
-        receipt.status === 'success'
-          ? `Result root ${root} recorded on chain (transaction ${hash}).`
-          : `Recording the result root failed (transaction ${hash}).`
-    } catch (error) {
-      this.resultRoot = `The result root was not recorded: ${describeWalletError(error)}`
-    }
-  }
-
   /** A funded job's listing says what a unit pays and what is left to earn. */
   #listingReward(job: JobRecord): { reward: Reward } | Record<string, never> {
     const chain = this.wallet?.chain
@@ -414,7 +288,7 @@ export class HostSession {
     // goodbye to its volunteers (last acks, credits, the refusal that releases them).
     this.#peer?.disconnect()
     await this.#showResult()
-    if (this.#host) await this.#recordResultRoot(this.#host)
+    if (this.#host) await this.#escrow.recordResultRoot(this.#host)
   }
 
   async #showResult(): Promise<void> {
