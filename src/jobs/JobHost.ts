@@ -1,41 +1,24 @@
-import { sha256Hex } from '../crypto/sha256Hex.ts'
-import { bytesToBase64 } from '../encoding/base64.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
 import type { Address } from 'viem'
-import { assertUnitOutputSize } from '../tasks/assertUnitOutputSize.ts'
-import type { KernelRef } from '../tasks/manifestSchema.ts'
-import { planUnits, type UnitPlan } from '../tasks/planUnits.ts'
-import { chooseKernel } from './chooseKernel.ts'
+import type { UnitPlan } from '../tasks/planUnits.ts'
+import type { HostProgress } from './HostProgress.ts'
+import { admitVolunteer } from './admitVolunteer.ts'
 import type { JobRecord } from './JobRecord.ts'
 import type { JobStore } from './JobStore.ts'
-import { outputChangeFor } from './outputChangeFor.ts'
-import { RateMeter } from './RateMeter.ts'
-import { ResultClassifier } from './ResultClassifier.ts'
+import { openStoredJob, type StoredJob } from './openStoredJob.ts'
+import { refuseVolunteer } from './refuseVolunteer.ts'
+import { ResultDesk, type ResultMessage } from './ResultDesk.ts'
 import { RewardsDesk, type JobHostRewards } from './RewardsDesk.ts'
-import { Scheduler } from './Scheduler.ts'
+import type { Scheduler } from './Scheduler.ts'
 import { UnitInputs } from './UnitInputs.ts'
 import { UnitWriteBatcher } from './UnitWriteBatcher.ts'
+import { VolunteerRoster, type Volunteer } from './VolunteerRoster.ts'
+import { welcomeMessage } from './welcomeMessage.ts'
 
 export type VolunteerLink = PeerLink<HostMessage, VolunteerMessage>
 
-export type HostProgress = {
-  unitsTotal: number
-  issued: number
-  validated: number
-  failed: number
-  inFlight: number
-  volunteers: number
-  flagged: string[]
-  /** Units accepted per second, over the last `rateWindowMs`. */
-  unitsPerSecond: number
-  /** Accepted units per partner site key (see `hello.siteKey`). */
-  sites: Record<string, number>
-  failures: { index: number; reason: string }[]
-  complete: boolean
-}
-
-export type { JobHostRewards }
+export type { HostProgress, JobHostRewards }
 
 export type JobHostOptions = {
   rewards?: JobHostRewards | undefined
@@ -47,24 +30,12 @@ export type JobHostOptions = {
   rateWindowMs?: number
 }
 
-type RefusalCode = Extract<HostMessage, { type: 'refuse' }>['code']
-
-type Volunteer = {
-  link: VolunteerLink
-  /** The job's kernel this volunteer runs (see `chooseKernel`). */
-  kernel: KernelRef
-  slots: number
-  inFlight: Set<string>
-  accepted: number
-}
-
-/** At most this many partner sites are credited in one job; units of later ones count for none. */
-const maxSites = 100
-
 /**
- * Runs one job for the volunteers that connect to it: welcomes them with the
- * kernel, hands out units by the Scheduler, checks every result's hash, stores
- * it, and only then acknowledges it. No DOM: it runs in a tab or headless.
+ * Runs one job for the volunteers that connect to it: admits them (`admitVolunteer`),
+ * welcomes them with their kernel, hands out units by the Scheduler, reissues them on
+ * deadline, error or disconnect, and leaves their results to its `ResultDesk` (checked,
+ * stored, only then acknowledged) and their wallets to its `RewardsDesk`. No DOM: it runs
+ * in a tab or headless.
  *
  * @example
  * const host = await JobHost.open(store, job)
@@ -77,47 +48,42 @@ export class JobHost {
   readonly #scheduler: Scheduler
   readonly #plan: UnitPlan
   readonly #inputs: UnitInputs
-  readonly #classifier: ResultClassifier
-  /** Classifying a result and recording it happen one result at a time (see #onResult). */
-  #recording: Promise<unknown> = Promise.resolve()
-  readonly #volunteers = new Map<string, Volunteer>()
-  /** The partner site each volunteer came by, kept after it leaves for its late-accepted units. */
-  readonly #siteOf = new Map<string, string>()
+  readonly #volunteers = new VolunteerRoster()
   readonly #listeners = new Set<(progress: HostProgress) => void>()
   readonly #now: () => number
   readonly #helloTimeoutMs: number
-  readonly #acceptedRate: RateMeter
-  readonly #desk: RewardsDesk
+  readonly #rewardsDesk: RewardsDesk
+  readonly #resultDesk: ResultDesk
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
 
-  private constructor(
-    job: JobRecord,
-    store: JobStore,
-    scheduler: Scheduler,
-    inputs: { plan: UnitPlan; file: Blob | undefined },
-    options: JobHostOptions,
-  ) {
+  private constructor(store: JobStore, opened: StoredJob, options: JobHostOptions) {
+    const { job, plan, scheduler } = opened
     this.job = job
     this.#store = store
     this.#writer = new UnitWriteBatcher((writes) => store.saveUnits(job.jobId, writes))
     this.#scheduler = scheduler
-    this.#plan = inputs.plan
-    this.#inputs = new UnitInputs(inputs.plan, inputs.file)
-    this.#classifier = new ResultClassifier(job.manifest.comparison, (index, sha256) =>
-      store.loadOutput(job.jobId, index, sha256),
-    )
+    this.#plan = plan
+    this.#inputs = new UnitInputs(plan, opened.file)
     this.#now = options.now ?? Date.now
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
-    this.#acceptedRate = new RateMeter(options.rateWindowMs ?? 10_000)
     const volunteers = this.#volunteers
-    this.#desk = new RewardsDesk({
+    this.#rewardsDesk = new RewardsDesk({
       rewards: options.rewards,
       jobRewards: job.rewards,
       persist: () => store.saveJob(job),
-      *links() {
-        for (const volunteer of volunteers.values()) yield volunteer.link
-      },
+      links: () => volunteers.links(),
+    })
+    this.#resultDesk = new ResultDesk({
+      job,
+      store,
+      writer: this.#writer,
+      scheduler,
+      plan,
+      rewards: this.#rewardsDesk,
+      linkOf: (peerId) => volunteers.get(peerId)?.link,
+      now: this.#now,
+      rateWindowMs: options.rateWindowMs ?? 10_000,
     })
   }
 
@@ -130,27 +96,7 @@ export class JobHost {
     job: JobRecord,
     options: JobHostOptions = {},
   ): Promise<JobHost> {
-    const stored = await store.loadJob(job.jobId)
-    const current = stored ?? job
-    const plan = planUnits(current.manifest, current.inputBytes)
-    if (!stored) {
-      if (options.input) await store.saveInput(job.jobId, options.input)
-      await store.saveJob(job)
-    }
-    const file = current.inputBytes > 0 ? await store.loadInput(job.jobId) : undefined
-    const units = await store.loadUnits(job.jobId)
-    const { replication } = current.manifest
-    const scheduler = new Scheduler(
-      {
-        unitsTotal: current.unitsTotal,
-        quorum: replication.quorum,
-        maxResultsPerUnit: replication.maxResults,
-        maxErrorsPerUnit: replication.maxErrors,
-        deadlineMs: current.deadlineMs,
-      },
-      { units, flagged: current.flagged },
-    )
-    return new JobHost(current, store, scheduler, { plan, file }, options)
+    return new JobHost(store, await openStoredJob(store, job, options.input), options)
   }
 
   get progress(): HostProgress {
@@ -163,7 +109,7 @@ export class JobHost {
       inFlight: stats.inFlight,
       volunteers: this.#volunteers.size,
       flagged: [...this.#scheduler.flagged],
-      unitsPerSecond: this.#acceptedRate.perSecond(this.#now()),
+      unitsPerSecond: this.#resultDesk.unitsPerSecond,
       sites: { ...this.job.siteCredits },
       failures: [...this.#scheduler.failures],
       complete: this.#scheduler.done,
@@ -183,36 +129,17 @@ export class JobHost {
   stop(): void {
     this.#stopped = true
     clearInterval(this.#timer)
-    for (const { link } of this.#volunteers.values())
-      this.#refuse(link, 'host/stopping', 'The job host stopped.')
-    this.#volunteers.clear()
+    this.#volunteers.dismissAll('host/stopping', 'The job host stopped.')
   }
 
   /** The SHA-256 of every unit's accepted output, in unit order; undefined where there is none. */
-  async acceptedHashes(): Promise<(string | undefined)[]> {
-    await this.#writer.idle()
-    const hashes: (string | undefined)[] = Array.from({ length: this.job.unitsTotal })
-    for (const unit of await this.#store.loadUnits(this.job.jobId))
-      if (unit.status === 'accepted') hashes[unit.index] = unit.acceptedSha256
-    return hashes
+  acceptedHashes(): Promise<(string | undefined)[]> {
+    return this.#resultDesk.acceptedHashes()
   }
 
   /** The accepted output of every unit, in unit order; undefined for units not (yet) accepted. */
-  async outputs(): Promise<(Uint8Array | undefined)[]> {
-    await this.#writer.idle()
-    const units = await this.#store.loadUnits(this.job.jobId)
-    const outputs: (Uint8Array | undefined)[] = Array.from({ length: this.job.unitsTotal })
-    await Promise.all(
-      units.map(async (unit) => {
-        if (unit.status !== 'accepted' || !unit.acceptedSha256) return
-        outputs[unit.index] = await this.#store.loadOutput(
-          this.job.jobId,
-          unit.index,
-          unit.acceptedSha256,
-        )
-      }),
-    )
-    return outputs
+  outputs(): Promise<(Uint8Array | undefined)[]> {
+    return this.#resultDesk.outputs()
   }
 
   /** Takes a newly opened link to a volunteer; it must say hello first. */
@@ -224,8 +151,7 @@ export class JobHost {
     }, this.#helloTimeoutMs)
     link.onClose(() => {
       clearTimeout(helloTimer)
-      if (!volunteer || this.#volunteers.get(link.peerId) !== volunteer) return
-      this.#volunteers.delete(link.peerId)
+      if (!volunteer || !this.#volunteers.remove(volunteer)) return
       const dropped = this.#scheduler.removeVolunteer(link.peerId)
       void this.#persistUnits(dropped.map((a) => a.index))
       this.#fillAll()
@@ -235,36 +161,14 @@ export class JobHost {
       switch (message.type) {
         case 'hello': {
           if (volunteer) return this.#violation(link, 'a second hello')
-          if (message.jobId !== this.job.jobId) {
-            return this.#refuse(link, 'job/unknown', `This host runs job ${this.job.jobId}.`)
-          }
-          if (this.#scheduler.isFlagged(link.peerId)) {
-            return this.#refuse(
-              link,
-              'volunteer/flagged',
-              'Your results disagreed with verified ones.',
-            )
-          }
-          if (this.#scheduler.done)
-            return this.#refuse(link, 'job/complete', 'The job is complete.')
-          const choice = chooseKernel(
-            this.job.manifest.kernels,
-            message.engines,
-            message.allowFallbackGpu,
-          )
-          if (!choice.kernel) return this.#refuse(link, 'volunteer/no-engine', choice.reason)
-          volunteer = {
-            link,
-            kernel: choice.kernel,
-            slots: choice.engine.slots,
-            inFlight: new Set(),
-            accepted: 0,
-          }
-          this.#volunteers.get(link.peerId)?.link.close()
-          this.#volunteers.set(link.peerId, volunteer)
-          if (message.siteKey) this.#siteOf.set(link.peerId, message.siteKey)
+          const admission = admitVolunteer(this.job, this.#scheduler, link.peerId, message)
+          if (!admission.admitted) return refuseVolunteer(link, admission.code, admission.message)
+          const { kernel, slots } = admission
+          volunteer = { link, kernel, slots, inFlight: new Set() }
+          this.#volunteers.add(volunteer)
+          if (message.siteKey) this.#resultDesk.noteSite(link.peerId, message.siteKey)
           void this.#welcome(volunteer)
-          if (message.wantsRewards) this.#desk.requestBinding(link)
+          if (message.wantsRewards) this.#rewardsDesk.requestBinding(link)
           return
         }
         case 'bind':
@@ -289,35 +193,17 @@ export class JobHost {
 
   /** The wallet address each connected volunteer bound, by peer id. */
   get bindings(): ReadonlyMap<string, Address> {
-    return this.#desk.bindings
+    return this.#rewardsDesk.bindings
   }
 
   async #onBind(link: VolunteerLink, message: Extract<VolunteerMessage, { type: 'bind' }>) {
-    await this.#desk.bind(link, message)
+    await this.#rewardsDesk.bind(link, message)
     this.#emit()
   }
 
   async #welcome(volunteer: Volunteer): Promise<void> {
-    const { job } = this
-    const { kernel } = volunteer
-    const { limits, output } = job.manifest
-    const body = kernel.kind === 'wgsl' ? new TextEncoder().encode(job.wgsl) : job.wasm
-    if (!body) throw new Error(`job ${job.jobId} has no ${kernel.kind} kernel file`)
-    await volunteer.link.send(
-      {
-        v: JOB_PROTOCOL_VERSION,
-        type: 'welcome',
-        jobId: job.jobId,
-        name: job.name,
-        kernel,
-        params: bytesToBase64(job.params),
-        unitsTotal: job.unitsTotal,
-        timeLimitMs: limits.timeLimitMs,
-        memoryBytes: limits.memoryBytes,
-        variableOutput: output.maxBytesPerUnit !== undefined,
-      },
-      body,
-    )
+    const { message, body } = welcomeMessage(this.job, volunteer.kernel)
+    await volunteer.link.send(message, body)
     this.#fill(volunteer)
     this.#emit()
   }
@@ -357,89 +243,24 @@ export class JobHost {
   #handling = 0
   #released = false
 
-  async #onResult(
-    volunteer: Volunteer,
-    message: Extract<VolunteerMessage, { type: 'result' }>,
-    body: Uint8Array,
-  ): Promise<void> {
+  async #onResult(volunteer: Volunteer, message: ResultMessage, body: Uint8Array): Promise<void> {
     this.#handling++
     try {
-      await this.#handleResult(volunteer, message, body)
+      const { link } = volunteer
+      const check = await this.#resultDesk.check(link, message, body)
+      if (check.kind === 'violation') return this.#violation(link, check.what)
+      if (check.kind === 'liar') return await this.#flagLiar(link.peerId, check.why)
+      volunteer.inFlight.delete(message.assignmentId)
+      const outcome = await this.#resultDesk.record(link, check.result)
+      if (outcome.kind === 'unknown-assignment') return this.#fill(volunteer)
+      if ('flagged' in outcome) for (const id of outcome.flagged) await this.#disconnectFlagged(id)
+      await this.#completeIfDone()
+      this.#fillAll()
+      this.#emit()
     } finally {
       this.#handling--
       this.#release()
     }
-  }
-
-  async #handleResult(
-    volunteer: Volunteer,
-    message: Extract<VolunteerMessage, { type: 'result' }>,
-    body: Uint8Array,
-  ): Promise<void> {
-    const { link } = volunteer
-    const assignment = this.#scheduler.assignment(message.assignmentId)
-    if (
-      assignment &&
-      (assignment.volunteerId !== link.peerId || assignment.index !== message.index)
-    ) {
-      return this.#violation(link, 'a result for a unit it was not given')
-    }
-    // Copy out of the receive buffer: it is kept (stored) past this call.
-    const output = body.slice()
-    const sha256 = await sha256Hex(output)
-    if (sha256 !== message.sha256)
-      return this.#flagLiar(link.peerId, 'a result whose hash is not its body')
-    try {
-      assertUnitOutputSize(this.job.manifest.output, this.#plan.outputBytes(message.index), output)
-    } catch {
-      return this.#flagLiar(link.peerId, 'a result of the wrong size')
-    }
-    volunteer.inFlight.delete(message.assignmentId)
-    // One result at a time from classifying to recording: two close results of one unit must
-    // see each other, or two that agree within tolerance could start two groups.
-    const recorded = this.#recording.then(async () => {
-      const unitBefore = this.#scheduler.unit(message.index)
-      const knownHashes = new Set(unitBefore?.results.map((r) => r.sha256))
-      const key = await this.#classifier.classify(unitBefore, output, sha256)
-      const outcome = this.#scheduler.recordResult(message.assignmentId, key)
-      if (outcome.kind !== 'unknown-assignment' && outcome.kind !== 'pending')
-        this.#classifier.forget(outcome.index)
-      return { outcome, key, knownHashes }
-    })
-    this.#recording = recorded.catch(() => undefined)
-    const { outcome, key, knownHashes } = await recorded
-    if (outcome.kind === 'unknown-assignment') return this.#fill(volunteer)
-    const unit = this.#scheduler.unit(outcome.index)
-    if (unit) {
-      const change = outputChangeFor(outcome, { sha256: key, bytes: output }, knownHashes)
-      await this.#writer.write(unit, change)
-    }
-    // Persisted: now the volunteer may forget it.
-    await link
-      .send({ v: JOB_PROTOCOL_VERSION, type: 'ack', assignmentId: message.assignmentId })
-      .catch(() => undefined)
-    if (outcome.kind === 'accepted') {
-      this.#acceptedRate.record(this.#now())
-      await this.#creditSites(outcome.agreeing)
-      await this.#desk.credit(outcome.agreeing)
-      for (const id of outcome.agreeing) {
-        const agreeing = this.#volunteers.get(id)
-        if (!agreeing) continue
-        agreeing.accepted++
-        void agreeing.link
-          .send({
-            v: JOB_PROTOCOL_VERSION,
-            type: 'credit',
-            index: outcome.index,
-            acceptedUnits: agreeing.accepted,
-          })
-          .catch(() => undefined)
-      }
-    }
-    if ('flagged' in outcome) for (const id of outcome.flagged) await this.#disconnectFlagged(id)
-    await this.#completeIfDone()
-    this.#fillAll()
-    this.#emit()
   }
 
   async #onUnitError(
@@ -495,10 +316,7 @@ export class JobHost {
     if (this.job.status !== 'complete' || this.#handling > 0 || this.#released) return
     if (!this.#scheduler.done) return
     this.#released = true
-    for (const { link } of this.#volunteers.values()) {
-      this.#refuse(link, 'job/complete', 'The job is complete. Thank you!')
-    }
-    this.#volunteers.clear()
+    this.#volunteers.dismissAll('job/complete', 'The job is complete. Thank you!')
   }
 
   async #flagLiar(volunteerId: string, why: string): Promise<void> {
@@ -515,39 +333,17 @@ export class JobHost {
       await this.#store.saveJob(this.job)
     }
     this.#scheduler.flag(volunteerId)
-    const volunteer = this.#volunteers.get(volunteerId)
-    if (!volunteer) return
-    this.#volunteers.delete(volunteerId)
-    this.#refuse(
-      volunteer.link,
+    this.#volunteers.dismiss(
+      volunteerId,
       'volunteer/flagged',
       `Flagged for ${why}; no more units of this job.`,
     )
-  }
-
-  #refuse(link: VolunteerLink, code: RefusalCode, message: string): void {
-    link
-      .send({ v: JOB_PROTOCOL_VERSION, type: 'refuse', code, message })
-      .finally(() => link.close())
-      .catch(() => undefined)
   }
 
   /** A peer that breaks the protocol is dropped; its units go back to the queue. */
   #violation(link: VolunteerLink, what: string): void {
     console.warn(`volunteer ${link.peerId} sent ${what}; disconnecting it`)
     link.close()
-  }
-
-  /** Counts an accepted unit for the partner site of each agreeing volunteer that came by one. */
-  async #creditSites(agreeing: readonly string[]): Promise<void> {
-    const sites = agreeing.flatMap((id) => this.#siteOf.get(id) ?? [])
-    if (sites.length === 0) return
-    const credits = (this.job.siteCredits ??= {})
-    for (const site of sites) {
-      if (!(site in credits) && Object.keys(credits).length >= maxSites) continue
-      credits[site] = (credits[site] ?? 0) + 1
-    }
-    await this.#store.saveJob(this.job)
   }
 
   #emit(): void {

@@ -1,0 +1,51 @@
+import { planUnits, type UnitPlan } from '../tasks/planUnits.ts'
+import type { JobRecord } from './JobRecord.ts'
+import type { JobStore } from './JobStore.ts'
+import { Scheduler } from './Scheduler.ts'
+
+/** A job as the store has it: its record, its units' plan and input file, its Scheduler. */
+export type StoredJob = {
+  /** The stored record when there is one (a resumed job), else the job given. */
+  job: JobRecord
+  plan: UnitPlan
+  /** The input file (split units); undefined for count units. */
+  file: Blob | undefined
+  /** Rebuilt from the stored unit records and flagged volunteers. */
+  scheduler: Scheduler
+}
+
+/**
+ * Saves a new job (its input file first, so a stored job has its input), or finds the stored one
+ * after a reload, and rebuilds its Scheduler from its unit records. Throws `task/input-size`
+ * when the input does not fit the job's units.
+ *
+ * @example
+ * const { job, plan, file, scheduler } = await openStoredJob(store, created, input)
+ */
+export async function openStoredJob(
+  store: JobStore,
+  job: JobRecord,
+  input: Blob | undefined,
+): Promise<StoredJob> {
+  const stored = await store.loadJob(job.jobId)
+  const current = stored ?? job
+  const plan = planUnits(current.manifest, current.inputBytes)
+  if (!stored) {
+    if (input) await store.saveInput(job.jobId, input)
+    await store.saveJob(job)
+  }
+  const file = current.inputBytes > 0 ? await store.loadInput(job.jobId) : undefined
+  const units = await store.loadUnits(job.jobId)
+  const { replication } = current.manifest
+  const scheduler = new Scheduler(
+    {
+      unitsTotal: current.unitsTotal,
+      quorum: replication.quorum,
+      maxResultsPerUnit: replication.maxResults,
+      maxErrorsPerUnit: replication.maxErrors,
+      deadlineMs: current.deadlineMs,
+    },
+    { units, flagged: current.flagged },
+  )
+  return { job: current, plan, file, scheduler }
+}

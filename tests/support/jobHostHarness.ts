@@ -1,0 +1,147 @@
+import { sha256Hex } from '../../src/crypto/sha256Hex.ts'
+import { createJobRecord } from '../../src/jobs/createJobRecord.ts'
+import type { JobHost } from '../../src/jobs/JobHost.ts'
+import type { JobRecord } from '../../src/jobs/JobRecord.ts'
+import type { EngineOffer, HostMessage, VolunteerMessage } from '../../src/p2p/messages.ts'
+import type { PeerLink } from '../../src/p2p/PeerLink.ts'
+import type { ManifestInput } from '../../src/tasks/manifestSchema.ts'
+import { validateManifest } from '../../src/tasks/validateManifest.ts'
+import { memoryLinkPair } from './memoryLinkPair.ts'
+
+/*
+ * A small job and volunteers in memory, for tests of the job host and its desks
+ * (src/jobs/JobHost.test.ts, src/jobs/ResultDesk.test.ts).
+ */
+
+/** A WASM module header: enough for the host, which never runs it. */
+export const wasm = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])
+
+export type JobOptions = {
+  unitsTotal?: number
+  quorum?: number
+  maxErrors?: number
+  deadlineMs?: number
+  comparison?: ManifestInput['comparison']
+}
+
+/** Job `job-1`: count units of 4 output bytes each, WASM only. */
+export async function makeJob(options: JobOptions = {}): Promise<JobRecord> {
+  const { unitsTotal = 6, quorum = 2, maxErrors = 3, deadlineMs = 5000 } = options
+  const manifest = validateManifest({
+    manifestVersion: 1,
+    name: 'test job',
+    kernels: [{ kind: 'wasm', sha256: await sha256Hex(wasm) }],
+    units: { mode: 'count', unitCount: unitsTotal },
+    params: [{ name: 'p', type: 'u32', value: 7 }],
+    output: { bytesPerUnit: 4 },
+    comparison: options.comparison ?? { mode: 'exact' },
+    replication: { quorum, maxResults: quorum + 2, maxErrors },
+    limits: { timeLimitMs: 1000 },
+  })
+  return { ...createJobRecord({ manifest, wasm }), jobId: 'job-1', deadlineMs }
+}
+
+export const wasmOffer: EngineOffer = { kind: 'wasm', slots: 2, gflops: 10 }
+
+export const hello = (
+  engines: EngineOffer[] = [wasmOffer],
+  siteKey?: string,
+): VolunteerMessage => ({
+  v: 2,
+  type: 'hello',
+  jobId: 'job-1',
+  engines,
+  allowFallbackGpu: false,
+  wantsRewards: false,
+  ...(siteKey && { siteKey }),
+})
+
+type Behaviour = 'honest' | 'liar' | 'silent'
+
+/** The right output of a unit of `makeJob`'s job. */
+export const truth = (index: number) => new Uint8Array([index, index * 2, 7, 7])
+
+export const f32 = (...values: number[]) => new Uint8Array(new Float32Array(values).buffer)
+
+/** A volunteer in memory that answers every unit after a tick. */
+export function volunteer(
+  host: JobHost,
+  id: string,
+  behaviour: Behaviour = 'honest',
+  siteKey?: string,
+) {
+  const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', id)
+  const seen: HostMessage[] = []
+  const link: PeerLink<VolunteerMessage, HostMessage> = toHost
+  let closed = false
+  link.onClose(() => (closed = true))
+  link.onMessage(async (message) => {
+    seen.push(message)
+    if (message.type !== 'assign' || behaviour === 'silent') return
+    const output = truth(message.index)
+    if (behaviour === 'liar') output[0] = 255
+    if (closed) return
+    await link
+      .send(
+        {
+          v: 2,
+          type: 'result',
+          assignmentId: message.assignmentId,
+          index: message.index,
+          sha256: await sha256Hex(output),
+          kernelMs: 1,
+        },
+        output,
+      )
+      .catch(() => undefined)
+  })
+  host.attach(toVolunteer)
+  void link.send(hello(undefined, siteKey))
+  return { seen, link, isClosed: () => closed }
+}
+
+/** A volunteer in memory that computes each unit with `compute` (input slice in the body). */
+export function computingVolunteer(
+  host: JobHost,
+  id: string,
+  compute: (index: number, input: Uint8Array) => Uint8Array,
+  engines: EngineOffer[] = [wasmOffer],
+  jobId = 'job-1',
+) {
+  const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', id)
+  const seen: { message: HostMessage; body: Uint8Array }[] = []
+  toHost.onMessage(async (message, body) => {
+    seen.push({ message, body: body.slice() })
+    if (message.type !== 'assign') return
+    const output = compute(message.index, body)
+    await toHost
+      .send(
+        {
+          v: 2,
+          type: 'result',
+          assignmentId: message.assignmentId,
+          index: message.index,
+          sha256: await sha256Hex(output.slice()),
+          kernelMs: 1,
+        },
+        output,
+      )
+      .catch(() => undefined)
+  })
+  host.attach(toVolunteer)
+  void toHost.send({ ...hello(engines), jobId } as VolunteerMessage)
+  return { seen }
+}
+
+/** Resolves once `condition` holds; rejects after 5 s, naming `what`. */
+export function until(condition: () => boolean, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now()
+    const poll = () => {
+      if (condition()) return resolve()
+      if (Date.now() - started > 5000) return reject(new Error(`timed out waiting for ${what}`))
+      setTimeout(poll, 5)
+    }
+    poll()
+  })
+}
