@@ -31,6 +31,9 @@ export default defineConfig({
         },
       }),
       instances: [{ browser: 'chromium' }],
+      // Smaller than the headless window, so that the test frame is drawn at scale 1: a scaled
+      // frame is never "visible" to IntersectionObserver v2 (ConsentButton.browser.test.ts).
+      viewport: { width: 800, height: 600 },
     },
   },
 })

@@ -66,8 +66,8 @@ type Probe = {
   ticks: number
 }
 
-// In the partner page, before its scripts: records the frame's messages with their time, the
-// first trusted click, and ticks of a 100 ms timer; opens the widget's closed root so that the
+// In the partner page, before its scripts: records the frame's messages with their time, and
+// ticks of a 100 ms timer; opens the widget's closed root so that the
 // bench can find the buttons to click (embedWidget.spec.ts does the same).
 const probeSource = `(() => {
   if (location.origin !== ${JSON.stringify(new URL(partnerUrl).origin)}) return
@@ -76,7 +76,6 @@ const probeSource = `(() => {
   addEventListener('message', (e) => {
     if (e.origin === ${JSON.stringify(appOrigin)}) probe.events.push({ at: performance.now(), ...e.data })
   })
-  addEventListener('click', (e) => { if (e.isTrusted) probe.clickAt ??= performance.now() }, true)
   setInterval(() => probe.ticks++, 100)
   const attach = Element.prototype.attachShadow
   Element.prototype.attachShadow = function (init) { return attach.call(this, { ...init, mode: 'open' }) }
@@ -109,6 +108,38 @@ async function clickButton(tab: CdpTab, name: string): Promise<void> {
       .then((p) => p ?? undefined),
   )
   await tab.click(point.x, point.y)
+}
+
+/**
+ * Clicks "Donate compute", which is our compute frame's own button: at the frame's centre, once
+ * the frame is ready and its button has been in view long enough to be enabled (ConsentButton),
+ * clicking again until the frame reports that it starts. The partner page cannot see a click in
+ * the frame, so the probe's `clickAt` is set from the page's clock just before the click is sent.
+ */
+async function clickDonate(tab: CdpTab): Promise<void> {
+  const point = await until('the compute frame', 20_000, () =>
+    tab
+      .evaluate<{ x: number; y: number } | null>(
+        `(() => {
+      if (!window.__probe.events.some((e) => e.type === 'ready')) return null
+      const frame = document.querySelector('volunteer-compute')?.shadowRoot?.querySelector('iframe')
+      if (!frame) return null
+      const r = frame.getBoundingClientRect()
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2 }
+    })()`,
+      )
+      .then((p) => p ?? undefined),
+  )
+  const starts = async () =>
+    (await readProbe(tab)).events.filter((e) => e.type === 'status' && e.status !== 'stopped')
+      .length
+  const before = await starts()
+  await until('the frame to start', 20_000, async () => {
+    await tab.evaluate('window.__probe.clickAt = performance.now()')
+    await tab.click(point.x, point.y)
+    await sleep(300)
+    return (await starts()) > before ? true : undefined
+  })
 }
 
 const readProbe = (tab: CdpTab) => tab.evaluate<Probe>('window.__probe')
@@ -182,7 +213,7 @@ async function main(): Promise<void> {
     for (let run = 0; run < runs; run++) {
       await tab.send('Page.reload')
       await sleep(500)
-      await clickButton(tab, 'Donate compute')
+      await clickDonate(tab)
       const probe = await until('the first unit', 120_000, async () => {
         const p = await readProbe(tab)
         return p.events.some((e) => (e.unitsDone ?? 0) > 0) ? p : undefined
@@ -201,7 +232,7 @@ async function main(): Promise<void> {
     // 2. Throughput in front, then behind another tab.
     await tab.send('Page.reload')
     await sleep(500)
-    await clickButton(tab, 'Donate compute')
+    await clickDonate(tab)
     await until('computing', 120_000, async () => ((await unitsDone(tab)) > 0 ? true : undefined))
     await sleep(10_000)
     const measure = async (label: string) => {

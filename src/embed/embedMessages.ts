@@ -1,16 +1,20 @@
 import * as v from 'valibot'
 
 /**
- * The embed protocol, version 1: what the widget on a partner's page (embed.js) and the compute
+ * The embed protocol, version 2: what the widget on a partner's page (embed.js) and the compute
  * frame from our origin (`/embed/frame.html`) say to each other through `postMessage`. Each side
  * accepts a message only from the other's window and origin, and only if it parses here; the
  * frame never sends anything but the widget's status, so a partner page learns no more than what
  * the widget shows its visitor.
  *
+ * There is no `start` command: the widget cannot start the compute. Consent is a click on the
+ * frame's own button, which no script of the partner page can make (version 1 had `start`, and a
+ * hostile page could send it to a frame it embedded itself).
+ *
  * Valibot, not zod as elsewhere: the loader's budget is 10 KB gzipped, and these schemas cost
  * about 2.4 KB with valibot against 7.5 KB with zod/mini.
  */
-export const EMBED_PROTOCOL_VERSION = 1
+export const EMBED_PROTOCOL_VERSION = 2
 
 const version = v.literal(EMBED_PROTOCOL_VERSION)
 
@@ -33,12 +37,16 @@ export const siteKeySchema = v.pipe(v.string(), v.regex(idPattern))
 /** A job id, as the directory lists it (`data-job`, and the frame's `job` parameter). */
 export const jobIdSchema = v.pipe(v.string(), v.regex(idPattern))
 
+/** The widget's colours (`data-theme`); the frame draws its button in the same. */
+export const embedThemeSchema = v.picklist(['light', 'dark', 'auto'])
+export type EmbedTheme = v.InferOutput<typeof embedThemeSchema>
+
 /** Widget to frame. */
 export const embedCommandSchema = v.variant('type', [
-  /** The visitor clicked to donate: start (or resume) computing with these settings. */
-  v.strictObject({ v: version, type: v.literal('start'), settings: embedSettingsSchema }),
   /** The visitor clicked stop: halt every unit, close the connections. */
   v.strictObject({ v: version, type: v.literal('stop') }),
+  /** The visitor's controls: sent when the frame is ready, and on every change. The frame's
+   * button stays disabled until the first arrives. */
   v.strictObject({ v: version, type: v.literal('settings'), settings: embedSettingsSchema }),
 ])
 export type EmbedCommand = v.InferOutput<typeof embedCommandSchema>

@@ -8,8 +8,8 @@ import {
 } from '@playwright/test'
 import { openRequester, openVolunteer, startDemoJob, startDonating } from './support.ts'
 
-// The embed's compute half: a visitor of the demo partner site (another origin) consents in the
-// widget, the compute frame from our origin computes units of a job a requester page hosts, and
+// The embed's compute half: a visitor of the demo partner site (another origin) consents with
+// the widget's button (our frame's own), the compute frame from our origin computes units of a job a requester page hosts, and
 // the partner page sees nothing but the widget's status.
 
 const partnerUrl = 'http://127.0.0.1:5180/'
@@ -84,6 +84,15 @@ async function openPartner(context: BrowserContext, name: string): Promise<Page>
   return page
 }
 
+/** The consent button: our compute frame's own, inside the widget. */
+async function donate(page: Page): Promise<void> {
+  const button = page
+    .frameLocator('volunteer-compute iframe')
+    .getByRole('button', { name: 'Donate compute' })
+  await expect(button).toBeEnabled({ timeout: 20_000 })
+  await button.click()
+}
+
 /** Our compute frame in a partner page, once the widget has made it. */
 async function computeFrame(page: Page): Promise<Frame> {
   await expect.poll(() => page.frames().some((f) => f.url().startsWith(appOrigin))).toBe(true)
@@ -119,13 +128,18 @@ test.describe('the embed computes for a partner site', () => {
     partner.on('request', (request) => {
       if (new URL(request.url()).port === '9000') signalingRequests.push(request.url())
     })
-    await expect(partner.getByRole('button', { name: 'Donate compute' })).toBeVisible()
-    // Before consent: not even our frame is loaded.
-    expect(partner.frames().filter((f) => f.url().startsWith(appOrigin))).toHaveLength(0)
+    // Before consent our frame is there, as the button, and runs nothing.
+    const frame = await computeFrame(partner)
+    await expect(
+      partner
+        .frameLocator('volunteer-compute iframe')
+        .getByRole('button', { name: 'Donate compute' }),
+    ).toBeEnabled()
+    await partner.waitForTimeout(1000)
+    expect(await readProbe(frame)).toMatchObject({ workers: 0, peerConnections: 0 })
     expect(signalingRequests).toEqual([])
 
-    await partner.getByRole('button', { name: 'Donate compute' }).click()
-    const frame = await computeFrame(partner)
+    await donate(partner)
     await expect
       .poll(async () => (await lastStatus(partner))?.unitsDone ?? 0, { timeout: 90_000 })
       .toBeGreaterThan(0)
@@ -187,11 +201,11 @@ test.describe('the embed computes for a partner site', () => {
     const context = await browser.newContext()
     const first = await openPartner(context, 'tab 1')
     const second = await openPartner(context, 'tab 2')
-    await first.getByRole('button', { name: 'Donate compute' }).click()
+    await donate(first)
     await expect
       .poll(async () => (await lastStatus(first))?.status, { timeout: 60_000 })
       .toMatch(/running|waiting|starting/)
-    await second.getByRole('button', { name: 'Donate compute' }).click()
+    await donate(second)
     await expect.poll(async () => (await lastStatus(second))?.status).toBe('elsewhere')
     // The waiting tab shows the computing tab's progress, and runs nothing itself.
     await expect
@@ -220,8 +234,27 @@ test.describe('the embed computes for a partner site', () => {
   }) => {
     await jobWithOneVolunteer(browser)
     const partner = await openPartner(await browser.newContext(), 'hostile partner')
-    await partner.getByRole('button', { name: 'Donate compute' }).click()
     const frame = await computeFrame(partner)
+    await expect(
+      partner
+        .frameLocator('volunteer-compute iframe')
+        .getByRole('button', { name: 'Donate compute' }),
+    ).toBeEnabled()
+    // The page cannot start the compute without the visitor: there is no command for it, and the
+    // old protocol's `start` is refused like any other unknown message.
+    await partner.evaluate(() => {
+      const settings = { cpuShare: 100, gpu: false, background: true }
+      for (const forged of [
+        { v: 2, type: 'start', settings },
+        { v: 1, type: 'start', settings },
+      ])
+        computeWindow().postMessage(forged, '*')
+    })
+    await partner.waitForTimeout(1500)
+    expect(await lastStatus(partner)).toBeUndefined()
+    expect(await readProbe(frame)).toMatchObject({ workers: 0, peerConnections: 0 })
+
+    await donate(partner)
     await expect
       .poll(async () => (await lastStatus(partner))?.unitsDone ?? 0, { timeout: 90_000 })
       .toBeGreaterThan(0)
@@ -258,10 +291,11 @@ test.describe('the embed computes for a partner site', () => {
     await partner.evaluate((appOrigin) => {
       const target = computeWindow()
       for (const forged of [
-        { v: 2, type: 'stop' },
-        { v: 1, type: 'stop', extra: true },
-        { v: 1, type: 'settings', settings: { cpuShare: 1000, gpu: true, background: true } },
-        { v: 1, type: 'dump-state' },
+        { v: 3, type: 'stop' },
+        { v: 1, type: 'stop' },
+        { v: 2, type: 'stop', extra: true },
+        { v: 2, type: 'settings', settings: { cpuShare: 1000, gpu: true, background: true } },
+        { v: 2, type: 'dump-state' },
         'stop',
         { v: 1, type: 'start', settings: { cpuShare: 100, gpu: 'yes', background: true } },
       ])
@@ -271,7 +305,7 @@ test.describe('the embed computes for a partner site', () => {
       document.body.append(stranger)
       const send = new (stranger.contentWindow as unknown as typeof window).Function(
         'target',
-        "target.postMessage({ v: 1, type: 'stop' }, '*')",
+        "target.postMessage({ v: 2, type: 'stop' }, '*')",
       )
       send(target)
     }, appOrigin)

@@ -70,17 +70,26 @@ async function addEmbedTag(page: Page, dataset: Record<string, string>) {
 /** The widget's host element, on the partner's page. */
 const widgetHost = (page: Page) => page.locator('volunteer-compute')
 
+/** The consent button: our compute frame's own, inside the widget. */
+const donateButton = (page: Page, name = 'Donate compute') =>
+  page.frameLocator('volunteer-compute iframe').getByRole('button', { name, exact: true })
+
+/** Our compute frame, as Playwright sees it. */
+const computeFrame = (page: Page) =>
+  page.frames().find((frame) => frame.url().startsWith(appOrigin))
+
 test.describe('the embed widget on a partner page', () => {
   test('offers, styled as ours despite the partner’s CSS, and runs nothing before the click', async ({
     page,
   }) => {
     const seen = await openPartner(page)
-    const donate = page.getByRole('button', { name: 'Donate compute' })
+    const donate = donateButton(page)
     await expect(donate).toBeVisible()
     await expect(page.getByRole('region', { name: 'Volunteer compute' })).toContainText(
       'nothing runs until you click',
     )
-    await expect(page.getByRole('button', { name: 'No thanks' })).toBeVisible()
+    const decline = page.getByRole('button', { name: 'No thanks' })
+    await expect(decline).toBeVisible()
     expect((await readProbe(page)).shadowModes).toEqual(['closed'])
 
     // The partner page sets `* { font: 30px serif !important; color: red }`, dashed purple
@@ -90,18 +99,19 @@ test.describe('the embed widget on a partner page', () => {
       return { display: style.display, position: style.position, opacity: style.opacity }
     })
     expect(host).toEqual({ display: 'block', position: 'fixed', opacity: '1' })
-    const button = await donate.evaluate((element) => {
-      const style = getComputedStyle(element)
-      return {
-        fontSize: style.fontSize,
-        fontFamily: style.fontFamily,
-        textTransform: style.textTransform,
-        borderStyle: style.borderTopStyle,
-        display: style.display,
-      }
-    })
-    expect(button).toMatchObject({ fontSize: '14px', textTransform: 'none', borderStyle: 'solid' })
-    expect(button.fontFamily).toMatch(/^system-ui/)
+    for (const button of [donate, decline]) {
+      const style = await button.evaluate((element) => {
+        const style = getComputedStyle(element)
+        return {
+          fontSize: style.fontSize,
+          fontFamily: style.fontFamily,
+          textTransform: style.textTransform,
+          borderStyle: style.borderTopStyle,
+        }
+      })
+      expect(style).toMatchObject({ fontSize: '14px', textTransform: 'none', borderStyle: 'solid' })
+      expect(style.fontFamily).toMatch(/^system-ui/)
+    }
     const offerText = page.getByText(/nothing runs until you click/)
     expect(await offerText.evaluate((element) => getComputedStyle(element).color)).not.toBe(
       'rgb(255, 0, 0)',
@@ -113,44 +123,51 @@ test.describe('the embed widget on a partner page', () => {
     expect(box.x + box.width).toBeGreaterThan(viewport.width - 40)
     expect(box.y + box.height).toBeGreaterThan(viewport.height - 40)
 
-    // Give anything eager time to show itself, then check that nothing of ours ran.
+    // The frame is there, as the button, and runs nothing. Give anything eager time to show
+    // itself, then check, in the page and in the frame.
+    const frame = page.locator('volunteer-compute iframe')
+    await expect(frame).toHaveAttribute(
+      'src',
+      `${appOrigin}/embed/frame.html?site=demo-partner&job=best&parent=${encodeURIComponent('http://127.0.0.1:5180')}&theme=auto`,
+    )
+    await expect(frame).toHaveAttribute('title', 'Donate compute')
+    await expect(donate).toBeEnabled()
     await page.waitForTimeout(1000)
-    expect((await readProbe(page)).constructed).toEqual({
-      Worker: 0,
-      SharedWorker: 0,
-      RTCPeerConnection: 0,
-      WebSocket: 0,
-    })
+    const none = { Worker: 0, SharedWorker: 0, RTCPeerConnection: 0, WebSocket: 0 }
+    expect((await readProbe(page)).constructed).toEqual(none)
+    expect(
+      await computeFrame(page)!.evaluate(
+        () => (window as unknown as { __embedProbe: Probe }).__embedProbe.constructed,
+      ),
+    ).toEqual(none)
     expect(seen.workers).toEqual([])
     expect(seen.sockets).toEqual([])
     const urls = seen.requests.map((request) => request.url())
     expect(urls.filter((url) => new URL(url).port === signalingPort)).toEqual([])
-    expect(urls.filter((url) => url.startsWith(appOrigin))).toEqual([`${appOrigin}/embed.js`])
-    expect(page.frames()).toHaveLength(1)
+    // Ours: the loader, the frame's page and its own small script; not the runtime.
+    const ours = urls.filter((url) => url.startsWith(appOrigin)).map((url) => new URL(url).pathname)
+    expect(ours.slice(0, 2)).toEqual(['/embed.js', '/embed/frame.html'])
+    for (const path of ours.slice(2)) expect(path).toMatch(/^\/assets\/[\w-]+\.(js|css)$/)
+    expect(ours.join(' ')).not.toMatch(/startVolunteerRuntime|worker/i)
 
     await donate.click()
-    const frame = page.locator('iframe')
-    await expect(frame).toHaveAttribute(
-      'src',
-      `${appOrigin}/embed/frame.html?site=demo-partner&job=best&parent=${encodeURIComponent('http://127.0.0.1:5180')}`,
-    )
-    await expect(frame).toHaveAttribute('title', 'Volunteer compute')
     // The widget shows what the compute frame reports: its messages pass the origin checks.
-    const status = page.getByRole('status')
-    await expect(status).not.toHaveText(/^(Loading the compute frame…)?$/)
+    const status = page.getByRole('status').first()
+    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible()
+    await expect(status).not.toHaveText(/^$/)
     await expect(page.getByRole('slider', { name: 'CPU share' })).toHaveValue('25')
     await expect(page.getByRole('checkbox', { name: 'Use the GPU' })).not.toBeChecked()
     await page.getByRole('button', { name: 'Stop' }).click()
     await expect(status).toHaveText(/^Stopped\. \d+ units? done so far\.$/)
-    await expect(page.getByRole('button', { name: 'Resume' })).toBeFocused()
+    await expect(donateButton(page, 'Resume')).toBeEnabled()
   })
 
   test('messages that do not come from the compute frame are ignored', async ({ page }) => {
     await openPartner(page)
-    await page.getByRole('button', { name: 'Donate compute' }).click()
-    await expect(page.locator('iframe')).toHaveCount(1)
+    await donateButton(page).click()
+    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible()
     const forged = {
-      v: 1,
+      v: 2,
       type: 'status',
       status: 'running',
       unitsDone: 999,
@@ -164,14 +181,41 @@ test.describe('the embed widget on a partner page', () => {
     await expect(page.getByText('999')).toHaveCount(0)
   })
 
-  test('a script-made click does not consent', async ({ page }) => {
+  test('only a click on the visible button consents: not the page’s script, not a hidden frame', async ({
+    page,
+  }) => {
     await openPartner(page)
-    await page.getByRole('button', { name: 'Donate compute' }).evaluate((button) => {
-      ;(button as HTMLButtonElement).click()
+    const donate = donateButton(page)
+    await expect(donate).toBeEnabled()
+    const stop = page.getByRole('button', { name: 'Stop' })
+    // The page's script cannot click into our frame; clicking the frame element does nothing.
+    await page.evaluate(() => {
+      const frame = document
+        .querySelector('volunteer-compute')!
+        .shadowRoot!.querySelector('iframe')!
+      frame.click()
+      frame.dispatchEvent(new MouseEvent('click', { bubbles: true }))
     })
     await page.waitForTimeout(500)
-    await expect(page.locator('iframe')).toHaveCount(0)
-    await expect(page.getByRole('button', { name: 'Donate compute' })).toBeVisible()
+    await expect(stop).toBeHidden()
+
+    // Clickjacking: the page makes the widget all but transparent, so that a visitor who clicks
+    // there does not see our button. The button turns disabled, and a real click does nothing.
+    // (Moving the widget into a see-through element would reload our frame; fading the body,
+    // which holds it, does not.)
+    await page.evaluate(() => document.body.style.setProperty('opacity', '0.02', 'important'))
+    await expect(donate).toBeDisabled()
+    const box = (await page.locator('volunteer-compute iframe').boundingBox())!
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2)
+    await page.waitForTimeout(1000)
+    await expect(stop).toBeHidden()
+
+    // In plain view again, the same click consents.
+    await page.evaluate(() => document.body.style.setProperty('opacity', '1', 'important'))
+    await expect(donate).toBeEnabled()
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2)
+    await expect(stop).toBeVisible()
+    await stop.click()
   })
 
   test('“No thanks” is remembered for the site: after a reload the widget stays a pill', async ({
@@ -184,12 +228,12 @@ test.describe('the embed widget on a partner page', () => {
     await expect(page.getByRole('region', { name: 'Volunteer compute' })).toHaveCount(0)
     await page.reload()
     await expect(pill).toBeVisible()
-    await expect(page.getByRole('button', { name: 'Donate compute', exact: true })).toHaveCount(0)
     await page.waitForTimeout(500)
+    // Opted out, not even our frame loads.
     expect(page.frames()).toHaveLength(1)
     // The pill reopens the offer, and a "No thanks" there closes it again.
     await pill.click()
-    await expect(page.getByRole('button', { name: 'Donate compute', exact: true })).toBeFocused()
+    await expect(donateButton(page)).toBeEnabled()
     await page.getByRole('button', { name: 'No thanks' }).click()
     await page.reload()
     await expect(pill).toBeVisible()
@@ -208,12 +252,16 @@ test.describe('the embed widget on a partner page', () => {
     const box = (await offer.boundingBox())!
     expect(box.x).toBeGreaterThanOrEqual(0)
     expect(box.x + box.width).toBeLessThanOrEqual(320)
-    for (const name of ['Donate compute', 'No thanks']) {
-      const button = (await page.getByRole('button', { name, exact: true }).boundingBox())!
-      expect(button.x + button.width, name).toBeLessThanOrEqual(320)
-      expect(button.height, name).toBeGreaterThanOrEqual(36)
+    for (const [name, button] of [
+      ['Donate compute', donateButton(page)],
+      ['No thanks', page.getByRole('button', { name: 'No thanks' })],
+    ] as const) {
+      const box = (await button.boundingBox())!
+      expect(box.x + box.width, name).toBeLessThanOrEqual(320)
+      expect(box.height, name).toBeGreaterThanOrEqual(36)
     }
-    await page.getByRole('button', { name: 'Donate compute', exact: true }).tap()
+    await expect(donateButton(page)).toBeEnabled()
+    await donateButton(page).tap()
     await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible()
     const running = (await offer.boundingBox())!
     expect(running.x + running.width).toBeLessThanOrEqual(320)
@@ -229,7 +277,7 @@ test.describe('the embed widget on a partner page', () => {
     await openPartner(page, `${partnerUrl}plain.html`)
     await addEmbedTag(page, { site: 'demo-partner', position: 'inline', theme: 'dark' })
     await addEmbedTag(page, { site: 'demo-partner', position: 'bottom-left' })
-    await expect(page.getByRole('button', { name: 'Donate compute', exact: true })).toBeVisible()
+    await expect(donateButton(page)).toBeVisible()
     await expect(widgetHost(page)).toHaveCount(1)
     expect(await widgetHost(page).evaluate((host) => host.previousElementSibling?.tagName)).toBe(
       'SCRIPT',

@@ -45,10 +45,13 @@ export type EmbedFrameParameters = FrameParameters & {
   post: (event: EmbedEvent) => void
   /** Starts the volunteer runtime; tests may pass their own. */
   start?: typeof startVolunteerRuntime
+  /** Offers the consent button with this label, or disables it (undefined) while computing. */
+  showConsent?: (label: string | undefined) => void
 }
 
 /**
- * The compute frame's logic: on the widget's `start` it waits for the browser-wide compute lock
+ * The compute frame's logic: on the visitor's click on its own button (`consent`, never a message
+ * from the widget) it waits for the browser-wide compute lock
  * (another tab may hold it: this one then shows that tab's progress), starts the volunteer
  * runtime for the site's job, and reports its progress; `stop` ends it in every tab. It holds
  * back while the device or the visitor's settings say so (`DeviceConditions`).
@@ -84,15 +87,26 @@ export class EmbedFrame {
 
   command(command: EmbedCommand): void {
     switch (command.type) {
-      case 'start':
-        this.#settings = command.settings
-        return void this.#begin()
       case 'stop':
         this.#channel.postMessage({ type: 'stop' } satisfies Broadcast)
         return this.#stop()
-      case 'settings':
-        return void this.#applySettings(command.settings)
+      case 'settings': {
+        const first = !this.#settings
+        void this.#applySettings(command.settings)
+        if (first) this.#parameters.showConsent?.(this.#lockRequest ? undefined : 'Donate compute')
+        return
+      }
     }
+  }
+
+  /**
+   * The visitor clicked the frame's own button (checked by `ConsentButton`): start computing with
+   * the widget's settings. Nothing else starts it; the widget has no command for it.
+   */
+  consent(): void {
+    if (!this.#settings || this.#lockRequest) return
+    this.#parameters.showConsent?.(undefined)
+    void this.#begin()
   }
 
   /** Says hello to the widget: it may send commands now. */
@@ -103,6 +117,7 @@ export class EmbedFrame {
   async #begin(): Promise<void> {
     if (this.#lockRequest) return
     const settings = this.#settings!
+    this.#report({ status: 'starting' })
     this.#conditions = new DeviceConditions({
       background: settings.background,
       onChange: () => this.#hold(),
@@ -235,6 +250,7 @@ export class EmbedFrame {
       unitsDone: this.#progress.unitsDone,
       credit: this.#progress.credit,
     })
+    if (this.#settings) this.#parameters.showConsent?.('Resume')
   }
 
   /** Ends the runtime and gives up the lock (or the wait for it). */

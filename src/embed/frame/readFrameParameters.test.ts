@@ -8,7 +8,12 @@ const ancestors = (...origins: string[]) =>
 
 describe('readFrameParameters', () => {
   test('accepts the page that really embeds the frame, by ancestorOrigins or by referrer', () => {
-    const expected = { parentOrigin: partner, siteKey: 'demo-partner', jobId: undefined }
+    const expected = {
+      parentOrigin: partner,
+      siteKey: 'demo-partner',
+      jobId: undefined,
+      theme: 'auto',
+    }
     expect(readFrameParameters({ search, ancestorOrigins: ancestors(partner) }, true, '')).toEqual(
       expected,
     )
@@ -20,6 +25,15 @@ describe('readFrameParameters', () => {
         '',
       ),
     ).toMatchObject({ jobId: 'job-7' })
+  })
+
+  test('takes the widget theme, and falls back to auto for an unknown one', () => {
+    const where = (theme: string) => ({
+      search: `${search}&theme=${theme}`,
+      ancestorOrigins: ancestors(partner),
+    })
+    expect(readFrameParameters(where('dark'), true, '')).toMatchObject({ theme: 'dark' })
+    expect(readFrameParameters(where('neon'), true, '')).toMatchObject({ theme: 'auto' })
   })
 
   test.each([

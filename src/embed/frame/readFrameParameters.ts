@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { jobIdSchema, siteKeySchema } from '../embedMessages.ts'
+import { embedThemeSchema, jobIdSchema, siteKeySchema, type EmbedTheme } from '../embedMessages.ts'
 
 /** What the widget told the frame in its URL, checked against where the frame really is. */
 export type FrameParameters = {
@@ -8,10 +8,12 @@ export type FrameParameters = {
   siteKey: string
   /** A job id, or undefined for the best open job. */
   jobId: string | undefined
+  /** The widget's colours, for the frame's button; `auto` when absent or unknown. */
+  theme: EmbedTheme
 }
 
 /**
- * Reads `?site=…&job=…&parent=…` and checks that `parent` is the origin of the page that really
+ * Reads `?site=…&job=…&parent=…&theme=…` and checks that `parent` is the origin of the page that really
  * embeds this frame (`location.ancestorOrigins`, or the referrer where the browser lacks it).
  * Returns a reason in words instead when the frame is not embedded, or embedded by another page
  * than the one named: then it must do nothing.
@@ -39,7 +41,8 @@ export function readFrameParameters(
     return {
       reason: `This frame is embedded by ${actual ?? 'an unknown page'}, not ${parentOrigin}.`,
     }
-  return { parentOrigin, siteKey: site.output, jobId }
+  const theme = v.safeParse(embedThemeSchema, query.get('theme'))
+  return { parentOrigin, siteKey: site.output, jobId, theme: theme.success ? theme.output : 'auto' }
 }
 
 function originOf(url: string | null): string | undefined {

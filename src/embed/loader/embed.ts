@@ -3,10 +3,11 @@
  *
  *     <script src="https://OUR-HOST/embed.js" data-site="my-blog" async></script>
  *
- * It reads its data attributes (see readEmbedConfig), draws the widget and waits for the
- * visitor. It starts no worker, connection or request of its own: after the visitor's click it
- * loads our compute frame, which runs everything else. It defines no globals and shows one widget
- * per page even when included twice.
+ * It reads its data attributes (see readEmbedConfig) and draws the widget, with our compute frame
+ * as its "Donate compute" button: the click that consents lands in our document, where no script
+ * of the page can make it. Until then nothing computes and nothing connects: the frame loads the
+ * runtime only after the click. It defines no globals and shows one widget per page even when
+ * included twice.
  */
 import { mountEmbedWidget } from './mountEmbedWidget.ts'
 import { readEmbedConfig } from './readEmbedConfig.ts'

@@ -1,4 +1,9 @@
-import type { EmbedCommand, EmbedEvent, EmbedSettings } from '../embedMessages.ts'
+import {
+  EMBED_PROTOCOL_VERSION,
+  type EmbedCommand,
+  type EmbedEvent,
+  type EmbedSettings,
+} from '../embedMessages.ts'
 import { describeEmbedStatus, type EmbedStatusEvent } from './describeEmbedStatus.ts'
 import { loadEmbedPreferences, saveEmbedPreferences } from './embedPreferences.ts'
 import { h } from './h.ts'
@@ -21,14 +26,15 @@ const frameReadyTimeoutMs = 20_000
 
 /**
  * Draws the widget in a shadow root on `host` and runs it: offer, running, stopped, opted out.
- * Nothing of ours loads until the visitor clicks "Donate compute": then the compute frame does,
- * and the widget only shows what it reports.
+ * Its "Donate compute" (and "Resume") button is our compute frame: the visitor's click lands in
+ * our document, and only that starts the compute; the widget shows what the frame reports and can
+ * stop it, never start it.
  */
 export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetParameters): void {
   // Closed: page scripts and generic DOM tooling (`host.shadowRoot`, shadow-piercing selectors)
   // cannot reach into the widget to read the visitor's state or press its buttons. It is not a
   // security boundary (a script that runs before ours can wrap attachShadow); that boundary is
-  // the compute frame on our origin, and consent clicks must also be real (`isTrusted`).
+  // the compute frame on our origin, whose own button is the only way to start.
   const root = host.attachShadow({ mode: 'closed' })
   const preferences = loadEmbedPreferences()
   let settings: EmbedSettings = preferences.settings ?? {
@@ -39,29 +45,21 @@ export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetPa
   let state: WidgetState = preferences.optedOut ? 'opted-out' : 'offer'
   let frame: ComputeFrame | undefined
   let ready = false
-  /** A start was sent and the frame has not reported since: a `stopped` now is from before it. */
-  let startPending = false
   let lastStatus: EmbedStatusEvent | undefined
   let readyTimer: ReturnType<typeof setTimeout> | undefined
 
-  const donate = h('button', { type: 'button', className: 'primary' }, 'Donate compute')
-  const decline = h('button', { type: 'button' }, 'No thanks')
-  const offer = h(
-    'section',
-    { className: 'card', 'aria-label': 'Volunteer compute' },
-    h(
-      'p',
-      {},
-      'This site invites you to lend your device’s spare computing power to volunteer ' +
-        'computing jobs; nothing runs until you click “Donate compute”.',
-    ),
-    h('div', { className: 'row' }, donate, decline),
-    h(
-      'p',
-      { className: 'muted' },
-      'One click stops it. ',
-      h('a', { href: `${ourOrigin}/`, target: '_blank', rel: 'noopener' }, 'How it works'),
-    ),
+  const intro = h(
+    'p',
+    {},
+    'This site invites you to lend your device’s spare computing power to volunteer ' +
+      'computing jobs; nothing runs until you click “Donate compute”.',
+  )
+  const notice = h('p', { role: 'status', className: 'muted' })
+  const howItWorks = h(
+    'p',
+    { className: 'muted' },
+    'One click stops it. ',
+    h('a', { href: `${ourOrigin}/`, target: '_blank', rel: 'noopener' }, 'How it works'),
   )
 
   const statusLine = h('p', { role: 'status' })
@@ -69,6 +67,13 @@ export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetPa
   const credit = h('dd', {}, '0')
   const jobName = h('dd', {}, '…')
   const stat = (label: string, value: HTMLElement) => h('div', {}, h('dt', {}, label), value)
+  const stats = h(
+    'dl',
+    {},
+    stat('Units done', unitsDone),
+    stat('Credit', credit),
+    stat('Job', jobName),
+  )
   const cpu = h('input', {
     type: 'range',
     id: 'cpu',
@@ -87,19 +92,24 @@ export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetPa
     h('label', {}, gpu, 'Use the GPU'),
     h('label', {}, background, 'Keep going in the background'),
   )
+  /** Where the compute frame, the consent button, sits. */
+  const consent = h('div', { className: 'consent' })
+  const decline = h('button', { type: 'button' }, 'No thanks')
   const stop = h('button', { type: 'button' }, 'Stop')
-  const resume = h('button', { type: 'button', className: 'primary' }, 'Resume')
-  const active = h(
+  const card = h(
     'section',
     { className: 'card', 'aria-label': 'Volunteer compute' },
+    intro,
     statusLine,
-    h('dl', {}, stat('Units done', unitsDone), stat('Credit', credit), stat('Job', jobName)),
+    stats,
     controls,
-    h('div', { className: 'row' }, stop, resume),
+    h('div', { className: 'row' }, consent, decline, stop),
+    notice,
+    howItWorks,
   )
 
   const pill = h('button', { type: 'button', className: 'pill' }, 'Donate compute?')
-  const wrapper = h('div', { className: 'w' }, offer, active, pill)
+  const wrapper = h('div', { className: 'w' }, card, pill)
   root.append(h('style', {}, widgetStyles(config.position, config.theme)), wrapper)
 
   const showStatus = () => {
@@ -107,7 +117,7 @@ export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetPa
       const done = lastStatus?.unitsDone ?? 0
       statusLine.textContent = `Stopped. ${done.toLocaleString()} unit${done === 1 ? '' : 's'} done so far.`
     } else if (lastStatus) statusLine.textContent = describeEmbedStatus(lastStatus)
-    else statusLine.textContent = ready ? 'Starting…' : 'Loading the compute frame…'
+    else statusLine.textContent = 'Starting…'
     unitsDone.textContent = (lastStatus?.unitsDone ?? 0).toLocaleString()
     credit.textContent = (lastStatus?.credit ?? 0).toLocaleString()
     jobName.textContent = lastStatus?.job ?? (config.job === 'best' ? '…' : config.job)
@@ -115,11 +125,15 @@ export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetPa
 
   const show = (next: WidgetState, focus?: HTMLElement) => {
     state = next
-    offer.hidden = state !== 'offer'
-    active.hidden = state !== 'running' && state !== 'stopped'
-    controls.hidden = stop.hidden = state !== 'running'
-    resume.hidden = state !== 'stopped'
+    const running = state === 'running'
+    card.hidden = state === 'opted-out'
     pill.hidden = state !== 'opted-out'
+    intro.hidden = decline.hidden = howItWorks.hidden = state !== 'offer'
+    statusLine.hidden = stats.hidden = state === 'offer'
+    controls.hidden = stop.hidden = !running
+    consent.classList.toggle('out', running)
+    frame?.setVisible(!running)
+    if (state === 'offer' || state === 'stopped') openFrame()
     showStatus()
     focus?.focus()
   }
@@ -129,64 +143,63 @@ export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetPa
       case 'ready':
         ready = true
         clearTimeout(readyTimer)
-        if (state === 'running') post({ v: 1, type: 'start', settings })
+        notice.textContent = ''
+        post({ v: EMBED_PROTOCOL_VERSION, type: 'settings', settings })
         break
       case 'status':
         lastStatus = event
-        if (event.status !== 'stopped') startPending = false
-        // Stopped in another tab of this browser (the frame stops them all), or by the frame.
-        else if (state === 'running' && !startPending) return show('stopped')
+        // The visitor clicked the frame's button (here or, for `stopped`, in another tab).
+        if (event.status === 'stopped') {
+          if (state === 'running') return show('stopped')
+        } else if (state === 'offer' || state === 'stopped') {
+          saveEmbedPreferences({ ...loadEmbedPreferences(), optedOut: false })
+          return show('running', stop)
+        }
         break
     }
     showStatus()
   }
 
-  const post = (command: EmbedCommand) => {
-    if (command.type === 'start') startPending = true
-    frame?.post(command)
-  }
+  const post = (command: EmbedCommand) => frame?.post(command)
 
-  const start = () => {
-    show('running', stop)
-    if (ready) post({ v: 1, type: 'start', settings })
+  const openFrame = () => {
     if (frame) return
     frame = openComputeFrame({
       ourOrigin,
       siteKey: config.siteKey,
       job: config.job,
-      container: wrapper,
+      theme: config.theme,
+      container: consent,
       onEvent,
     })
     readyTimer = setTimeout(() => {
-      if (!ready && state === 'running')
-        statusLine.textContent =
-          'The compute service does not answer; it may be down. Stop, or wait.'
+      if (!ready)
+        notice.textContent = 'The compute service does not answer; it may be down. Try later.'
     }, frameReadyTimeoutMs)
+  }
+
+  const closeFrame = () => {
+    clearTimeout(readyTimer)
+    frame?.close()
+    frame = undefined
+    ready = false
   }
 
   const changeSettings = (next: EmbedSettings) => {
     settings = next
     saveEmbedPreferences({ ...loadEmbedPreferences(), settings })
-    if (ready) post({ v: 1, type: 'settings', settings })
+    if (ready) post({ v: EMBED_PROTOCOL_VERSION, type: 'settings', settings })
   }
 
-  // Consent must come from the visitor: a click the page's own script synthesises is not one.
-  donate.onclick = (event) => {
-    if (!event.isTrusted) return
-    saveEmbedPreferences({ ...loadEmbedPreferences(), optedOut: false })
-    start()
-  }
-  resume.onclick = (event) => {
-    if (event.isTrusted) start()
-  }
   decline.onclick = () => {
     saveEmbedPreferences({ ...loadEmbedPreferences(), optedOut: true })
+    closeFrame()
     show('opted-out', pill)
   }
-  pill.onclick = () => show('offer', donate)
+  pill.onclick = () => show('offer')
   stop.onclick = () => {
-    if (ready) post({ v: 1, type: 'stop' })
-    show('stopped', resume)
+    if (ready) post({ v: EMBED_PROTOCOL_VERSION, type: 'stop' })
+    show('stopped')
   }
   cpu.oninput = () => {
     cpuValue.textContent = `${cpu.value}%`

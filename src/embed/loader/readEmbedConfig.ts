@@ -1,9 +1,9 @@
 import * as v from 'valibot'
-import { jobIdSchema, siteKeySchema } from '../embedMessages.ts'
+import { jobIdSchema, siteKeySchema, type EmbedTheme } from '../embedMessages.ts'
 import { EmbedAttributeError } from './errors.ts'
 
 export type EmbedPosition = 'bottom-right' | 'bottom-left' | 'inline'
-export type EmbedTheme = 'light' | 'dark' | 'auto'
+export type { EmbedTheme }
 
 /** What a partner chose with the data attributes of its embed.js script tag. */
 export type EmbedConfig = {

@@ -34,6 +34,8 @@ ${colours}
 button{cursor:pointer;border:1px solid var(--line);border-radius:8px;background:var(--bg);padding:8px 14px;min-height:40px;font-weight:600}
 button.primary{background:var(--accent);border-color:var(--accent);color:var(--on-accent)}
 button:focus-visible,input:focus-visible,a:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
+.consent{width:160px;height:40px}
+.consent.out{width:0;height:0}
 .pill{border-radius:999px;min-height:36px;padding:6px 14px;box-shadow:0 2px 8px rgba(0,0,0,.18)}
 .muted{color:var(--muted);font-size:12px}
 a{color:var(--accent);text-decoration:underline}
