@@ -46,6 +46,14 @@ describe('parseSignalingConfig', () => {
     })
   })
 
+  it('takes a sites file from the flag or the environment; none by default', () => {
+    expect(configOf([]).sitesFile).toBeUndefined()
+    expect(configOf(['--sites-file', '/var/lib/signaling/sites.json']).sitesFile).toBe(
+      '/var/lib/signaling/sites.json',
+    )
+    expect(configOf([], { SIGNALING_SITES_FILE: 'sites.json' }).sitesFile).toBe('sites.json')
+  })
+
   it('recognizes --help', () => {
     expect(parseSignalingConfig(['--help'], {})).toEqual({ help: true })
     expect(parseSignalingConfig(['-h'], {})).toEqual({ help: true })

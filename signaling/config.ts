@@ -11,6 +11,8 @@ export type SignalingConfig = {
   maxListingsPerHost: number
   maxConnectionsPerAddress: number
   maxListings: number
+  /** Where partner sites' counts are kept across restarts; in memory only when undefined. */
+  sitesFile: string | undefined
 }
 
 export const defaultSignalingConfig: SignalingConfig = {
@@ -21,6 +23,7 @@ export const defaultSignalingConfig: SignalingConfig = {
   maxListingsPerHost: 4,
   maxConnectionsPerAddress: 32,
   maxListings: 1000,
+  sitesFile: undefined,
 }
 
 export class InvalidConfigError extends BaseError {
@@ -28,7 +31,7 @@ export class InvalidConfigError extends BaseError {
 }
 
 type IntegerSetting = {
-  key: Exclude<keyof SignalingConfig, 'host' | 'allowedOrigins'>
+  key: Exclude<keyof SignalingConfig, 'host' | 'allowedOrigins' | 'sitesFile'>
   flag: string
   env: string
   min: number
@@ -78,6 +81,8 @@ Options (each falls back to the environment variable in brackets):
   --max-listings-per-host N        jobs one host peer may list [SIGNALING_MAX_LISTINGS_PER_HOST] (4)
   --max-connections-per-address N  peer sockets per remote IP [SIGNALING_MAX_CONNECTIONS_PER_ADDRESS] (32)
   --max-listings N                 jobs listed in all [SIGNALING_MAX_LISTINGS] (1000)
+  --sites-file PATH                keep partner sites' counts in this file across restarts
+                                   [SIGNALING_SITES_FILE] (none: in memory)
   -h, --help                       show this help`
 
 export type ParseSignalingConfigReturnType =
@@ -114,6 +119,8 @@ export function parseSignalingConfig(
   if (host) config.host = parseHost(host.source, host.value)
   const origins = setting('origins', 'SIGNALING_ORIGINS')
   if (origins) config.allowedOrigins = parseOrigins(origins.source, origins.value)
+  const sitesFile = setting('sites-file', 'SIGNALING_SITES_FILE')
+  if (sitesFile) config.sitesFile = sitesFile.value
   return { help: false, config }
 }
 
@@ -121,6 +128,7 @@ function parseFlags(argv: readonly string[]) {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     host: { type: 'string' },
     origins: { type: 'string' },
+    'sites-file': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }
   for (const { flag } of integerSettings) options[flag] = { type: 'string' }

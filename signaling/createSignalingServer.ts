@@ -10,6 +10,7 @@ import { defaultSignalingConfig } from './config.ts'
 import type { SignalingConfig } from './config.ts'
 import { createDirectoryRouter } from './directory/createDirectoryRouter.ts'
 import { Directory } from './directory/Directory.ts'
+import { SiteHistory } from './directory/SiteHistory.ts'
 import {
   BadRequestError,
   DirectoryError,
@@ -58,10 +59,13 @@ export async function createSignalingServer(
 
   // Keyed by id but holding the client, so that a stale socket's disconnect cannot evict a newer one.
   const connectedPeers = new Map<string, IClient>()
+  // Throws `signaling/site-history-file` for a file that exists but is not ours to overwrite.
+  const siteHistory = await SiteHistory.open({ file: config.sitesFile, onError })
   const directory = new Directory({
     maxListings: config.maxListings,
     maxListingsPerHost: config.maxListingsPerHost,
     isHostConnected: (peerId) => connectedPeers.has(peerId),
+    siteHistory,
   })
 
   const app = express()
@@ -161,13 +165,15 @@ export async function createSignalingServer(
   return {
     url: `http://${host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()))
         server.closeAllConnections()
         for (const ws of peerSockets?.clients ?? []) ws.terminate()
         peerSockets?.close()
-      }),
+      })
+      await siteHistory.close()
+    },
   }
 }
 

@@ -1,6 +1,7 @@
 import { InvalidConfigError, parseSignalingConfig, signalingUsage } from './config.ts'
 import type { SignalingConfig } from './config.ts'
 import { createSignalingServer } from './createSignalingServer.ts'
+import { SiteHistoryFileError } from './directory/SiteHistory.ts'
 
 // Exit codes: 0 after a clean shutdown, 1 when the server fails, 2 for a bad command line.
 let config: SignalingConfig
@@ -21,10 +22,12 @@ const server = await createSignalingServer({
   ...config,
   onError: (error) => console.error('signaling:', error),
 }).catch((error: unknown) => {
-  console.error(
-    `signaling: cannot listen on ${config.host}:${config.port}:`,
-    error instanceof Error ? error.message : error,
-  )
+  if (error instanceof SiteHistoryFileError) console.error(`signaling: ${error.message}`)
+  else
+    console.error(
+      `signaling: cannot listen on ${config.host}:${config.port}:`,
+      error instanceof Error ? error.message : error,
+    )
   process.exit(1)
 })
 console.log(`signaling server listening on ${server.url}`)

@@ -12,17 +12,17 @@ import type {
   Listing,
   RegisterJobRequest,
   SiteContributionResponse,
-  SiteCredits,
   UpdateJobRequest,
 } from './schemas.ts'
-
-const maxSiteHistory = 10_000
+import { SiteHistory } from './SiteHistory.ts'
 
 export type DirectoryParameters = {
   maxListings: number
   maxListingsPerHost: number
   /** Whether a peer id currently holds a PeerServer connection; only live hosts may list jobs. */
   isHostConnected: (peerId: string) => boolean
+  /** Where each job's per-site counts are kept; in memory when absent. */
+  siteHistory?: SiteHistory | undefined
   now?: (() => Date) | undefined
 }
 
@@ -48,12 +48,13 @@ type Entry = {
  */
 export class Directory {
   readonly #entries = new Map<string, Entry>()
-  /** Each job's latest per-site counts, oldest first; see `siteContribution`. */
-  readonly #siteHistory = new Map<string, { name: string; sites: SiteCredits }>()
+  /** Each job's latest per-site counts; see `siteContribution`. */
+  readonly #siteHistory: SiteHistory
   readonly #parameters: DirectoryParameters
 
   constructor(parameters: DirectoryParameters) {
     this.#parameters = parameters
+    this.#siteHistory = parameters.siteHistory ?? SiteHistory.inMemory()
   }
 
   get size(): number {
@@ -61,13 +62,14 @@ export class Directory {
   }
 
   /**
-   * What a partner site's visitors contributed to every job this server has listed since it
-   * started (kept after a listing goes, for the last 10,000 jobs): each job's host reports its
-   * cumulative per-site counts, so a job listed again is not counted twice.
+   * What a partner site's visitors contributed to every job this server has listed (kept after a
+   * listing goes, for the last 10,000 jobs, and across restarts when the history has a file):
+   * each job's host reports its cumulative per-site counts, so a job listed again is not counted
+   * twice.
    */
   siteContribution(siteKey: string): Omit<SiteContributionResponse, 'v'> {
     const jobs: SiteContributionResponse['jobs'] = []
-    for (const [jobId, { name, sites }] of this.#siteHistory) {
+    for (const { jobId, name, sites } of this.#siteHistory.entries()) {
       const units = sites[siteKey]
       if (units) jobs.push({ jobId, name, units, open: this.#entries.has(jobId) })
     }
@@ -76,11 +78,7 @@ export class Directory {
 
   #remember(listing: Listing): void {
     if (!listing.sites) return
-    this.#siteHistory.delete(listing.jobId)
-    this.#siteHistory.set(listing.jobId, { name: listing.name, sites: { ...listing.sites } })
-    const oldest = this.#siteHistory.keys().next().value
-    if (this.#siteHistory.size > maxSiteHistory && oldest !== undefined)
-      this.#siteHistory.delete(oldest)
+    this.#siteHistory.remember({ jobId: listing.jobId, name: listing.name, sites: listing.sites })
   }
 
   list(): Listing[] {

@@ -1,4 +1,7 @@
 // @vitest-environment node
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type WebSocket from 'ws'
 import { createSignalingServer } from '../createSignalingServer.ts'
@@ -284,6 +287,30 @@ describe('job directory', () => {
       400,
       'directory/invalid-body',
     )
+  })
+
+  it('keeps what partner sites contributed across a restart, with a sites file', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'signaling-')), 'sites.json')
+    await start({ sitesFile: file })
+    const host = await peer('host-1')
+    await api('', { method: 'POST', json: jobBody({ sites: { blog: 7 } }) })
+    await closePeer(host)
+    await server.close()
+    await start({ sitesFile: file })
+    const answer = siteContributionResponseSchema.parse(
+      await (await fetch(`${server.url}/api/v1/sites/blog`)).json(),
+    )
+    expect(answer).toMatchObject({
+      units: 7,
+      jobs: [{ jobId: 'job-1', name: 'Mandelbrot 4k', units: 7, open: false }],
+    })
+    // A file that is not a history stops the start, rather than being overwritten.
+    await server.close()
+    await writeFile(file, '{"jobs": "lost"}')
+    await expect(start({ sitesFile: file })).rejects.toMatchObject({
+      code: 'signaling/site-history-file',
+    })
+    await start()
   })
 
   it('updates progress with the owner token', async () => {
