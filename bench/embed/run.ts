@@ -270,7 +270,7 @@ async function main(): Promise<void> {
         '',
         '| consent click to … | median ms | all runs ms |',
         '| --- | ---: | --- |',
-        `| the frame's first \`running\` status (frame loaded, engines calibrated, peer open, job joined, kernel loaded) | ${median(toRunning).toFixed(0)} | ${ms(toRunning)} |`,
+        `| the frame's first \`running\` status (runtime loaded, engines calibrated, peer open, job joined, kernel loaded) | ${median(toRunning).toFixed(0)} | ${ms(toRunning)} |`,
         `| the first unit done | ${median(toUnit).toFixed(0)} | ${ms(toUnit)} |`,
         '',
         `| tab | visibility | units/s | partner page 100 ms timer, ticks/s |`,
