@@ -272,7 +272,11 @@ export class WorkerPool {
       failure = error
     }
     if (this.#disposed) return job.reject(new PoolDisposedError())
-    if (failure !== undefined) this.#team = team.rebuild(failure)
+    if (failure !== undefined) {
+      const rebuilt = team.rebuild(failure)
+      // A kernel loaded while the unit ran has a team of its own (or none): keep that one.
+      if (this.#team === team) this.#team = rebuilt
+    }
     team.rest(this.#settle(job, 0, started, result, failure))
   }
 

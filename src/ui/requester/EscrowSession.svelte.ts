@@ -42,7 +42,8 @@ export class EscrowSession {
   /** The job shown; a read begun for another job is dropped. */
   #host: JobHost | undefined
   #unwatch: (() => void) | undefined
-  #recordingRoot = false
+  /** The job whose result root is being recorded: a job's end can be seen twice. */
+  #recordingRoot: JobHost | undefined
 
   constructor(store: JobStore) {
     this.#store = store
@@ -56,6 +57,7 @@ export class EscrowSession {
 
   /** `host`'s job is the one shown now; what was read for the one before is gone. */
   show(host: JobHost): void {
+    if (host !== this.#host) this.resultRoot = undefined
     this.#host = host
     this.escrow = undefined
   }
@@ -70,11 +72,12 @@ export class EscrowSession {
     })
   }
 
-  /** Stops reading the escrow and forgets what was read. */
+  /** Stops reading the escrow and forgets what was read and what recording the root said. */
   stop(): void {
     this.#unwatch?.()
     this.#unwatch = undefined
     this.escrow = undefined
+    this.resultRoot = undefined
   }
 
   /**
@@ -169,8 +172,8 @@ export class EscrowSession {
     if (!rewards || rewards.resultRootTx || !wallet?.address || !client || wallet.wrongNetwork)
       return
     // A job's end can be seen twice (progress event and resume); the root is recorded once.
-    if (this.#recordingRoot) return
-    this.#recordingRoot = true
+    if (this.#recordingRoot === host) return
+    this.#recordingRoot = host
     const root = resultRoot(await host.acceptedHashes())
     try {
       const hash = await writeContract(wallet.wagmi, {
@@ -188,6 +191,8 @@ export class EscrowSession {
           : `Recording the result root failed (transaction ${hash}).`
     } catch (error) {
       this.resultRoot = `The result root was not recorded: ${describeWalletError(error)}`
+      // Not sent (declined, or the wallet failed): the job's next end may try again.
+      if (!rewards.resultRootTx) this.#recordingRoot = undefined
     }
   }
 }
