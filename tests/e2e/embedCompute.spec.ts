@@ -85,12 +85,13 @@ async function openPartner(context: BrowserContext, name: string): Promise<Page>
 }
 
 /** The consent button: our compute frame's own, inside the widget. */
+const donateButton = (page: Page) =>
+  page.frameLocator('volunteer-compute iframe').getByRole('button', { name: 'Donate compute' })
+
+/** Clicks it, once it takes clicks (half a second in plain view). */
 async function donate(page: Page): Promise<void> {
-  const button = page
-    .frameLocator('volunteer-compute iframe')
-    .getByRole('button', { name: 'Donate compute' })
-  await expect(button).toBeEnabled({ timeout: 20_000 })
-  await button.click()
+  await expect(donateButton(page)).toBeEnabled({ timeout: 20_000 })
+  await donateButton(page).click()
 }
 
 /** Our compute frame in a partner page, once the widget has made it. */
@@ -130,11 +131,7 @@ test.describe('the embed computes for a partner site', () => {
     })
     // Before consent our frame is there, as the button, and runs nothing.
     const frame = await computeFrame(partner)
-    await expect(
-      partner
-        .frameLocator('volunteer-compute iframe')
-        .getByRole('button', { name: 'Donate compute' }),
-    ).toBeEnabled()
+    await expect(donateButton(partner)).toBeEnabled()
     await partner.waitForTimeout(1000)
     expect(await readProbe(frame)).toMatchObject({ workers: 0, peerConnections: 0 })
     expect(signalingRequests).toEqual([])
@@ -235,11 +232,7 @@ test.describe('the embed computes for a partner site', () => {
     await jobWithOneVolunteer(browser)
     const partner = await openPartner(await browser.newContext(), 'hostile partner')
     const frame = await computeFrame(partner)
-    await expect(
-      partner
-        .frameLocator('volunteer-compute iframe')
-        .getByRole('button', { name: 'Donate compute' }),
-    ).toBeEnabled()
+    await expect(donateButton(partner)).toBeEnabled()
     // The page cannot start the compute without the visitor: there is no command for it, and the
     // old protocol's `start` is refused like any other unknown message.
     await partner.evaluate(() => {
