@@ -196,11 +196,25 @@ describe("JobHost binding volunteers' wallets", () => {
     id: string,
     sign: (message: string) => Promise<Hex>,
     peerIdInMessage = id,
+    lies = false,
   ) {
     const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', id)
     const seen: HostMessage[] = []
     toHost.onMessage(async (message) => {
       seen.push(message)
+      if (message.type === 'assign' && lies) {
+        const output = truth(message.index)
+        output[0] = 255
+        const result = {
+          v: 2,
+          type: 'result',
+          assignmentId: message.assignmentId,
+          index: message.index,
+          sha256: await sha256Hex(output),
+          kernelMs: 1,
+        } as const
+        await toHost.send(result, output).catch(() => undefined)
+      }
       if (message.type !== 'bind-request') return
       const text = createBindingMessage({
         domain: 'app.example',
@@ -244,6 +258,29 @@ describe("JobHost binding volunteers' wallets", () => {
     })
     expect(copier.seen.find((m) => m.type === 'bind-refused')).toMatchObject({ code: 'bind/peer' })
     expect(host.bindings.size).toBe(0)
+    host.stop()
+  })
+
+  it('a flagged volunteer back under a new peer id with the same wallet is refused and dismissed', async () => {
+    const store = new MemoryJobStore()
+    const host = await JobHost.open(store, await makeJob(), { rewards })
+    const sign = (message: string) => wallet.signMessage({ message })
+    const liar = await bindingVolunteer(host, 'liar', sign, 'liar', true)
+    volunteer(host, 'a')
+    volunteer(host, 'b')
+    await until(() => host.progress.flagged.includes('liar'), 'the liar flagged')
+    expect(liar.seen.some((m) => m.type === 'bound')).toBe(true)
+    expect(host.job.flaggedAddresses).toEqual([wallet.address.toLowerCase()])
+    expect((await store.loadJob(host.job.jobId))?.flaggedAddresses).toEqual([
+      wallet.address.toLowerCase(),
+    ])
+
+    const back = await bindingVolunteer(host, 'liar-again', sign)
+    await until(() => back.seen.some((m) => m.type === 'refuse'), 'the refusal')
+    expect(back.seen.find((m) => m.type === 'bind-refused')).toMatchObject({ code: 'bind/flagged' })
+    expect(back.seen.at(-1)).toMatchObject({ type: 'refuse', code: 'volunteer/flagged' })
+    expect(host.progress.flagged).toContain('liar-again')
+    expect(host.bindings.has('liar-again')).toBe(false)
     host.stop()
   })
 

@@ -73,6 +73,7 @@ export class JobHost {
       jobRewards: job.rewards,
       persist: () => store.saveJob(job),
       links: () => volunteers.links(),
+      isFlaggedAddress: (address) => job.flaggedAddresses?.includes(address.toLowerCase()) ?? false,
     })
     this.#resultDesk = new ResultDesk({
       job,
@@ -197,7 +198,10 @@ export class JobHost {
   }
 
   async #onBind(link: VolunteerLink, message: Extract<VolunteerMessage, { type: 'bind' }>) {
-    await this.#rewardsDesk.bind(link, message)
+    const outcome = await this.#rewardsDesk.bind(link, message)
+    // A flagged volunteer back under a new peer id, with the same wallet: no more units either.
+    if (outcome === 'bind/flagged')
+      return this.#flagLiar(link.peerId, 'a wallet flagged in this job')
     this.#emit()
   }
 
@@ -328,10 +332,18 @@ export class JobHost {
   }
 
   async #disconnectFlagged(volunteerId: string, why = 'a disagreeing result'): Promise<void> {
+    // Its wallet too: the same volunteer under a new peer id is refused when it binds.
+    const address = this.#rewardsDesk.addressOf(volunteerId)?.toLowerCase()
+    let changed = false
     if (!this.job.flagged.includes(volunteerId)) {
       this.job.flagged.push(volunteerId)
-      await this.#store.saveJob(this.job)
+      changed = true
     }
+    if (address && !this.job.flaggedAddresses?.includes(address)) {
+      ;(this.job.flaggedAddresses ??= []).push(address)
+      changed = true
+    }
+    if (changed) await this.#store.saveJob(this.job)
     this.#scheduler.flag(volunteerId)
     this.#volunteers.dismiss(
       volunteerId,

@@ -56,5 +56,11 @@ export type JobRecord = {
   siteCredits?: Record<string, number>
   status: 'running' | 'complete'
   createdAt: number
+  /** Peer ids of volunteers whose results disagreed with verified ones. */
   flagged: string[]
+  /**
+   * Wallet addresses those volunteers had bound (lower case): a flagged volunteer that comes back
+   * under a new peer id with the same wallet is refused (`bind/flagged`). Absent in older records.
+   */
+  flaggedAddresses?: string[]
 }

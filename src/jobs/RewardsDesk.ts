@@ -3,7 +3,7 @@ import type { VoucherDomain } from '../chain/readVoucherDomain.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
 import { createBindingNonce } from '../rewards/bindingMessage.ts'
-import { BindingRefusedError } from '../rewards/errors.ts'
+import { BindingRefusedError, type BindingRefusalCode } from '../rewards/errors.ts'
 import { verifyBinding, type VerifyBindingParameters } from '../rewards/verifyBinding.ts'
 import type { JobRewards } from './JobRecord.ts'
 import { VoucherIssuer, type IssuedVoucher } from './VoucherIssuer.ts'
@@ -30,6 +30,8 @@ export type RewardsDeskParameters = {
   persist: () => Promise<void>
   /** The links of the volunteers the host serves now: vouchers go to these only. */
   links: () => Iterable<VolunteerLink>
+  /** Whether a volunteer flagged on this job had bound this address. */
+  isFlaggedAddress?: ((address: Address) => boolean) | undefined
 }
 
 /** A volunteer link's binding: the nonce it was asked to sign, then the address it bound. */
@@ -51,12 +53,14 @@ export class RewardsDesk {
   readonly #rewards: JobHostRewards | undefined
   readonly #vouchers: VoucherIssuer | undefined
   readonly #links: () => Iterable<VolunteerLink>
+  readonly #isFlaggedAddress: ((address: Address) => boolean) | undefined
   // By link, not peer id: a peer that connects again starts unbound.
   readonly #bindings = new WeakMap<VolunteerLink, Binding>()
 
-  constructor({ rewards, jobRewards, persist, links }: RewardsDeskParameters) {
+  constructor({ rewards, jobRewards, persist, links, isFlaggedAddress }: RewardsDeskParameters) {
     this.#rewards = rewards
     this.#links = links
+    this.#isFlaggedAddress = isFlaggedAddress
     const domain = rewards?.voucherDomain
     this.#vouchers =
       jobRewards && domain ? new VoucherIssuer(jobRewards, domain, persist) : undefined
@@ -70,6 +74,14 @@ export class RewardsDesk {
       if (address) bound.set(link.peerId, address)
     }
     return bound
+  }
+
+  /**
+   * The address a volunteer bound: while it is connected, or (for a funded job, whose bindings
+   * are stored) after it left.
+   */
+  addressOf(peerId: string): Address | undefined {
+    return this.bindings.get(peerId) ?? this.#vouchers?.addressOf(peerId)
   }
 
   /** Asks a volunteer to bind its wallet, with a fresh nonce; nothing without rewards. */
@@ -90,9 +102,13 @@ export class RewardsDesk {
   /**
    * Verifies a volunteer's SIWE binding and answers `bound` (then its latest voucher, for units
    * accepted before it bound) or `bind-refused` with the reason. A nonce serves one attempt,
-   * refused or not.
+   * refused or not. Resolves to `bound` or the refusal's code: the host dismisses a volunteer
+   * refused with `bind/flagged`.
    */
-  async bind(link: VolunteerLink, message: Extract<VolunteerMessage, { type: 'bind' }>) {
+  async bind(
+    link: VolunteerLink,
+    message: Extract<VolunteerMessage, { type: 'bind' }>,
+  ): Promise<'bound' | BindingRefusalCode> {
     const rewards = this.#rewards
     const binding = this.#binding(link)
     const nonce = binding.nonce
@@ -115,10 +131,16 @@ export class RewardsDesk {
         verifySignature: rewards.verifySignature,
         ...(rewards.now && { now: rewards.now() }),
       })
+      if (this.#isFlaggedAddress?.(address))
+        throw new BindingRefusedError(
+          'bind/flagged',
+          'Results computed under this wallet disagreed with verified ones; it earns nothing more in this job.',
+        )
       binding.address = address
       const latest = await this.#vouchers?.bind(link.peerId, address)
       await link.send({ v: JOB_PROTOCOL_VERSION, type: 'bound', address })
       if (latest) await this.#send(latest)
+      return 'bound'
     } catch (error) {
       if (!(error instanceof BindingRefusedError)) throw error
       await link
@@ -129,6 +151,7 @@ export class RewardsDesk {
           reason: error.reason,
         })
         .catch(() => undefined)
+      return error.code
     }
   }
 

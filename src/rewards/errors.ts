@@ -8,6 +8,8 @@ export type BindingRefusalCode =
   | 'bind/nonce'
   | 'bind/expired'
   | 'bind/signature'
+  /** The wallet was bound by a volunteer flagged on this job: it earns nothing more here. */
+  | 'bind/flagged'
 
 /** A volunteer's wallet binding was refused; `reason` says why in plain words. */
 export class BindingRefusedError extends BaseError {
