@@ -7,40 +7,18 @@
  * - `src/chain/abis.ts`: every ABI `as const` (committed, so the app type-checks before a build;
  *   regenerated here, never edited by hand).
  *
- * Settings: optimizer on with 10,000 runs (the escrow is deployed once and claimed from often, so
- * runtime gas matters more than code size; 1,000,000 runs saved under 10 gas a claim), the IR
- * pipeline (viaIR: about 1,200 gas cheaper per claim than the legacy one, docs/benchmarks.md,
- * "Gas"), EVM version Cancun (transient storage for the reentrancy guard). Any compiler error fails
- * the script with exit code 1.
+ * Settings: `compilerSettings` (compileSolidity.ts). Any compiler error fails the script with exit
+ * code 1.
  */
-import { readFileSync } from 'node:fs'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import prettier from 'prettier'
-import solc from 'solc'
+import { compileSolidity, compilerSettings } from './compileSolidity.ts'
 
 const root = path.dirname(import.meta.dirname)
 const contractsDir = path.join(root, 'contracts')
 const outDir = path.join(root, 'build', 'contracts')
 const abisFile = path.join(root, 'src', 'chain', 'abis.ts')
-
-const compilerSettings = {
-  optimizer: { enabled: true, runs: 10_000 },
-  viaIR: true,
-  evmVersion: 'cancun',
-} as const
-
-type AbiItem = { type: string; name?: string }
-type CompiledContract = { abi: AbiItem[]; evm: { bytecode: { object: string } } }
-type SolcError = {
-  severity: 'error' | 'warning' | 'info'
-  formattedMessage: string
-  sourceLocation?: { file: string }
-}
-type SolcOutput = {
-  errors?: SolcError[]
-  contracts?: Record<string, Record<string, CompiledContract>>
-}
 
 async function solidityFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true })
@@ -49,21 +27,6 @@ async function solidityFiles(dir: string): Promise<string[]> {
     .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)))
     .map((file) => file.split(path.sep).join('/'))
     .sort()
-}
-
-/**
- * solc-js asks for imports synchronously. Only OpenZeppelin from node_modules: an import of anything
- * else is an error, not a file read.
- */
-function findImport(importPath: string): { contents: string } | { error: string } {
-  if (!importPath.startsWith('@openzeppelin/contracts/') || importPath.includes('..')) {
-    return { error: `import not allowed: ${importPath}` }
-  }
-  try {
-    return { contents: readFileSync(path.join(root, 'node_modules', importPath), 'utf8') }
-  } catch (error) {
-    return { error: `cannot read ${importPath}: ${String(error)}` }
-  }
 }
 
 function camelCase(name: string): string {
@@ -75,34 +38,13 @@ async function main(): Promise<void> {
   const sources: Record<string, { content: string }> = {}
   for (const file of files)
     sources[file] = { content: await readFile(path.join(root, file), 'utf8') }
-  const input = {
-    language: 'Solidity',
-    sources,
-    settings: {
-      ...compilerSettings,
-      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
-    },
-  }
-  const version: string = solc.version()
-  console.log(`solc ${version}: compiling ${files.length} files`)
-  const output = JSON.parse(
-    solc.compile(JSON.stringify(input), { import: findImport }),
-  ) as SolcOutput
-  const errors = output.errors ?? []
-  // OpenZeppelin's own warnings (its transient-storage notice) are not ours to act on.
-  const reported = errors.filter(
-    (error) =>
-      error.severity === 'error' || !error.sourceLocation?.file.startsWith('@openzeppelin/'),
-  )
-  for (const error of reported) console.error(error.formattedMessage)
-  if (errors.some((error) => error.severity === 'error')) {
-    throw new Error('Solidity compilation failed')
-  }
+  console.log(`compiling ${files.length} files`)
+  const { version, contracts } = compileSolidity(sources)
 
   await mkdir(outDir, { recursive: true })
   const abis: string[] = []
   for (const sourceName of files) {
-    for (const [contractName, compiled] of Object.entries(output.contracts?.[sourceName] ?? {})) {
+    for (const [contractName, compiled] of Object.entries(contracts[sourceName] ?? {})) {
       const artifact = {
         contractName,
         sourceName,

@@ -3,14 +3,35 @@
  * deterministic: one run suffices, BENCH_RUNS is ignored). Figures include the 21,000 base cost and
  * calldata, as a volunteer pays them. Prints a markdown report on stdout, progress on stderr.
  *
+ * It also measures GasFloor (bench/gas/GasFloor.sol, compiled here, not part of the app): the
+ * least any escrow of per-job cumulative vouchers must do, to show where the floor lies.
+ *
  *   npm run build:contracts && npx tsx bench/gas/run.ts
  */
-import type { Hex, TransactionReceipt } from 'viem'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import {
+  keccak256,
+  parseSignature,
+  signatureToCompactSignature,
+  toHex,
+  type Abi,
+  type Address,
+  type Hex,
+  type TransactionReceipt,
+} from 'viem'
+import { compileSolidity } from '../../scripts/compileSolidity.ts'
 import { computeTokenAbi, jobEscrowAbi } from '../../src/chain/abis.ts'
 import { readContractArtifact } from '../../src/chain/readContractArtifact.ts'
-import { createEscrowFixture, oneToken } from '../../src/chain/testing/escrowFixture.ts'
+import {
+  createEscrowFixture,
+  oneToken,
+  type EscrowFixture,
+} from '../../src/chain/testing/escrowFixture.ts'
 import type { TestWallet } from '../../src/chain/testing/createTestChain.ts'
 import type { Voucher } from '../../src/chain/voucherTypedData.ts'
+
+const root = path.dirname(path.dirname(import.meta.dirname))
 
 // The issue's goals.
 const goals = { firstClaim: 105_000n, repeatClaim: 70_000n, perVoucherInClaimMany: 35_000n }
@@ -25,6 +46,50 @@ async function rpc<T>(rpcUrl: string, method: string): Promise<T> {
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }),
   })
   return ((await response.json()) as { result: T }).result
+}
+
+type GasFloorContract = {
+  address: Address
+  abi: Abi
+  /** A claim on the floor: the voucher's fields and a compact (EIP-2098) signature by the host. */
+  claim: (f: EscrowFixture, jobId: Hex, volunteer: Address, amount: bigint) => Promise<unknown>
+}
+
+/** Compiles and deploys bench/gas/GasFloor.sol on the fixture's chain, for the same token. */
+async function deployGasFloor(f: EscrowFixture): Promise<GasFloorContract> {
+  const file = 'bench/gas/GasFloor.sol'
+  const sources = { [file]: { content: await readFile(path.join(root, file), 'utf8') } }
+  const compiled = compileSolidity(sources).contracts[file]!['GasFloor']!
+  const abi = compiled.abi as unknown as Abi
+  const hash = await f.chain.deployer.deployContract({
+    abi,
+    bytecode: `0x${compiled.evm.bytecode.object}`,
+    args: [f.token],
+  })
+  const address = (await f.confirm(hash)).contractAddress!
+  const chainId = await f.chain.publicClient.getChainId()
+  return {
+    address,
+    abi,
+    claim: async (f, jobId, volunteer, cumulativeAmount) => {
+      const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600)
+      const signature = await f.host.signTypedData({
+        domain: { chainId, verifyingContract: address },
+        types: {
+          Voucher: [
+            { name: 'jobId', type: 'bytes32' },
+            { name: 'volunteer', type: 'address' },
+            { name: 'cumulativeAmount', type: 'uint256' },
+            { name: 'deadline', type: 'uint256' },
+          ],
+        },
+        primaryType: 'Voucher',
+        message: { jobId, volunteer, cumulativeAmount, deadline },
+      })
+      const { r, yParityAndS } = signatureToCompactSignature(parseSignature(signature))
+      return { jobId, cumulativeAmount, deadline, r, vs: yParityAndS }
+    },
+  }
 }
 
 function format(gas: bigint): string {
@@ -144,6 +209,56 @@ async function main(): Promise<void> {
     rows.push({
       operation: `claimMany of ${batch}, ${batch} volunteers, one job, repeat claims: per voucher`,
       gas: perVoucher(await claimMany(volunteer, crowdRepeat, await signAll(crowdRepeat))),
+      goal: goals.perVoucherInClaimMany,
+    })
+
+    console.error('the floor ...')
+    // The same volunteer (holding tokens), 10 fresh jobs, on GasFloor: what any escrow of
+    // per-job cumulative vouchers must pay at least (bench/gas/GasFloor.sol).
+    const floor = await deployGasFloor(f)
+    await send(
+      requester.writeContract({
+        address: f.token,
+        abi: computeTokenAbi,
+        functionName: 'approve',
+        args: [floor.address, 1_000n * oneToken],
+      }),
+    )
+    const floorJobs: Hex[] = []
+    for (let i = 0; i < batch; i++) {
+      const jobId = keccak256(toHex(`floor job ${i}`))
+      await send(
+        requester.writeContract({
+          address: floor.address,
+          abi: floor.abi,
+          functionName: 'fund',
+          args: [jobId, f.host.address, 100n * oneToken],
+        }),
+      )
+      floorJobs.push(jobId)
+    }
+    const floorClaims = async (amount: bigint) =>
+      Promise.all(
+        floorJobs.map((jobId) => floor.claim(f, jobId, volunteer.account.address, amount)),
+      )
+    const floorClaimMany = async (amount: bigint) =>
+      send(
+        volunteer.writeContract({
+          address: floor.address,
+          abi: floor.abi,
+          functionName: 'claimMany',
+          args: [volunteer.account.address, await floorClaims(amount)],
+        }),
+      )
+    rows.push({
+      operation: `GasFloor (not an escrow to use): claimMany of ${batch}, one volunteer, ${batch} jobs, first claim on each: per voucher`,
+      gas: perVoucher(await floorClaimMany(10n * oneToken)),
+      goal: goals.perVoucherInClaimMany,
+      note: 'the floor of the design: no events, no checks beyond the signature and the escrow',
+    })
+    rows.push({
+      operation: `GasFloor (not an escrow to use): claimMany of ${batch}, one volunteer, ${batch} jobs, repeat claims: per voucher`,
+      gas: perVoucher(await floorClaimMany(20n * oneToken)),
       goal: goals.perVoucherInClaimMany,
     })
 
