@@ -160,6 +160,10 @@ test.describe('the embed widget on a partner page', () => {
     await page.getByRole('button', { name: 'Stop' }).click()
     await expect(status).toHaveText(/^Stopped\. \d+ units? done so far\.$/)
     await expect(donateButton(page, 'Resume')).toBeEnabled()
+    // Stop is gone: the keyboard focus has moved on to Resume, and Enter there resumes.
+    await expect(donateButton(page, 'Resume')).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible()
   })
 
   test('messages that do not come from the compute frame are ignored', async ({ page }) => {

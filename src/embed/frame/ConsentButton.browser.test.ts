@@ -46,6 +46,15 @@ describe('ConsentButton', () => {
     expect(button.disabled).toBe(false)
   })
 
+  test('takes the keyboard focus asked for while disabled once it is enabled', async () => {
+    const { button, consent } = mount()
+    consent.offer('Resume')
+    expect(button.disabled).toBe(true)
+    consent.focus()
+    expect(document.activeElement).not.toBe(button)
+    await expect.poll(() => document.activeElement, { timeout: consentVisibleMs * 4 }).toBe(button)
+  })
+
   test('a click made by a script does not consent', async () => {
     const { button, consent, consents } = mount()
     consent.offer('Donate compute')

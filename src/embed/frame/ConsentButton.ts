@@ -33,6 +33,8 @@ export class ConsentButton {
   #timer: ReturnType<typeof setTimeout> | undefined
   /** The frame offers the button (it has the widget's settings and is not computing). */
   #offered = false
+  /** The widget moved the keyboard focus to the frame while the button was still disabled. */
+  #focusWhenEnabled = false
 
   constructor(parameters: ConsentButtonParameters) {
     this.#parameters = parameters
@@ -66,6 +68,16 @@ export class ConsentButton {
     this.#update()
   }
 
+  /**
+   * Gives the button the keyboard focus, now or, while it is disabled (a disabled button cannot
+   * have it), as soon as it is enabled: the widget's Stop hands the focus on to Resume here.
+   */
+  focus(): void {
+    const { button } = this.#parameters
+    if (button.disabled) this.#focusWhenEnabled = true
+    else button.focus()
+  }
+
   dispose(): void {
     this.#observer?.disconnect()
     clearTimeout(this.#timer)
@@ -88,6 +100,10 @@ export class ConsentButton {
     clearTimeout(this.#timer)
     const enabled = this.#offered && this.#inPlainView()
     this.#parameters.button.disabled = !enabled
+    if (enabled && this.#focusWhenEnabled) {
+      this.#focusWhenEnabled = false
+      this.#parameters.button.focus()
+    }
     if (this.#offered && !enabled && this.#visibleSince !== undefined)
       this.#timer = setTimeout(
         () => this.#update(),

@@ -25,6 +25,8 @@ if ('reason' in parameters) {
     post: (event: EmbedEvent) => window.parent.postMessage(event, parentOrigin),
     showConsent: (label) => consent.offer(label),
   })
+  // The widget focuses this frame (its Stop hands the focus on to Resume): focus the button.
+  addEventListener('focus', () => consent.focus())
   addEventListener('message', (event: MessageEvent) => {
     if (event.source !== window.parent || event.origin !== parentOrigin) return
     const command = parseEmbedCommand(event.data)

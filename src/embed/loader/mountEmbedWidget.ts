@@ -200,6 +200,8 @@ export function mountEmbedWidget({ config, ourOrigin, host }: MountEmbedWidgetPa
   stop.onclick = () => {
     if (ready) post({ v: EMBED_PROTOCOL_VERSION, type: 'stop' })
     show('stopped')
+    // Stop is hidden now: the keyboard focus goes on to Resume, in the frame.
+    frame?.focus()
   }
   cpu.oninput = () => {
     cpuValue.textContent = `${cpu.value}%`

@@ -22,6 +22,8 @@ export type ComputeFrame = {
   post: (command: EmbedCommand) => void
   /** Shows the frame as the consent button, or keeps it out of sight while it computes. */
   setVisible: (visible: boolean) => void
+  /** Moves the keyboard focus to the frame, whose button then takes it. */
+  focus: () => void
   close: () => void
 }
 
@@ -73,6 +75,7 @@ export function openComputeFrame({
       if (visible) iframe.removeAttribute('aria-hidden')
       else iframe.setAttribute('aria-hidden', 'true')
     },
+    focus: () => iframe.focus(),
     close: () => {
       removeEventListener('message', onMessage)
       iframe.remove()
