@@ -130,7 +130,7 @@ export function reportMemory(samples: MemorySample[]): string[] {
     `### Host memory: a ${units.toLocaleString('en')}-unit job, median of ${samples.length} runs`,
     '',
     `- sizes: ${units.toLocaleString('en')} units of 1×1 px, maxIterations 1, quorum ${quorum}; ${volunteers} volunteer tabs × WorkerPool size ${workersPerVolunteer}; host on IndexedDB (on disk); each run is a fresh host tab`,
-    `- what ran: the job opened and sat ${idleMs / 1000} s with no volunteer, then volunteers worked on it for ${seconds} s (it does not finish in that time: at the median rate, ${(units / (of('accepted') / seconds) / 60).toFixed(0)} min for the whole job), then left; the host was then given time to finish its pending IndexedDB writes`,
+    `- what ran: the job opened and sat ${idleMs / 1000} s with no volunteer, then volunteers worked on it for ${seconds} s (${of('accepted') >= units ? 'the whole job was done within that time' : `it does not finish in that time: at the median rate, ${(units / (of('accepted') / seconds) / 60).toFixed(0)} min for the whole job`}), then left; the host was then given time to finish its pending IndexedDB writes`,
     `- heap: CDP \`Performance.getMetrics\` JSHeapUsedSize of the host tab, sampled every ${sampleMs} ms (garbage included) and after forced GCs (\`HeapProfiler.collectGarbage\`); pending writes = JobStore.saveUnits transactions begun and not committed (the bench wraps the store)`,
     `- per unit = (heap after GC once writes drained − heap after GC at 0 units) / units accepted; projected = heap at 0 units + per unit × ${units.toLocaleString('en')}${undrained ? `; in ${undrained} run(s) the writes had not drained after ${memorySetup.drainLimitMs / 1000} s` : ''}`,
     '',
