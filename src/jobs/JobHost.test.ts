@@ -263,12 +263,15 @@ describe("JobHost binding volunteers' wallets", () => {
 
   it('a flagged volunteer back under a new peer id with the same wallet is refused and dismissed', async () => {
     const store = new MemoryJobStore()
-    const host = await JobHost.open(store, await makeJob(), { rewards })
+    // Large enough, and the honest volunteers leave once the liar is caught, that the job is
+    // still open (not `job/complete`) when the liar comes back.
+    const host = await JobHost.open(store, await makeJob({ unitsTotal: 10_000 }), { rewards })
     const sign = (message: string) => wallet.signMessage({ message })
     const liar = await bindingVolunteer(host, 'liar', sign, 'liar', true)
-    volunteer(host, 'a')
-    volunteer(host, 'b')
+    const honest = [volunteer(host, 'a'), volunteer(host, 'b')]
     await until(() => host.progress.flagged.includes('liar'), 'the liar flagged')
+    for (const { link } of honest) link.close()
+    expect(host.progress.complete).toBe(false)
     expect(liar.seen.some((m) => m.type === 'bound')).toBe(true)
     expect(host.job.flaggedAddresses).toEqual([wallet.address.toLowerCase()])
     expect((await store.loadJob(host.job.jobId))?.flaggedAddresses).toEqual([
