@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest'
 import { createBindingMessage } from '../rewards/bindingMessage.ts'
 import { memoryLinkPair } from '../../tests/support/memoryLinkPair.ts'
 import {
+  answer,
   computingVolunteer,
   f32,
   hello,
   makeJob,
+  sendResult,
   truth,
   until,
   volunteer,
@@ -202,19 +204,8 @@ describe("JobHost binding volunteers' wallets", () => {
     const seen: HostMessage[] = []
     toHost.onMessage(async (message) => {
       seen.push(message)
-      if (message.type === 'assign' && lies) {
-        const output = truth(message.index)
-        output[0] = 255
-        const result = {
-          v: 2,
-          type: 'result',
-          assignmentId: message.assignmentId,
-          index: message.index,
-          sha256: await sha256Hex(output),
-          kernelMs: 1,
-        } as const
-        await toHost.send(result, output).catch(() => undefined)
-      }
+      if (message.type === 'assign' && lies)
+        await sendResult(toHost, message, answer(message.index, 'liar'))
       if (message.type !== 'bind-request') return
       const text = createBindingMessage({
         domain: 'app.example',

@@ -63,6 +63,30 @@ export const truth = (index: number) => new Uint8Array([index, index * 2, 7, 7])
 
 export const f32 = (...values: number[]) => new Uint8Array(new Float32Array(values).buffer)
 
+/** What a volunteer of `behaviour` answers for unit `index`: the truth, or not for a liar. */
+export function answer(index: number, behaviour: Behaviour = 'honest'): Uint8Array {
+  const output = truth(index)
+  if (behaviour === 'liar') output[0] = 255
+  return output
+}
+
+/** Sends `output` as the result of `assignment`, with its hash; a closed link is ignored. */
+export async function sendResult(
+  link: PeerLink<VolunteerMessage, HostMessage>,
+  assignment: Extract<HostMessage, { type: 'assign' }>,
+  output: Uint8Array,
+): Promise<void> {
+  const result = {
+    v: 2,
+    type: 'result',
+    assignmentId: assignment.assignmentId,
+    index: assignment.index,
+    sha256: await sha256Hex(output.slice()),
+    kernelMs: 1,
+  } as const
+  await link.send(result, output).catch(() => undefined)
+}
+
 /** A volunteer in memory that answers every unit after a tick. */
 export function volunteer(
   host: JobHost,
@@ -78,22 +102,8 @@ export function volunteer(
   link.onMessage(async (message) => {
     seen.push(message)
     if (message.type !== 'assign' || behaviour === 'silent') return
-    const output = truth(message.index)
-    if (behaviour === 'liar') output[0] = 255
     if (closed) return
-    await link
-      .send(
-        {
-          v: 2,
-          type: 'result',
-          assignmentId: message.assignmentId,
-          index: message.index,
-          sha256: await sha256Hex(output),
-          kernelMs: 1,
-        },
-        output,
-      )
-      .catch(() => undefined)
+    await sendResult(link, message, answer(message.index, behaviour))
   })
   host.attach(toVolunteer)
   void link.send(hello(undefined, siteKey))
@@ -113,20 +123,7 @@ export function computingVolunteer(
   toHost.onMessage(async (message, body) => {
     seen.push({ message, body: body.slice() })
     if (message.type !== 'assign') return
-    const output = compute(message.index, body)
-    await toHost
-      .send(
-        {
-          v: 2,
-          type: 'result',
-          assignmentId: message.assignmentId,
-          index: message.index,
-          sha256: await sha256Hex(output.slice()),
-          kernelMs: 1,
-        },
-        output,
-      )
-      .catch(() => undefined)
+    await sendResult(toHost, message, compute(message.index, body))
   })
   host.attach(toVolunteer)
   void toHost.send({ ...hello(engines), jobId } as VolunteerMessage)
