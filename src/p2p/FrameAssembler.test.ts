@@ -1,6 +1,7 @@
 import { randomFillSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { FrameAssembler } from './FrameAssembler.ts'
+import { ReceiveBudget } from './ReceiveBudget.ts'
 import { FRAME_HEADER_BYTES, MESSAGE_PREFIX_BYTES, encodeFrames } from './frameCodec.ts'
 
 const maxFrameBytes = 1024
@@ -182,5 +183,107 @@ describe('FrameAssembler rejects', () => {
     // Out of sync for good: even a valid next message is refused with the same error.
     const next = encodeFrames({ seq: 0, header, maxFrameBytes })[0]!
     expect(() => receiver.push(next)).toThrow(error as Error)
+  })
+})
+
+describe('FrameAssembler with a receive budget', () => {
+  const budgeted = (budget: ReceiveBudget, maxMessageBytes = 64 * 1024) =>
+    new FrameAssembler({ maxMessageBytes, maxFrameBytes, receiveBudget: budget })
+  /** Frames of a message three frames long, so it needs a buffer. */
+  const threeFrames = (seq = 0) =>
+    encodeFrames({ seq, header, body: randomBytes(2 * payloadBytes + 1), maxFrameBytes })
+  const totalOf = (frames: Uint8Array[]) => new DataView(frames[0]!.buffer).getUint32(8, true)
+
+  it('reserves the declared total at the first frame and releases it when the message completes', () => {
+    const budget = new ReceiveBudget(1024 * 1024)
+    const receiver = budgeted(budget)
+    const frames = threeFrames()
+    receiver.push(frames[0]!)
+    expect(budget.heldBytes).toBe(totalOf(frames))
+    receiver.push(frames[1]!)
+    expect(budget.heldBytes).toBe(totalOf(frames))
+    expect(receiver.push(frames[2]!)?.header).toEqual(header)
+    expect(budget.heldBytes).toBe(0)
+  })
+
+  it('decodes a one-frame message without a reservation, even from an exhausted budget', () => {
+    const receiver = budgeted(new ReceiveBudget(0))
+    const [frame] = encodeFrames({ seq: 0, header, body: randomBytes(100), maxFrameBytes })
+    expect(receiver.push(frame!)?.header).toEqual(header)
+  })
+
+  it('refuses a first frame whose total does not fit, before buffering it', () => {
+    const budget = new ReceiveBudget(1024 * 1024)
+    const frames = threeFrames()
+    const total = totalOf(frames)
+    budget.reserve(budget.limitBytes - total + 1)
+    const receiver = budgeted(budget)
+    let error: unknown
+    try {
+      receiver.push(frames[0]!)
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toMatchObject({ code: 'p2p/receive-budget' })
+    expect((error as Error).message).toContain(`${total} bytes`)
+    expect((error as Error).message).toContain(`${total - 1} bytes are left`)
+    expect(budget.availableBytes).toBe(total - 1)
+    expect(() => receiver.push(frames[1]!)).toThrow(error as Error)
+  })
+
+  it('checks its own maxMessageBytes first', () => {
+    const budget = new ReceiveBudget(0)
+    const receiver = budgeted(budget, 100)
+    expect(() => receiver.push(frameHeader({ totalOrOffset: 101, payload: 10 }))).toThrow(
+      expect.objectContaining({ code: 'p2p/message-too-large' }),
+    )
+  })
+
+  it('releases the reservation when the message breaks the protocol', () => {
+    const budget = new ReceiveBudget(1024 * 1024)
+    const receiver = budgeted(budget)
+    const [first, second] = threeFrames()
+    new DataView(second!.buffer).setUint32(8, 5, true)
+    receiver.push(first!)
+    expect(budget.heldBytes).toBeGreaterThan(0)
+    expect(() => receiver.push(second!)).toThrow(
+      expect.objectContaining({ code: 'p2p/malformed-frame' }),
+    )
+    expect(budget.heldBytes).toBe(0)
+  })
+
+  it('releases the reservation when the message completes malformed', () => {
+    const budget = new ReceiveBudget(1024 * 1024)
+    const receiver = budgeted(budget)
+    receiver.push(frameHeader({ totalOrOffset: 20, payload: 10 }))
+    expect(budget.heldBytes).toBe(20)
+    expect(() => receiver.push(frameHeader({ kind: 2, totalOrOffset: 10, payload: 10 }))).toThrow(
+      expect.objectContaining({ code: 'p2p/malformed-message' }),
+    )
+    expect(budget.heldBytes).toBe(0)
+  })
+
+  it('discard() releases an unfinished message once', () => {
+    const budget = new ReceiveBudget(1024 * 1024)
+    const receiver = budgeted(budget)
+    const other = budget.reserve(7)
+    receiver.push(threeFrames()[0]!)
+    receiver.discard()
+    receiver.discard()
+    expect(budget.heldBytes).toBe(7)
+    other()
+    expect(budget.heldBytes).toBe(0)
+  })
+
+  it('lets later messages reuse what earlier ones released', () => {
+    const frames = threeFrames()
+    const budget = new ReceiveBudget(totalOf(frames))
+    const receiver = budgeted(budget)
+    for (let seq = 0; seq < 3; seq++) {
+      let message
+      for (const frame of threeFrames(seq)) message = receiver.push(frame)
+      expect(message?.header).toEqual(header)
+    }
+    expect(budget.heldBytes).toBe(0)
   })
 })

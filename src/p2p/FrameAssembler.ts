@@ -8,6 +8,7 @@ import {
   UnexpectedContinuationError,
   UnsupportedVersionError,
 } from './errors.ts'
+import type { ReceiveBudget, ReleaseReservation } from './ReceiveBudget.ts'
 import {
   FRAME_HEADER_BYTES,
   FrameKind,
@@ -20,14 +21,23 @@ import {
 export type FrameAssemblerParameters = {
   maxMessageBytes: number
   maxFrameBytes: number
+  /** Shared with other assemblers: what their unfinished messages may hold together. */
+  receiveBudget?: ReceiveBudget | undefined
 }
 
-type OpenMessage = { seq: number; buffer: Uint8Array; received: number }
+type OpenMessage = {
+  seq: number
+  buffer: Uint8Array
+  received: number
+  release: ReleaseReservation | undefined
+}
 
 /**
  * Reassembles messages from the frames of one channel direction. Each check runs before any byte
- * is buffered, so a hostile peer can make us hold at most `maxMessageBytes`. After the first error
- * it only rethrows that error: the stream is out of sync and the caller disconnects the peer.
+ * is buffered, so a hostile peer can make us hold at most `maxMessageBytes`, and, with a
+ * `receiveBudget`, no more than the budget has left. After the first error it only rethrows that
+ * error: the stream is out of sync and the caller disconnects the peer. Call {@link discard} when
+ * the channel closes, so an unfinished message gives its reservation back.
  *
  * @example
  * const assembler = new FrameAssembler({ maxMessageBytes: 64 << 20, maxFrameBytes: 256 << 10 })
@@ -39,13 +49,15 @@ type OpenMessage = { seq: number; buffer: Uint8Array; received: number }
 export class FrameAssembler {
   readonly #maxMessageBytes: number
   readonly #maxFrameBytes: number
+  readonly #receiveBudget: ReceiveBudget | undefined
   #expectedSeq = 0
   #open: OpenMessage | undefined
   #failure: unknown
 
-  constructor({ maxMessageBytes, maxFrameBytes }: FrameAssemblerParameters) {
+  constructor({ maxMessageBytes, maxFrameBytes, receiveBudget }: FrameAssemblerParameters) {
     this.#maxMessageBytes = maxMessageBytes
     this.#maxFrameBytes = maxFrameBytes
+    this.#receiveBudget = receiveBudget
   }
 
   /** Returns the message this frame completes, or undefined while more frames are due. */
@@ -55,9 +67,16 @@ export class FrameAssembler {
       return this.#push(frame instanceof Uint8Array ? frame : new Uint8Array(frame))
     } catch (error) {
       this.#failure = error
-      this.#open = undefined
+      this.discard()
       throw error
     }
+  }
+
+  /** Drops the unfinished message, if any, and gives its bytes back to the receive budget. */
+  discard(): void {
+    const open = this.#open
+    this.#open = undefined
+    open?.release?.()
   }
 
   #push(frame: Uint8Array): DecodedMessage | undefined {
@@ -94,9 +113,17 @@ export class FrameAssembler {
       this.#expectedSeq = (seq + 1) >>> 0
       // A message that fits one frame is decoded in place: no buffer, no copy.
       if (payload.length === total) return decodeMessage(payload)
-      const buffer = new Uint8Array(total)
+      const release = this.#receiveBudget?.reserve(total)
+      let buffer: Uint8Array
+      try {
+        buffer = new Uint8Array(total)
+      } catch (error) {
+        // Out of memory: the reservation is not yet in `#open`, where discard() would find it.
+        release?.()
+        throw error
+      }
       buffer.set(payload)
-      this.#open = { seq, buffer, received: payload.length }
+      this.#open = { seq, buffer, received: payload.length, release }
       return undefined
     }
 
@@ -116,7 +143,8 @@ export class FrameAssembler {
       open.buffer.set(payload, open.received)
       open.received = end
       if (end < open.buffer.length) return undefined
-      this.#open = undefined
+      // The budget bounds what unfinished messages hold; a complete one is the handler's to keep.
+      this.discard()
       return decodeMessage(open.buffer)
     }
 

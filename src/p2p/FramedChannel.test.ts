@@ -2,7 +2,8 @@ import { randomFillSync } from 'node:crypto'
 import { describe, expect, it, vi } from 'vitest'
 import { FrameAssembler } from './FrameAssembler.ts'
 import { FramedChannel } from './FramedChannel.ts'
-import { MAX_FRAME_BYTES, type DecodedMessage } from './frameCodec.ts'
+import { MAX_FRAME_BYTES, planFrames, type DecodedMessage } from './frameCodec.ts'
+import { ReceiveBudget } from './ReceiveBudget.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -240,5 +241,118 @@ describe('FramedChannel', () => {
     new FramedChannel(asChannel(fake))
     fake.receive(new ArrayBuffer(3))
     expect(other).toHaveBeenCalledOnce()
+  })
+})
+
+describe('FramedChannel receive limits', () => {
+  /** Every frame of a message of `bodyBytes`, as a peer would put them on the wire. */
+  function wireFrames(bodyBytes: number, seq = 0): { total: number; frames: ArrayBuffer[] } {
+    const plan = planFrames({
+      seq,
+      header: { type: 'result' },
+      body: randomBytes(bodyBytes),
+      maxFrameBytes: MAX_FRAME_BYTES,
+    })
+    const frames = Array.from({ length: plan.frameCount }, (_, i) => plan.encodeFrame(i).buffer)
+    return { total: plan.messageBytes, frames }
+  }
+
+  /** One of the host's links: a channel, what it delivered and how it failed. */
+  function link(options: ConstructorParameters<typeof FramedChannel>[1]) {
+    const fake = new FakeDataChannel()
+    const framed = new FramedChannel(asChannel(fake), options)
+    const received: DecodedMessage[] = []
+    const errors: unknown[] = []
+    framed.onMessage((message) => received.push(message))
+    framed.onProtocolError((error) => errors.push(error))
+    return { fake, framed, received, errors }
+  }
+
+  it('shares a budget among twelve links: those past it are refused and closed, and what completes or closes frees room', () => {
+    const message = wireFrames(MiB)
+    const receiveBudget = new ReceiveBudget(4 * message.total)
+    const links = Array.from({ length: 12 }, () =>
+      link({ maxReceiveBytes: 2 * MiB, receiveBudget }),
+    )
+    // Each peer declares a large message and sends only its first frame, as a slow upload would.
+    for (const { fake } of links) fake.receive(message.frames[0])
+
+    const held = links.slice(0, 4)
+    const refused = links.slice(4)
+    expect(held.every(({ errors, fake }) => errors.length === 0 && fake.closeCalls === 0)).toBe(
+      true,
+    )
+    for (const { errors, fake } of refused) {
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatchObject({ code: 'p2p/receive-budget' })
+      expect((errors[0] as Error).message).toContain(`${message.total} bytes`)
+      expect((errors[0] as Error).message).toContain('0 bytes are left')
+      expect(fake.closeCalls).toBe(1)
+    }
+    expect(receiveBudget.heldBytes).toBe(4 * message.total)
+
+    // A message that completes gives its bytes back: the next one fits.
+    const [done, closedByPeer, closedHere, broken] = held as [
+      ReturnType<typeof link>,
+      ReturnType<typeof link>,
+      ReturnType<typeof link>,
+      ReturnType<typeof link>,
+    ]
+    for (const frame of message.frames.slice(1)) done.fake.receive(frame)
+    expect(done.received).toHaveLength(1)
+    expect(done.received[0]?.body.length).toBe(MiB)
+    expect(receiveBudget.heldBytes).toBe(3 * message.total)
+    const next = wireFrames(MiB, 1)
+    done.fake.receive(next.frames[0])
+    expect(done.errors).toEqual([])
+    expect(receiveBudget.heldBytes).toBe(4 * message.total)
+
+    // So does a link that closes mid-message, whichever side closes it, or breaks the protocol.
+    closedByPeer.fake.remoteClose()
+    expect(receiveBudget.heldBytes).toBe(3 * message.total)
+    closedHere.framed.close()
+    expect(receiveBudget.heldBytes).toBe(2 * message.total)
+    broken.fake.receive('not a frame')
+    expect(broken.errors[0]).toMatchObject({ code: 'p2p/non-binary-frame' })
+    expect(receiveBudget.heldBytes).toBe(message.total)
+
+    // Three new links' messages fit in what those gave back, and arrive whole.
+    const newcomers = Array.from({ length: 3 }, () =>
+      link({ maxReceiveBytes: 2 * MiB, receiveBudget }),
+    )
+    for (const { fake } of newcomers) fake.receive(message.frames[0])
+    expect(receiveBudget.availableBytes).toBe(0)
+    for (const { fake, errors, received } of newcomers) {
+      for (const frame of message.frames.slice(1)) fake.receive(frame)
+      expect(errors).toEqual([])
+      expect(received).toHaveLength(1)
+    }
+    for (const frame of next.frames.slice(1)) done.fake.receive(frame)
+    expect(done.received).toHaveLength(2)
+    expect(receiveBudget.heldBytes).toBe(0)
+  })
+
+  it('accepts one-frame messages on any number of links with the budget spent', () => {
+    const receiveBudget = new ReceiveBudget(0)
+    const small = wireFrames(1000)
+    expect(small.frames).toHaveLength(1)
+    for (let i = 0; i < 12; i++) {
+      const { fake, received, errors } = link({ receiveBudget })
+      fake.receive(small.frames[0])
+      expect(errors).toEqual([])
+      expect(received).toHaveLength(1)
+    }
+  })
+
+  it('refuses a message above maxReceiveBytes at its first frame, but sends up to maxMessageBytes', async () => {
+    const { fake, framed, errors } = link({ maxReceiveBytes: 64 * KiB })
+    const body = randomBytes(512 * KiB)
+    await framed.send({}, body)
+    expectSameBytes(decodeAll(fake.sent)[0]?.body, body)
+    fake.receive(wireFrames(64 * KiB).frames[0])
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ code: 'p2p/message-too-large' })
+    expect((errors[0] as Error).message).toContain(`limit of ${64 * KiB} bytes`)
+    expect(fake.closeCalls).toBe(1)
   })
 })

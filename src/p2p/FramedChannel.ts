@@ -1,10 +1,25 @@
 import { FrameAssembler } from './FrameAssembler.ts'
 import { ChannelClosedError, MessageTooLargeError, NonBinaryFrameError } from './errors.ts'
 import { MAX_FRAME_BYTES, planFrames, type DecodedMessage, type FramePlan } from './frameCodec.ts'
+import type { ReceiveBudget } from './ReceiveBudget.ts'
 
 export type FramedChannelOptions = {
-  /** Largest message accepted from the peer, and sent to it (default 64 MiB). */
+  /**
+   * Largest message sent to the peer, and accepted from it unless `maxReceiveBytes` says
+   * otherwise (default 64 MiB).
+   */
   maxMessageBytes?: number | undefined
+  /**
+   * Largest message accepted from the peer (default `maxMessageBytes`). Apart from the sending
+   * limit because a job host sends large unit inputs and kernels but expects only its job's
+   * outputs back, and should hold no more than that for a peer.
+   */
+  maxReceiveBytes?: number | undefined
+  /**
+   * Shared by several channels: the bytes their unfinished incoming messages may hold together
+   * (default none). A message that would not fit is a protocol error, `p2p/receive-budget`.
+   */
+  receiveBudget?: ReceiveBudget | undefined
   /** Stop writing while the channel buffers at least this many bytes (default 1 MiB). */
   highWaterMark?: number | undefined
   /** Resume writing when the buffer drains to this (default 256 KiB). */
@@ -55,9 +70,11 @@ export class FramedChannel {
   constructor(channel: RTCDataChannel, options: FramedChannelOptions = {}) {
     const {
       maxMessageBytes = 64 * MiB,
+      maxReceiveBytes = maxMessageBytes,
       highWaterMark = MiB,
       lowWaterMark = 256 * 1024,
       peerConnection,
+      receiveBudget,
     } = options
     if (!(lowWaterMark >= 0 && lowWaterMark < highWaterMark)) {
       throw new RangeError('lowWaterMark must be at least 0 and below highWaterMark.')
@@ -66,7 +83,11 @@ export class FramedChannel {
     this.#maxMessageBytes = maxMessageBytes
     this.#highWaterMark = highWaterMark
     this.#peerConnection = peerConnection
-    this.#assembler = new FrameAssembler({ maxMessageBytes, maxFrameBytes: MAX_FRAME_BYTES })
+    this.#assembler = new FrameAssembler({
+      maxMessageBytes: maxReceiveBytes,
+      maxFrameBytes: MAX_FRAME_BYTES,
+      receiveBudget,
+    })
     channel.binaryType = 'arraybuffer'
     channel.bufferedAmountLowThreshold = lowWaterMark
     channel.addEventListener('message', this.#onChannelMessage)
@@ -186,6 +207,8 @@ export class FramedChannel {
     channel.removeEventListener('open', this.#pump)
     channel.removeEventListener('bufferedamountlow', this.#pump)
     channel.removeEventListener('close', this.#onChannelClose)
+    // A message cut off by the close will never complete: its reservation goes back to the budget.
+    this.#assembler.discard()
     const error = new ChannelClosedError(cause === undefined ? {} : { cause })
     for (const message of this.#queue.splice(0)) message.reject(error)
     for (const handler of this.#closeHandlers) handler()

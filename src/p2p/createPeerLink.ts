@@ -10,6 +10,7 @@ export type CreatePeerLinkParameters<In> = {
   connection: DataConnection
   /** Schema of what the peer may send; anything else closes the link. */
   schema: z.ZodType<In>
+  /** Framing options: message limits, backpressure, a receive budget shared with other links. */
   channel?: FramedChannelOptions
 }
 

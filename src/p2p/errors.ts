@@ -85,3 +85,16 @@ export class ChannelClosedError extends BaseError {
     super('The data channel closed before the message was sent.', { cause: options.cause })
   }
 }
+
+/**
+ * A first frame declared more bytes than the receive budget shared by the host's links has left:
+ * unfinished messages of other peers hold the rest. Refused before anything is buffered.
+ */
+export class ReceiveBudgetError extends BaseError {
+  override readonly code = 'p2p/receive-budget'
+  constructor({ requested, available }: { requested: number; available: number }) {
+    super(
+      `Message of ${requested} bytes does not fit in the receive budget: ${available} bytes are left.`,
+    )
+  }
+}
