@@ -140,6 +140,22 @@ export const replicationSchema = z
       replication.maxResults ?? Math.min(replication.quorum + 3, taskLimits.maxResultsPerUnit),
   }))
 
+/**
+ * How results are trusted (docs/task-api.md, "Verification"): BOINC's adaptive replication per
+ * volunteer identity and kernel, known-answer canaries, and replicas from distinct networks.
+ * `adaptive: false` with `canaryRate: 0` is plain quorum replication.
+ */
+export const verificationSchema = z.strictObject({
+  /** Accept a unit on one result of an identity that has earned trust (BOINC's rule). */
+  adaptive: z.boolean().default(true),
+  /** Consecutive valid results (per identity and kernel) before single results are accepted. */
+  minConsecutiveValid: z.int().min(1).max(10_000).default(10),
+  /** Fraction of assignments that re-issue a unit whose answer is known. */
+  canaryRate: z.number().min(0).max(0.5).default(0.05),
+  /** Replicas of one unit never go to one network (IPv4 /24, IPv6 /48); off for a private pool. */
+  distinctOrigins: z.boolean().default(true),
+})
+
 export const limitsSchema = z.strictObject({
   timeLimitMs: z
     .int()
@@ -163,6 +179,7 @@ export const manifestSchema = z.strictObject({
   output: outputSchema,
   comparison: comparisonSchema.default({ mode: 'exact' }),
   replication: replicationSchema.prefault({}),
+  verification: verificationSchema.prefault({}),
   limits: limitsSchema.prefault({}),
 })
 
@@ -179,3 +196,4 @@ export type OutputSpec = Manifest['output']
 export type Assemble = OutputSpec['assemble']
 export type Reduction = z.output<typeof reductionSchema>
 export type Comparison = Manifest['comparison']
+export type Verification = Manifest['verification']
