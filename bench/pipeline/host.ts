@@ -54,7 +54,8 @@ async function hostStart(
   quorum: number,
 ): Promise<HostInfo> {
   const store = new IdbJobStore('pipeline-bench')
-  const job = await createMandelbrotJob({ params, quorum })
+  // Every volunteer of the bench runs on this machine: one network origin.
+  const job = { ...(await createMandelbrotJob({ params, quorum })), privatePool: true }
   const peer = await openPeer({ signalingUrl })
   const report: HostReport = {
     unitsTotal: job.unitsTotal,
@@ -114,11 +115,13 @@ function countSaves(store: JobStore, report: HostReport, onSaved: () => void): J
     loadInput: (jobId) => store.loadInput(jobId),
     loadJob: (jobId) => store.loadJob(jobId),
     latestJob: () => store.latestJob(),
-    async saveUnits(jobId, writes) {
+    loadReputation: () => store.loadReputation(),
+    saveReputation: (entries) => store.saveReputation(entries),
+    async saveUnits(jobId, writes, reputation) {
       report.savesPending++
       report.savesPendingMax = Math.max(report.savesPendingMax, report.savesPending)
       try {
-        await store.saveUnits(jobId, writes)
+        await store.saveUnits(jobId, writes, reputation)
       } finally {
         report.savesPending--
         onSaved()
@@ -133,6 +136,8 @@ function countSaves(store: JobStore, report: HostReport, onSaved: () => void): J
 function instrument(link: VolunteerLink, report: HostReport): VolunteerLink {
   return {
     peerId: link.peerId,
+    localPeerId: link.localPeerId,
+    remoteOrigin: () => link.remoteOrigin(),
     send(message, body) {
       if (message.type === 'assign') report.firstAssignAt ??= performance.now()
       return link.send(message, body)

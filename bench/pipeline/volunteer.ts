@@ -15,6 +15,8 @@ import {
   type VolunteerMessage,
 } from '../../src/p2p/messages.ts'
 import { connectToPeer, openPeer } from '../../src/p2p/openPeer.ts'
+import { createIdentity } from '../../src/identity/createIdentity.ts'
+import type { VolunteerIdentity } from '../../src/identity/VolunteerIdentity.ts'
 import { VolunteerClient, type VolunteerState } from '../../src/volunteer/VolunteerClient.ts'
 import { WorkerPool } from '../../src/workers/WorkerPool.ts'
 import type { HostInfo } from './host.ts'
@@ -28,11 +30,13 @@ import type { HostInfo } from './host.ts'
 let pool: WorkerPool | undefined
 let peer: Peer | undefined
 let client: VolunteerClient | undefined
+let identity: VolunteerIdentity | undefined
 
 /** Starts the pool (kept across runs) and the peer; call once per page load. */
 async function volunteerOpen(signalingUrl: string, workers: number): Promise<void> {
   pool = new WorkerPool({ size: workers, cpuShare: 1 })
   peer = await openPeer({ signalingUrl })
+  identity = (await createIdentity()).identity
 }
 
 /** Joins the job at once; a job the host refuses (complete) is not joined again. */
@@ -47,6 +51,7 @@ function volunteerJoin(job: HostInfo): void {
   }
   const opened = peer!
   client = new VolunteerClient({
+    identity: identity!,
     runners: { wasm: pool! },
     engines: [{ kind: 'wasm', slots: pool!.size, gflops: 0 }],
     listJobs: async () => [listing],

@@ -1,4 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import type { ReputationEntry } from '../trust/ReputationBook.ts'
 import type { JobRecord } from './JobRecord.ts'
 import type { JobStore, UnitWrite } from './JobStore.ts'
 import type { UnitRecord } from './UnitRecord.ts'
@@ -11,9 +12,10 @@ interface HostDb extends DBSchema {
   units: { key: [string, number]; value: StoredUnit }
   outputs: { key: [string, number, string]; value: StoredOutput }
   inputs: { key: string; value: Blob }
+  reputation: { key: string; value: ReputationEntry }
 }
 
-const stores = ['jobs', 'units', 'outputs', 'inputs'] as const
+const stores = ['jobs', 'units', 'outputs', 'inputs', 'reputation'] as const
 
 /** The job host's IndexedDB: one database per origin, jobs keyed by id. */
 export class IdbJobStore implements JobStore {
@@ -21,15 +23,20 @@ export class IdbJobStore implements JobStore {
 
   constructor(name = 'volunteer-compute-host') {
     // Version 2 stores manifest jobs and their input files. Version 1 jobs (the built-in demo
-    // before manifests) cannot be resumed by this host: they are dropped.
-    this.#db = openDB<HostDb>(name, 2, {
-      upgrade(db) {
-        for (const store of stores)
-          if (db.objectStoreNames.contains(store)) db.deleteObjectStore(store)
-        db.createObjectStore('jobs', { keyPath: 'jobId' }).createIndex('createdAt', 'createdAt')
-        db.createObjectStore('units', { keyPath: ['jobId', 'index'] })
-        db.createObjectStore('outputs', { keyPath: ['jobId', 'index', 'sha256'] })
-        db.createObjectStore('inputs')
+    // before manifests) cannot be resumed by this host: they are dropped. Version 3 adds the
+    // reputation book, kept across the requester's jobs.
+    this.#db = openDB<HostDb>(name, 3, {
+      upgrade(db, oldVersion) {
+        if (oldVersion < 2) {
+          for (const store of stores)
+            if (db.objectStoreNames.contains(store)) db.deleteObjectStore(store)
+          db.createObjectStore('jobs', { keyPath: 'jobId' }).createIndex('createdAt', 'createdAt')
+          db.createObjectStore('units', { keyPath: ['jobId', 'index'] })
+          db.createObjectStore('outputs', { keyPath: ['jobId', 'index', 'sha256'] })
+          db.createObjectStore('inputs')
+        }
+        if (!db.objectStoreNames.contains('reputation'))
+          db.createObjectStore('reputation', { keyPath: 'identity' })
       },
     })
   }
@@ -60,11 +67,26 @@ export class IdbJobStore implements JobStore {
     return cursor?.value
   }
 
-  async saveUnits(jobId: string, writes: readonly UnitWrite[]): Promise<void> {
-    const tx = (await this.#db).transaction(['units', 'outputs'], 'readwrite')
+  async loadReputation(): Promise<ReputationEntry[]> {
+    return (await this.#db).getAll('reputation')
+  }
+
+  async saveReputation(entries: readonly ReputationEntry[]): Promise<void> {
+    const tx = (await this.#db).transaction('reputation', 'readwrite')
+    await Promise.all([...entries.map((entry) => tx.store.put(entry)), tx.done])
+  }
+
+  async saveUnits(
+    jobId: string,
+    writes: readonly UnitWrite[],
+    reputation: readonly ReputationEntry[] = [],
+  ): Promise<void> {
+    const tx = (await this.#db).transaction(['units', 'outputs', 'reputation'], 'readwrite')
     const units = tx.objectStore('units')
     const outputs = tx.objectStore('outputs')
-    const requests: Promise<unknown>[] = []
+    const requests: Promise<unknown>[] = reputation.map((entry) =>
+      tx.objectStore('reputation').put(entry),
+    )
     for (const { unit, change = {} } of writes) {
       requests.push(units.put({ ...unit, jobId }))
       if (change.put) {
@@ -89,7 +111,7 @@ export class IdbJobStore implements JobStore {
   }
 
   async deleteJob(jobId: string): Promise<void> {
-    const tx = (await this.#db).transaction(stores, 'readwrite')
+    const tx = (await this.#db).transaction(['jobs', 'units', 'outputs', 'inputs'], 'readwrite')
     const units = IDBKeyRange.bound([jobId, 0], [jobId, Number.MAX_SAFE_INTEGER])
     const outputs = IDBKeyRange.bound([jobId, 0, ''], [jobId, Number.MAX_SAFE_INTEGER, '\uffff'])
     await Promise.all([

@@ -1,4 +1,8 @@
+import { base64ToBytes } from '../encoding/base64.ts'
+import { createChallengeNonce } from '../identity/createChallengeNonce.ts'
+import { verifyHelloProof } from '../identity/verifyHelloProof.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
+import type { ReputationBook, ReputationEntry } from '../trust/ReputationBook.ts'
 import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
 import type { Address } from 'viem'
 import type { UnitPlan } from '../tasks/planUnits.ts'
@@ -17,6 +21,11 @@ import { VolunteerRoster, type Volunteer } from './VolunteerRoster.ts'
 import { welcomeMessage } from './welcomeMessage.ts'
 
 export type VolunteerLink = PeerLink<HostMessage, VolunteerMessage>
+
+type Hello = Extract<VolunteerMessage, { type: 'hello' }>
+
+/** Violations kept with the job for the requester to see. */
+const maxViolations = 100
 
 export type { HostProgress, JobHostRewards }
 
@@ -54,14 +63,21 @@ export class JobHost {
   readonly #helloTimeoutMs: number
   readonly #rewardsDesk: RewardsDesk
   readonly #resultDesk: ResultDesk
+  readonly #book: ReputationBook
+  /** The identity each admitted link proved. */
+  readonly #identityOfLink = new WeakMap<VolunteerLink, string>()
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
 
   private constructor(store: JobStore, opened: StoredJob, options: JobHostOptions) {
-    const { job, plan, scheduler } = opened
+    const { job, plan, scheduler, book } = opened
     this.job = job
     this.#store = store
-    this.#writer = new UnitWriteBatcher((writes) => store.saveUnits(job.jobId, writes))
+    this.#book = book
+    // The reputation a result changed is stored in the same transaction as its unit.
+    this.#writer = new UnitWriteBatcher((writes) =>
+      store.saveUnits(job.jobId, writes, book.takeChanged()),
+    )
     this.#scheduler = scheduler
     this.#plan = plan
     this.#inputs = new UnitInputs(plan, opened.file)
@@ -74,6 +90,7 @@ export class JobHost {
       persist: () => store.saveJob(job),
       links: () => volunteers.links(),
       isFlaggedAddress: (address) => job.flaggedAddresses?.includes(address.toLowerCase()) ?? false,
+      identityOf: (link) => this.#identityOfLink.get(link),
     })
     this.#resultDesk = new ResultDesk({
       job,
@@ -82,7 +99,7 @@ export class JobHost {
       scheduler,
       plan,
       rewards: this.#rewardsDesk,
-      linkOf: (peerId) => volunteers.get(peerId)?.link,
+      linksOf: (identity) => volunteers.linksOf(identity),
       now: this.#now,
       rateWindowMs: options.rateWindowMs ?? 10_000,
     })
@@ -102,10 +119,15 @@ export class JobHost {
 
   get progress(): HostProgress {
     const stats = this.#scheduler.stats
+    const { minConsecutiveValid } = this.job.manifest.verification
+    const kernelOf = new Map(
+      [...this.#volunteers.values()].map((v) => [v.identity, v.kernel.sha256] as const),
+    )
     return {
       unitsTotal: stats.unitsTotal,
       issued: stats.issued,
-      validated: stats.accepted,
+      validated: stats.accepted - stats.provisional,
+      provisional: stats.provisional,
       failed: stats.failed,
       inFlight: stats.inFlight,
       volunteers: this.#volunteers.size,
@@ -114,7 +136,32 @@ export class JobHost {
       sites: { ...this.job.siteCredits },
       failures: [...this.#scheduler.failures],
       complete: this.#scheduler.done,
+      verification: {
+        results: stats.results,
+        resultsPerUnit: stats.accepted ? stats.results / stats.accepted : 0,
+        canaries: stats.canariesIssued,
+        reopened: stats.reopened,
+        flaggedIdentities: this.#scheduler.flagged.size,
+      },
+      standings: [...this.#scheduler.standings].map(([identity, standing]) => {
+        const kernel = kernelOf.get(identity) ?? this.job.manifest.kernels[0]?.sha256 ?? ''
+        const { cv } = this.#book.standing(identity, kernel)
+        return {
+          identity,
+          ...standing,
+          cv,
+          trusted: cv >= minConsecutiveValid,
+          flagged: this.#scheduler.isFlagged(identity),
+          connected: kernelOf.has(identity),
+        }
+      }),
+      violations: [...(this.job.violations ?? [])],
     }
+  }
+
+  /** The requester's reputation book, across its jobs: one entry per identity. */
+  reputation(): ReputationEntry[] {
+    return [...this.#book.entries()].map((entry) => structuredClone(entry))
   }
 
   onProgress(listener: (progress: HostProgress) => void): () => void {
@@ -143,38 +190,40 @@ export class JobHost {
     return this.#resultDesk.outputs()
   }
 
-  /** Takes a newly opened link to a volunteer; it must say hello first. */
+  /**
+   * Takes a newly opened link to a volunteer: challenges it at once; it must answer with a hello
+   * that proves its identity key.
+   */
   attach(link: VolunteerLink): void {
     if (this.#stopped) return link.close()
     let volunteer: Volunteer | undefined
+    let admitting = false
+    const nonce = createChallengeNonce()
     const helloTimer = setTimeout(() => {
-      if (!volunteer) link.close()
+      if (!volunteer && !admitting) link.close()
     }, this.#helloTimeoutMs)
     link.onClose(() => {
       clearTimeout(helloTimer)
       if (!volunteer || !this.#volunteers.remove(volunteer)) return
-      const dropped = this.#scheduler.removeVolunteer(link.peerId)
-      void this.#persistUnits(dropped.map((a) => a.index))
+      const dropped = this.#scheduler.leave(volunteer.identity, link.peerId, volunteer.slots)
+      void this.#resultDesk.persistUnits(dropped.map((a) => a.index))
       this.#fillAll()
       this.#emit()
     })
     link.onMessage((message, body) => {
       switch (message.type) {
         case 'hello': {
-          if (volunteer) return this.#violation(link, 'a second hello')
-          const admission = admitVolunteer(this.job, this.#scheduler, link.peerId, message)
-          if (!admission.admitted) return refuseVolunteer(link, admission.code, admission.message)
-          const { kernel, slots } = admission
-          volunteer = { link, kernel, slots, inFlight: new Set() }
-          this.#volunteers.add(volunteer)
-          if (message.siteKey) this.#resultDesk.noteSite(link.peerId, message.siteKey)
-          void this.#welcome(volunteer)
-          if (message.wantsRewards) this.#rewardsDesk.requestBinding(link)
+          if (volunteer || admitting) return this.#violation(link, 'a second hello')
+          admitting = true
+          void this.#admit(link, message, nonce).then((admitted) => {
+            volunteer = admitted
+            admitting = false
+          })
           return
         }
         case 'bind':
           if (!volunteer) return this.#violation(link, 'a binding before hello')
-          return void this.#onBind(link, message)
+          return void this.#onBind(volunteer, message)
         case 'voucher-ack':
           // Stored on the volunteer's side; the next voucher supersedes it anyway.
           return
@@ -190,6 +239,51 @@ export class JobHost {
         }
       }
     })
+    link.send({ v: JOB_PROTOCOL_VERSION, type: 'challenge', nonce }).catch(() => link.close())
+  }
+
+  /** Checks a hello's identity proof and admits the volunteer, or refuses it saying why. */
+  async #admit(link: VolunteerLink, hello: Hello, nonce: string): Promise<Volunteer | undefined> {
+    let identity: string
+    try {
+      identity = await verifyHelloProof({
+        publicKey: base64ToBytes(hello.identity.publicKey),
+        signature: base64ToBytes(hello.identity.signature),
+        jobId: hello.jobId,
+        hostPeerId: link.localPeerId,
+        volunteerPeerId: link.peerId,
+        nonce,
+      })
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error)
+      this.#record(link, `a hello whose identity proof failed (${why})`)
+      refuseVolunteer(link, 'volunteer/identity', `Your identity proof was refused: ${why}`)
+      return undefined
+    }
+    const admission = admitVolunteer(this.job, this.#scheduler, identity, hello)
+    if (!admission.admitted) {
+      refuseVolunteer(link, admission.code, admission.message)
+      return undefined
+    }
+    const origin = await link.remoteOrigin().catch(() => ({ key: 'hidden' }))
+    if (this.#stopped) return undefined
+    const { kernel, slots } = admission
+    const volunteer: Volunteer = { link, identity, kernel, slots, inFlight: new Set() }
+    this.#volunteers.add(volunteer)
+    this.#identityOfLink.set(link, identity)
+    this.#scheduler.join(
+      {
+        id: identity,
+        origin: origin.key,
+        kernel: kernel.sha256,
+        wallet: this.#rewardsDesk.addressOf(identity),
+      },
+      slots,
+    )
+    if (hello.siteKey) this.#resultDesk.noteSite(identity, hello.siteKey)
+    void this.#welcome(volunteer)
+    if (hello.wantsRewards) this.#rewardsDesk.requestBinding(link)
+    return volunteer
   }
 
   /** The wallet address each connected volunteer bound, by peer id. */
@@ -197,17 +291,20 @@ export class JobHost {
     return this.#rewardsDesk.bindings
   }
 
-  async #onBind(link: VolunteerLink, message: Extract<VolunteerMessage, { type: 'bind' }>) {
-    const outcome = await this.#rewardsDesk.bind(link, message)
-    // A flagged volunteer back under a new peer id, with the same wallet: no more units either.
+  async #onBind(volunteer: Volunteer, message: Extract<VolunteerMessage, { type: 'bind' }>) {
+    const outcome = await this.#rewardsDesk.bind(volunteer.link, message)
+    // A flagged volunteer back under a new identity, with the same wallet: no more units either.
     if (outcome === 'bind/flagged')
-      return this.#flagLiar(link.peerId, 'a wallet flagged in this job')
+      return this.#flagIdentity(volunteer.identity, 'a wallet flagged in this job')
+    const address = this.#rewardsDesk.addressOf(volunteer.identity)
+    if (outcome === 'bound' && address) this.#scheduler.setWallet(volunteer.identity, address)
     this.#emit()
   }
 
   async #welcome(volunteer: Volunteer): Promise<void> {
     const { message, body } = welcomeMessage(this.job, volunteer.kernel)
     await volunteer.link.send(message, body)
+    this.#sendStanding(volunteer.identity)
     this.#fill(volunteer)
     this.#emit()
   }
@@ -215,15 +312,16 @@ export class JobHost {
   #fill(volunteer: Volunteer): void {
     if (this.#stopped) return
     const changed: number[] = []
+    const { link, identity } = volunteer
     while (volunteer.inFlight.size < volunteer.slots) {
-      const assignment = this.#scheduler.nextAssignment(volunteer.link.peerId, this.#now())
+      const assignment = this.#scheduler.nextAssignment(identity, link.peerId, this.#now())
       if (!assignment) break
       volunteer.inFlight.add(assignment.assignmentId)
       changed.push(assignment.index)
       this.#inputs
         .read(assignment.index)
         .then((input) =>
-          volunteer.link.send(
+          link.send(
             {
               v: JOB_PROTOCOL_VERSION,
               type: 'assign',
@@ -234,9 +332,9 @@ export class JobHost {
             input,
           ),
         )
-        .catch(() => volunteer.link.close())
+        .catch(() => link.close())
     }
-    if (changed.length) void this.#persistUnits(changed)
+    if (changed.length) void this.#resultDesk.persistUnits(changed)
   }
 
   #fillAll(): void {
@@ -250,14 +348,15 @@ export class JobHost {
   async #onResult(volunteer: Volunteer, message: ResultMessage, body: Uint8Array): Promise<void> {
     this.#handling++
     try {
-      const { link } = volunteer
+      const { link, identity } = volunteer
       const check = await this.#resultDesk.check(link, message, body)
       if (check.kind === 'violation') return this.#violation(link, check.what)
-      if (check.kind === 'liar') return await this.#flagLiar(link.peerId, check.why)
+      if (check.kind === 'liar') return await this.#flagIdentity(identity, check.why)
       volunteer.inFlight.delete(message.assignmentId)
       const outcome = await this.#resultDesk.record(link, check.result)
       if (outcome.kind === 'unknown-assignment') return this.#fill(volunteer)
-      if ('flagged' in outcome) for (const id of outcome.flagged) await this.#disconnectFlagged(id)
+      for (const id of outcome.flagged) await this.#dismissFlagged(id)
+      this.#sendStanding(identity)
       await this.#completeIfDone()
       this.#fillAll()
       this.#emit()
@@ -272,34 +371,42 @@ export class JobHost {
     message: Extract<VolunteerMessage, { type: 'unit-error' }>,
   ): Promise<void> {
     const assignment = this.#scheduler.assignment(message.assignmentId)
-    if (!assignment || assignment.volunteerId !== volunteer.link.peerId) return
+    if (!assignment || assignment.peerId !== volunteer.link.peerId) return
     volunteer.inFlight.delete(message.assignmentId)
-    this.#scheduler.recordError(message.assignmentId, `${message.code}: ${message.message}`)
-    await this.#persistUnits([message.index])
+    const outcome = this.#scheduler.recordError(
+      message.assignmentId,
+      `${message.code}: ${message.message}`,
+      this.#now(),
+    )
+    await this.#resultDesk.persistUnits([message.index])
+    if (outcome.kind !== 'unknown-assignment' && outcome.benched) this.#bench(volunteer.identity)
     await this.#completeIfDone()
     this.#fillAll()
     this.#emit()
-  }
-
-  async #persistUnits(indexes: number[]): Promise<void> {
-    await Promise.all(
-      [...new Set(indexes)].map((index) => {
-        const unit = this.#scheduler.unit(index)
-        return unit && this.#writer.write(unit)
-      }),
-    )
   }
 
   async #sweep(): Promise<void> {
     const expired = this.#scheduler.expire(this.#now())
     if (!expired.length) return
-    for (const { assignment } of expired) {
-      this.#volunteers.get(assignment.volunteerId)?.inFlight.delete(assignment.assignmentId)
+    for (const { assignment, outcome } of expired) {
+      this.#volunteers.get(assignment.peerId)?.inFlight.delete(assignment.assignmentId)
+      if (outcome.kind !== 'unknown-assignment' && outcome.benched)
+        this.#bench(assignment.volunteerId)
     }
-    await this.#persistUnits(expired.map((e) => e.assignment.index))
+    await this.#resultDesk.persistUnits(expired.map((e) => e.assignment.index))
     await this.#completeIfDone()
     this.#fillAll()
     this.#emit()
+  }
+
+  /** An identity that fails far more than the others: no more units of this job. */
+  #bench(identity: string): void {
+    for (const { link } of this.#volunteers.ofIdentity(identity))
+      this.#volunteers.dismiss(
+        link.peerId,
+        'volunteer/unreliable',
+        'Too many of your units failed or missed their deadline; no more units of this job.',
+      )
   }
 
   async #completeIfDone(): Promise<void> {
@@ -323,20 +430,47 @@ export class JobHost {
     this.#volunteers.dismissAll('job/complete', 'The job is complete. Thank you!')
   }
 
-  async #flagLiar(volunteerId: string, why: string): Promise<void> {
-    const dropped = this.#scheduler.flag(volunteerId)
-    await this.#persistUnits(dropped.map((a) => a.index))
-    await this.#disconnectFlagged(volunteerId, why)
+  /** Failed units go back to the queue; a job complete because of them runs again. */
+  async retryFailed(): Promise<number[]> {
+    const retried = this.#scheduler.retryFailed()
+    if (!retried.length) return retried
+    await this.#resultDesk.persistUnits(retried)
+    if (this.job.status === 'complete') {
+      this.job.status = 'running'
+      this.#released = false
+      await this.#store.saveJob(this.job)
+    }
+    this.#fillAll()
+    this.#emit()
+    return retried
+  }
+
+  /** Flags an identity (a lying result, a flagged wallet) and everything that follows from it. */
+  async #flagIdentity(identity: string, why: string): Promise<void> {
+    const effects = this.#scheduler.flag(identity, this.#now())
+    await this.#resultDesk.persistUnits([
+      ...effects.dropped.map((a) => a.index),
+      ...effects.reopened,
+      ...effects.settled,
+      ...effects.finalized.map((f) => f.index),
+    ])
+    await this.#resultDesk.credit(effects.finalized)
+    for (const id of effects.flagged)
+      await this.#dismissFlagged(id, id === identity ? why : undefined)
+    await this.#completeIfDone()
     this.#fillAll()
     this.#emit()
   }
 
-  async #disconnectFlagged(volunteerId: string, why = 'a disagreeing result'): Promise<void> {
-    // Its wallet too: the same volunteer under a new peer id is refused when it binds.
-    const address = this.#rewardsDesk.addressOf(volunteerId)?.toLowerCase()
+  async #dismissFlagged(
+    identity: string,
+    why = 'a result that disagreed with verified ones',
+  ): Promise<void> {
+    // Its wallet too: the same volunteer under a new identity is refused when it binds.
+    const address = this.#rewardsDesk.addressOf(identity)?.toLowerCase()
     let changed = false
-    if (!this.job.flagged.includes(volunteerId)) {
-      this.job.flagged.push(volunteerId)
+    if (!this.job.flagged.includes(identity)) {
+      this.job.flagged.push(identity)
       changed = true
     }
     if (address && !this.job.flaggedAddresses?.includes(address)) {
@@ -344,18 +478,56 @@ export class JobHost {
       changed = true
     }
     if (changed) await this.#store.saveJob(this.job)
-    this.#scheduler.flag(volunteerId)
-    this.#volunteers.dismiss(
-      volunteerId,
-      'volunteer/flagged',
-      `Flagged for ${why}; no more units of this job.`,
-    )
+    for (const { link } of this.#volunteers.ofIdentity(identity))
+      this.#volunteers.dismiss(
+        link.peerId,
+        'volunteer/flagged',
+        `Flagged for ${why}; no more units of this job.`,
+      )
+  }
+
+  /** Tells an identity's links their standing with this host. */
+  #sendStanding(identity: string): void {
+    const volunteers = this.#volunteers.ofIdentity(identity)
+    const first = volunteers[0]
+    if (!first) return
+    const kernel = first.kernel.sha256
+    const book = this.#book.standing(identity, kernel)
+    const job = this.#scheduler.standings.get(identity)
+    const { minConsecutiveValid } = this.job.manifest.verification
+    for (const { link } of volunteers)
+      void link
+        .send({
+          v: JOB_PROTOCOL_VERSION,
+          type: 'standing',
+          identity,
+          valid: book.valid,
+          invalid: book.invalid,
+          cv: book.cv,
+          trusted: book.cv >= minConsecutiveValid,
+          minConsecutiveValid,
+          canariesPassed: book.canariesPassed,
+          errors: job?.errors ?? 0,
+          missed: job?.missed ?? 0,
+          provisional: this.#scheduler.provisionalOf(identity),
+        })
+        .catch(() => undefined)
   }
 
   /** A peer that breaks the protocol is dropped; its units go back to the queue. */
   #violation(link: VolunteerLink, what: string): void {
-    console.warn(`volunteer ${link.peerId} sent ${what}; disconnecting it`)
+    this.#record(link, what)
     link.close()
+  }
+
+  /** Keeps a violation for the requester to see, with who made it. */
+  #record(link: VolunteerLink, what: string): void {
+    const identity = this.#identityOfLink.get(link)
+    const violations = (this.job.violations ??= [])
+    violations.push({ at: this.#now(), peerId: link.peerId, ...(identity && { identity }), what })
+    if (violations.length > maxViolations) violations.splice(0, violations.length - maxViolations)
+    void this.#store.saveJob(this.job).catch(() => undefined)
+    this.#emit()
   }
 
   #emit(): void {

@@ -17,11 +17,11 @@ export type JobRewards = {
   voucherDeadline: number
   /** Everything each address earned so far, decimal: the cumulative amount of its vouchers. */
   earned: Record<string, string>
-  /** Which address each volunteer peer bound, so units accepted after it left still pay it. */
+  /** Which address each volunteer identity bound, so units final after it left still pay it. */
   boundPeers: Record<string, Address>
   /**
-   * Accepted units of peers not bound (yet): a volunteer's first units may be accepted before its
-   * wallet has signed; they are paid when it binds.
+   * Final units of identities not bound (yet): a volunteer's first units may be accepted before
+   * its wallet has signed; they are paid when it binds.
    */
   unboundUnits: Record<string, number>
   /** The transaction that recorded the job's result root, once sent. */
@@ -56,11 +56,27 @@ export type JobRecord = {
   siteCredits?: Record<string, number>
   status: 'running' | 'complete'
   createdAt: number
-  /** Peer ids of volunteers whose results disagreed with verified ones. */
+  /** Identities (key ids) whose results disagreed with verified ones, or that broke the protocol. */
   flagged: string[]
+  /**
+   * The requester runs a private pool on one network (an organisation's desktop grid): replicas
+   * of a unit may go to volunteers of one origin (identities and wallets must still differ).
+   */
+  privatePool?: boolean
+  /** The latest protocol violations, and who made them (at most 100 kept). */
+  violations?: Violation[]
   /**
    * Wallet addresses those volunteers had bound (lower case): a flagged volunteer that comes back
    * under a new peer id with the same wallet is refused (`bind/flagged`). Absent in older records.
    */
   flaggedAddresses?: string[]
+}
+
+/** A volunteer broke the protocol: the requester sees what, and who. */
+export type Violation = {
+  at: number
+  peerId: string
+  /** Its identity, when it had proved one. */
+  identity?: string
+  what: string
 }

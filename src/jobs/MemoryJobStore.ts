@@ -1,3 +1,4 @@
+import type { ReputationEntry } from '../trust/ReputationBook.ts'
 import type { JobRecord } from './JobRecord.ts'
 import type { JobStore, UnitWrite } from './JobStore.ts'
 import type { UnitRecord } from './UnitRecord.ts'
@@ -8,6 +9,15 @@ export class MemoryJobStore implements JobStore {
   readonly #units = new Map<string, Map<number, UnitRecord>>()
   readonly #outputs = new Map<string, Uint8Array>()
   readonly #inputs = new Map<string, Blob>()
+  readonly #reputation = new Map<string, ReputationEntry>()
+
+  async loadReputation(): Promise<ReputationEntry[]> {
+    return [...this.#reputation.values()].map((entry) => structuredClone(entry))
+  }
+
+  async saveReputation(entries: readonly ReputationEntry[]): Promise<void> {
+    for (const entry of entries) this.#reputation.set(entry.identity, structuredClone(entry))
+  }
 
   async saveJob(job: JobRecord): Promise<void> {
     this.#jobs.set(job.jobId, structuredClone(job))
@@ -31,7 +41,12 @@ export class MemoryJobStore implements JobStore {
     return jobs[0] && structuredClone(jobs[0])
   }
 
-  async saveUnits(jobId: string, writes: readonly UnitWrite[]): Promise<void> {
+  async saveUnits(
+    jobId: string,
+    writes: readonly UnitWrite[],
+    reputation: readonly ReputationEntry[] = [],
+  ): Promise<void> {
+    await this.saveReputation(reputation)
     let units = this.#units.get(jobId)
     if (!units) this.#units.set(jobId, (units = new Map()))
     for (const { unit, change = {} } of writes) {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import {
   computingVolunteer,
   f32,
-  hello,
+  idOf,
+  sayHelloOnChallenge,
   makeJob,
   truth,
   until,
@@ -37,6 +38,8 @@ async function deskFor(options: JobOptions = {}) {
     jobRewards: undefined,
     persist: async () => undefined,
     links: () => links.values(),
+    // In these tests a volunteer's identity is its peer id.
+    identityOf: (link) => link.peerId,
   })
   const desk = new ResultDesk({
     job,
@@ -45,7 +48,7 @@ async function deskFor(options: JobOptions = {}) {
     scheduler,
     plan,
     rewards,
-    linkOf: (peerId) => links.get(peerId),
+    linksOf: (identity) => [links.get(identity)].filter((link) => link !== undefined),
     now: () => 0,
     rateWindowMs: 1000,
   })
@@ -54,6 +57,7 @@ async function deskFor(options: JobOptions = {}) {
     const seen: HostMessage[] = []
     other.onMessage((message) => void seen.push(message))
     links.set(peerId, link)
+    scheduler.join({ id: peerId, origin: `mem:${peerId}`, kernel: job.manifest.kernels[0]!.sha256 }, 4)
     return { link, seen }
   }
   return { job, store, scheduler, desk, links, connect }
@@ -62,7 +66,7 @@ async function deskFor(options: JobOptions = {}) {
 async function resultFor(assignment: Assignment, output: Uint8Array): Promise<ResultMessage> {
   const { assignmentId, index } = assignment
   return {
-    v: 2,
+    v: 3,
     type: 'result',
     assignmentId,
     index,
@@ -88,7 +92,7 @@ describe('ResultDesk', () => {
     const { desk, scheduler, connect } = await deskFor()
     const a = connect('a')
     const b = connect('b')
-    const given = scheduler.nextAssignment('a', 0)!
+    const given = scheduler.nextAssignment('a', 'a', 0)!
     const right = truth(given.index)
     const message = await resultFor(given, right)
     const violation = { kind: 'violation', what: 'a result for a unit it was not given' }
@@ -136,12 +140,17 @@ describe('ResultDesk', () => {
         return link.send(message, body)
       },
     })
-    const fromA = scheduler.nextAssignment('a', 0)!
-    const fromB = scheduler.nextAssignment('b', 0)!
+    const fromA = scheduler.nextAssignment('a', 'a', 0)!
+    const fromB = scheduler.nextAssignment('b', 'b', 0)!
     const first = await desk.record(acking(a!.link), await checked(desk, a!.link, fromA, truth(0)))
-    expect(first).toMatchObject({ kind: 'pending', index: 0 })
+    expect(first).toMatchObject({ kind: 'recorded', unit: 'pending', index: 0 })
     const second = await desk.record(acking(b!.link), await checked(desk, b!.link, fromB, truth(0)))
-    expect(second).toMatchObject({ kind: 'accepted', index: 0, agreeing: ['a', 'b'] })
+    expect(second).toMatchObject({
+      kind: 'recorded',
+      unit: 'accepted',
+      index: 0,
+      finalized: [{ index: 0, agreeing: ['a', 'b'] }],
+    })
     expect(events).toEqual(['stored', 'ack a', 'stored', 'ack b'])
     const sha256 = await sha256Hex(truth(0))
     expect(await desk.acceptedHashes()).toEqual([sha256])
@@ -156,19 +165,19 @@ describe('ResultDesk', () => {
     const comparison = { mode: 'float', elementType: 'f32', absolute: 0, relative: 1e-3 } as const
     const { desk, scheduler, connect } = await deskFor({ unitsTotal: 1, comparison })
     const [a, b] = ['a', 'b'].map(connect)
-    const fromA = await checked(desk, a!.link, scheduler.nextAssignment('a', 0)!, f32(1))
-    const fromB = await checked(desk, b!.link, scheduler.nextAssignment('b', 0)!, f32(1.0001))
+    const fromA = await checked(desk, a!.link, scheduler.nextAssignment('a', 'a', 0)!, f32(1))
+    const fromB = await checked(desk, b!.link, scheduler.nextAssignment('b', 'b', 0)!, f32(1.0001))
     const outcomes = await Promise.all([desk.record(a!.link, fromA), desk.record(b!.link, fromB)])
-    expect(outcomes.map((o) => o.kind)).toEqual(['pending', 'accepted'])
+    expect(outcomes.map((o) => o.kind === 'recorded' && o.unit)).toEqual(['pending', 'accepted'])
     expect(await desk.outputs()).toEqual([f32(1)])
   })
 
   it('neither stores nor acknowledges a result for an assignment the Scheduler no longer knows', async () => {
     const { desk, store, scheduler, connect } = await deskFor({ unitsTotal: 1, quorum: 1 })
     const a = connect('a')
-    const given = scheduler.nextAssignment('a', 0)!
+    const given = scheduler.nextAssignment('a', 'a', 0)!
     const result = await checked(desk, a.link, given, truth(0))
-    scheduler.removeVolunteer('a')
+    scheduler.leave('a', 'a', 4)
     expect(await desk.record(a.link, result)).toEqual({ kind: 'unknown-assignment' })
     expect(await store.loadUnits('job-1')).toEqual([])
     await new Promise((resolve) => setTimeout(resolve, 20))
@@ -186,7 +195,7 @@ describe('ResultDesk', () => {
       const { link } = connect(peerId)
       // The first volunteer leaves before its unit is accepted: its site still counts.
       if (i === 0) links.delete(peerId)
-      const assignment = scheduler.nextAssignment(peerId, 0)!
+      const assignment = scheduler.nextAssignment(peerId, peerId, 0)!
       await desk.record(link, await checked(desk, link, assignment, truth(assignment.index)))
     }
     const credits = job.siteCredits ?? {}
@@ -234,9 +243,11 @@ describe('ResultDesk, through a JobHost', () => {
     const liar = volunteer(host, 'liar', 'liar')
     volunteer(host, 'a')
     volunteer(host, 'b')
+    // A dissent needs the quorum plus one to settle: a third honest volunteer.
+    volunteer(host, 'c')
     await until(() => host.progress.complete, 'completion')
     expect(await host.outputs()).toEqual([0, 1, 2, 3, 4, 5].map(truth))
-    expect(host.progress.flagged).toEqual(['liar'])
+    expect(host.progress.flagged).toEqual([await idOf('liar')])
     expect(liar.seen.at(-1)).toMatchObject({ type: 'refuse', code: 'volunteer/flagged' })
     expect(liar.isClosed()).toBe(true)
   })
@@ -250,7 +261,7 @@ describe('ResultDesk, through a JobHost', () => {
       void toHost
         .send(
           {
-            v: 2,
+            v: 3,
             type: 'result',
             assignmentId: m.assignmentId,
             index: m.index,
@@ -261,9 +272,10 @@ describe('ResultDesk, through a JobHost', () => {
         )
         .catch(() => undefined)
     })
+    sayHelloOnChallenge(toHost)
     host.attach(toVolunteer)
-    await toHost.send(hello())
-    await until(() => host.progress.flagged.includes('cheat'), 'flag')
+    const cheat = await idOf('cheat')
+    await until(() => host.progress.flagged.includes(cheat), 'flag')
     expect(host.progress.validated).toBe(0)
   })
 
@@ -284,7 +296,8 @@ describe('ResultDesk, through a JobHost', () => {
   it('flags a volunteer whose result does not have the unit output size', async () => {
     const host = await JobHost.open(new MemoryJobStore(), await makeJob({ unitsTotal: 1 }))
     computingVolunteer(host, 'short', () => new Uint8Array(3))
-    await until(() => host.progress.flagged.includes('short'), 'flag')
+    const short = await idOf('short')
+    await until(() => host.progress.flagged.includes(short), 'flag')
     expect(host.progress.validated).toBe(0)
   })
 })

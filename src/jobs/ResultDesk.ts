@@ -9,7 +9,7 @@ import { outputChangeFor } from './outputChangeFor.ts'
 import { RateMeter } from './RateMeter.ts'
 import { ResultClassifier } from './ResultClassifier.ts'
 import type { RewardsDesk } from './RewardsDesk.ts'
-import type { ResultOutcome, Scheduler } from './Scheduler.ts'
+import type { FinalUnit, ResultOutcome, Scheduler } from './Scheduler.ts'
 import type { UnitWriteBatcher } from './UnitWriteBatcher.ts'
 
 type VolunteerLink = PeerLink<HostMessage, VolunteerMessage>
@@ -25,8 +25,8 @@ export type ResultDeskParameters = {
   plan: UnitPlan
   /** Pays the agreeing volunteers of an accepted unit. */
   rewards: RewardsDesk
-  /** The link of the volunteer the host serves now under a peer id: credit goes there only. */
-  linkOf: (peerId: string) => VolunteerLink | undefined
+  /** The links the host serves now for an identity: credit goes there only. */
+  linksOf: (identity: string) => Iterable<VolunteerLink>
   now: () => number
   /** The window of `unitsPerSecond`. */
   rateWindowMs: number
@@ -69,7 +69,7 @@ export class ResultDesk {
   readonly #scheduler: Scheduler
   readonly #plan: UnitPlan
   readonly #rewards: RewardsDesk
-  readonly #linkOf: (peerId: string) => VolunteerLink | undefined
+  readonly #linksOf: (identity: string) => Iterable<VolunteerLink>
   readonly #now: () => number
   readonly #classifier: ResultClassifier
   readonly #acceptedRate: RateMeter
@@ -88,7 +88,7 @@ export class ResultDesk {
     this.#scheduler = parameters.scheduler
     this.#plan = parameters.plan
     this.#rewards = parameters.rewards
-    this.#linkOf = parameters.linkOf
+    this.#linksOf = parameters.linksOf
     this.#now = parameters.now
     this.#classifier = new ResultClassifier(job.manifest.comparison, (index, sha256) =>
       store.loadOutput(job.jobId, index, sha256),
@@ -101,9 +101,9 @@ export class ResultDesk {
     return this.#acceptedRate.perSecond(this.#now())
   }
 
-  /** Remembers the partner site (`hello.siteKey`) a volunteer came by. */
-  noteSite(peerId: string, siteKey: string): void {
-    this.#siteOf.set(peerId, siteKey)
+  /** Remembers the partner site (`hello.siteKey`) an identity came by. */
+  noteSite(identity: string, siteKey: string): void {
+    this.#siteOf.set(identity, siteKey)
   }
 
   /**
@@ -112,10 +112,7 @@ export class ResultDesk {
    */
   async check(link: VolunteerLink, message: ResultMessage, body: Uint8Array): Promise<ResultCheck> {
     const assignment = this.#scheduler.assignment(message.assignmentId)
-    if (
-      assignment &&
-      (assignment.volunteerId !== link.peerId || assignment.index !== message.index)
-    ) {
+    if (assignment && (assignment.peerId !== link.peerId || assignment.index !== message.index)) {
       return { kind: 'violation', what: 'a result for a unit it was not given' }
     }
     // Copy out of the receive buffer: it is kept (stored) past this call.
@@ -133,9 +130,10 @@ export class ResultDesk {
   }
 
   /**
-   * Records a checked result: classifies it, has the Scheduler count it, stores the unit and
-   * the outputs to keep, then acknowledges it; on acceptance credits the unit. Returns the
-   * Scheduler's outcome: the host reissues, flags and completes by it.
+   * Records a checked result: classifies it, has the Scheduler count it, stores the unit, the
+   * outputs to keep, every unit the outcome touched (reopened, settled, made final) and the
+   * reputation it changed, then acknowledges it and credits the units that became final.
+   * Returns the Scheduler's outcome: the host reissues, flags and completes by it.
    */
   async record(link: VolunteerLink, result: CheckedResult): Promise<ResultOutcome> {
     const { assignmentId, output, sha256 } = result
@@ -145,8 +143,8 @@ export class ResultDesk {
       const unitBefore = this.#scheduler.unit(result.index)
       const knownHashes = new Set(unitBefore?.results.map((r) => r.sha256))
       const key = await this.#classifier.classify(unitBefore, output, sha256)
-      const outcome = this.#scheduler.recordResult(assignmentId, key)
-      if (outcome.kind !== 'unknown-assignment' && outcome.kind !== 'pending')
+      const outcome = this.#scheduler.recordResult(assignmentId, key, this.#now())
+      if (outcome.kind === 'recorded' && outcome.unit !== 'pending' && outcome.unit !== 'disputed')
         this.#classifier.forget(outcome.index)
       return { outcome, key, knownHashes }
     })
@@ -154,14 +152,34 @@ export class ResultDesk {
     const { outcome, key, knownHashes } = await recorded
     if (outcome.kind === 'unknown-assignment') return outcome
     const unit = this.#scheduler.unit(outcome.index)
-    if (unit) {
-      const change = outputChangeFor(outcome, { sha256: key, bytes: output }, knownHashes)
-      await this.#writer.write(unit, change)
-    }
+    const change = outputChangeFor(
+      outcome,
+      { sha256: key, bytes: output },
+      knownHashes,
+      key === sha256,
+    )
+    await Promise.all([
+      unit && this.#writer.write(unit, change),
+      this.persistUnits([
+        ...outcome.reopened,
+        ...outcome.settled,
+        ...outcome.finalized.map((f) => f.index),
+      ]),
+    ])
     // Persisted: now the volunteer may forget it.
     await link.send({ v: JOB_PROTOCOL_VERSION, type: 'ack', assignmentId }).catch(() => undefined)
-    if (outcome.kind === 'accepted') await this.#credit(outcome.index, outcome.agreeing)
+    await this.credit(outcome.finalized)
     return outcome
+  }
+
+  /** Stores the records of these units (and the reputation changed with them). */
+  async persistUnits(indexes: readonly number[]): Promise<void> {
+    await Promise.all(
+      [...new Set(indexes)].map((index) => {
+        const unit = this.#scheduler.unit(index)
+        return unit && this.#writer.write(unit)
+      }),
+    )
   }
 
   /** The SHA-256 of every unit's accepted output, in unit order; undefined where there is none. */
@@ -188,19 +206,23 @@ export class ResultDesk {
     return outputs
   }
 
-  /** Counts an accepted unit for its sites and its agreeing volunteers, and pays them. */
-  async #credit(index: number, agreeing: readonly string[]): Promise<void> {
-    this.#acceptedRate.record(this.#now())
-    await this.#creditSites(agreeing)
-    await this.#rewards.credit(agreeing)
-    for (const id of agreeing) {
-      const link = this.#linkOf(id)
-      if (!link) continue
-      const acceptedUnits = (this.#accepted.get(link) ?? 0) + 1
-      this.#accepted.set(link, acceptedUnits)
-      void link
-        .send({ v: JOB_PROTOCOL_VERSION, type: 'credit', index, acceptedUnits })
-        .catch(() => undefined)
+  /** Credits units that became final: their sites, their identities' links, their wallets. */
+  async credit(finalized: readonly FinalUnit[]): Promise<void> {
+    for (const { index, agreeing } of finalized) {
+      this.#acceptedRate.record(this.#now())
+      await this.#creditSites(agreeing)
+      await this.#rewards.credit(agreeing)
+      for (const id of agreeing) {
+        for (const link of this.#linksOf(id)) {
+          const acceptedUnits = (this.#accepted.get(link) ?? 0) + 1
+          this.#accepted.set(link, acceptedUnits)
+          void link
+            .send({ v: JOB_PROTOCOL_VERSION, type: 'credit', index, acceptedUnits })
+            .catch(() => undefined)
+          // One link of the identity is credited: the one it computes through.
+          break
+        }
+      }
     }
   }
 

@@ -32,6 +32,8 @@ export type RewardsDeskParameters = {
   links: () => Iterable<VolunteerLink>
   /** Whether a volunteer flagged on this job had bound this address. */
   isFlaggedAddress?: ((address: Address) => boolean) | undefined
+  /** The identity a link proved in its hello: earnings are kept per identity, not per peer id. */
+  identityOf: (link: VolunteerLink) => string | undefined
 }
 
 /** A volunteer link's binding: the nonce it was asked to sign, then the address it bound. */
@@ -54,11 +56,20 @@ export class RewardsDesk {
   readonly #vouchers: VoucherIssuer | undefined
   readonly #links: () => Iterable<VolunteerLink>
   readonly #isFlaggedAddress: ((address: Address) => boolean) | undefined
+  readonly #identityOf: (link: VolunteerLink) => string | undefined
   // By link, not peer id: a peer that connects again starts unbound.
   readonly #bindings = new WeakMap<VolunteerLink, Binding>()
 
-  constructor({ rewards, jobRewards, persist, links, isFlaggedAddress }: RewardsDeskParameters) {
+  constructor({
+    rewards,
+    jobRewards,
+    persist,
+    links,
+    isFlaggedAddress,
+    identityOf,
+  }: RewardsDeskParameters) {
     this.#rewards = rewards
+    this.#identityOf = identityOf
     this.#links = links
     this.#isFlaggedAddress = isFlaggedAddress
     const domain = rewards?.voucherDomain
@@ -77,11 +88,15 @@ export class RewardsDesk {
   }
 
   /**
-   * The address a volunteer bound: while it is connected, or (for a funded job, whose bindings
+   * The address an identity bound: while it is connected, or (for a funded job, whose bindings
    * are stored) after it left.
    */
-  addressOf(peerId: string): Address | undefined {
-    return this.bindings.get(peerId) ?? this.#vouchers?.addressOf(peerId)
+  addressOf(identity: string): Address | undefined {
+    for (const link of this.#links()) {
+      const address = this.#bindings.get(link)?.address
+      if (address && this.#identityOf(link) === identity) return address
+    }
+    return this.#vouchers?.addressOf(identity)
   }
 
   /** Asks a volunteer to bind its wallet, with a fresh nonce; nothing without rewards. */
@@ -137,7 +152,8 @@ export class RewardsDesk {
           'Results computed under this wallet disagreed with verified ones; it earns nothing more in this job.',
         )
       binding.address = address
-      const latest = await this.#vouchers?.bind(link.peerId, address)
+      const identity = this.#identityOf(link)
+      const latest = identity ? await this.#vouchers?.bind(identity, address) : undefined
       await link.send({ v: JOB_PROTOCOL_VERSION, type: 'bound', address })
       if (latest) await this.#send(latest)
       return 'bound'
@@ -155,9 +171,9 @@ export class RewardsDesk {
     }
   }
 
-  /** Credits one accepted unit to each agreeing volunteer and sends the new vouchers. */
-  async credit(peerIds: readonly string[]): Promise<void> {
-    const vouchers = (await this.#vouchers?.credit(peerIds)) ?? []
+  /** Credits one final unit to each agreeing identity and sends the new vouchers. */
+  async credit(identities: readonly string[]): Promise<void> {
+    const vouchers = (await this.#vouchers?.credit(identities)) ?? []
     for (const voucher of vouchers) await this.#send(voucher)
   }
 

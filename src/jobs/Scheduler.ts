@@ -249,6 +249,11 @@ export class Scheduler {
     return this.#standings
   }
 
+  /** Units accepted on this identity's word that await its next check. */
+  provisionalOf(volunteerId: string): number {
+    return this.#provisional.get(volunteerId)?.size ?? 0
+  }
+
   unit(index: number): Readonly<UnitRecord> | undefined {
     return this.#units.get(index)?.record
   }
@@ -534,7 +539,9 @@ export class Scheduler {
       return { status: 'accepted', sha256: leader }
     }
     const counted = count.leaderVotes + count.dissent
-    if (counted + unit.inFlight.size >= this.config.maxResultsPerUnit) {
+    // Past the limit, it fails unless the replicas in flight can still settle it.
+    const reachable = count.leaderVotes + unit.inFlight.size >= votesToAccept(count, quorum)
+    if (counted + unit.inFlight.size >= this.config.maxResultsPerUnit && !reachable) {
       const reason = `no answer led by ${quorum} among ${record.results.length} results`
       return { status: 'failed', reason: this.#fail(unit, reason).reason }
     }
@@ -645,7 +652,9 @@ export class Scheduler {
     if (unit.mode === undefined) return unit.inFlight.size === 0 ? 1 : 0
     if (unit.mode === 'single') return unit.record.results.length + unit.inFlight.size ? 0 : 1
     const count = countVotes(unit.record.results, (v) => this.#flagged.has(v))
-    return votesToAccept(count, this.config.quorum) - count.leaderVotes - unit.inFlight.size
+    const room = this.config.maxResultsPerUnit - count.leaderVotes - count.dissent
+    const needed = votesToAccept(count, this.config.quorum) - count.leaderVotes
+    return Math.min(needed, room) - unit.inFlight.size
   }
 
   #pickOpen(present: Present): { index: number; check: boolean } | undefined {

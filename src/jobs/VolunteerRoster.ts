@@ -8,6 +8,8 @@ type VolunteerLink = PeerLink<HostMessage, VolunteerMessage>
 /** A volunteer the host serves: admitted after its hello (see `admitVolunteer`). */
 export type Volunteer = {
   link: VolunteerLink
+  /** The identity its hello proved (a key id): what the host counts, trusts and flags. */
+  identity: string
   /** The job's kernel this volunteer runs (see `chooseKernel`). */
   kernel: KernelRef
   /** Units it may have in flight at once. */
@@ -22,7 +24,7 @@ export type Volunteer = {
  * host sends it away.
  *
  * @example
- * roster.add({ link, kernel, slots, inFlight: new Set() })
+ * roster.add({ link, identity, kernel, slots, inFlight: new Set() })
  * link.onClose(() => roster.remove(volunteer) && reissue(link.peerId))
  * roster.dismissAll('job/complete', 'The job is complete.')
  */
@@ -43,6 +45,17 @@ export class VolunteerRoster {
 
   *links(): Generator<VolunteerLink> {
     for (const volunteer of this.#byPeer.values()) yield volunteer.link
+  }
+
+  /** The links of one identity (a browser profile may connect from several tabs). */
+  *linksOf(identity: string): Generator<VolunteerLink> {
+    for (const volunteer of this.#byPeer.values())
+      if (volunteer.identity === identity) yield volunteer.link
+  }
+
+  /** Every volunteer of one identity. */
+  ofIdentity(identity: string): Volunteer[] {
+    return [...this.#byPeer.values()].filter((volunteer) => volunteer.identity === identity)
   }
 
   /** Takes a volunteer on; an earlier link of the same peer is closed. */

@@ -15,13 +15,13 @@ export type Admission =
  * the job flagged, any volunteer once the job is complete, and one with no engine for the job.
  *
  * @example
- * const admission = admitVolunteer(job, scheduler, link.peerId, hello)
+ * const admission = admitVolunteer(job, scheduler, identity, hello)
  * if (!admission.admitted) refuseVolunteer(link, admission.code, admission.message)
  */
 export function admitVolunteer(
   job: JobRecord,
   scheduler: Scheduler,
-  peerId: string,
+  identity: string,
   hello: Extract<VolunteerMessage, { type: 'hello' }>,
 ): Admission {
   const refuse = (code: RefusalCode, message: string): Admission => ({
@@ -30,8 +30,10 @@ export function admitVolunteer(
     message,
   })
   if (hello.jobId !== job.jobId) return refuse('job/unknown', `This host runs job ${job.jobId}.`)
-  if (scheduler.isFlagged(peerId))
+  if (scheduler.isFlagged(identity))
     return refuse('volunteer/flagged', 'Your results disagreed with verified ones.')
+  if (scheduler.isBenched(identity))
+    return refuse('volunteer/unreliable', 'Too many of your units failed or missed their deadline.')
   if (scheduler.done) return refuse('job/complete', 'The job is complete.')
   const choice = chooseKernel(job.manifest.kernels, hello.engines, hello.allowFallbackGpu)
   if (!choice.kernel) return refuse('volunteer/no-engine', choice.reason)

@@ -1,6 +1,7 @@
 import { planUnits, type UnitPlan } from '../tasks/planUnits.ts'
 import type { JobRecord } from './JobRecord.ts'
 import type { JobStore } from './JobStore.ts'
+import { ReputationBook } from '../trust/ReputationBook.ts'
 import { Scheduler } from './Scheduler.ts'
 
 /** A job as the store has it: its record, its units' plan and input file, its Scheduler. */
@@ -10,8 +11,10 @@ export type StoredJob = {
   plan: UnitPlan
   /** The input file (split units); undefined for count units. */
   file: Blob | undefined
-  /** Rebuilt from the stored unit records and flagged volunteers. */
+  /** Rebuilt from the stored unit records and flagged identities. */
   scheduler: Scheduler
+  /** The requester's reputation book, across its jobs: the Scheduler trusts by it. */
+  book: ReputationBook
 }
 
 /**
@@ -36,16 +39,22 @@ export async function openStoredJob(
   }
   const file = current.inputBytes > 0 ? await store.loadInput(job.jobId) : undefined
   const units = await store.loadUnits(job.jobId)
-  const { replication } = current.manifest
+  const book = new ReputationBook(await store.loadReputation())
+  const { replication, verification } = current.manifest
   const scheduler = new Scheduler(
     {
+      jobId: current.jobId,
       unitsTotal: current.unitsTotal,
       quorum: replication.quorum,
       maxResultsPerUnit: replication.maxResults,
       maxErrorsPerUnit: replication.maxErrors,
       deadlineMs: current.deadlineMs,
+      verification: current.privatePool
+        ? { ...verification, distinctOrigins: false }
+        : verification,
     },
+    book,
     { units, flagged: current.flagged },
   )
-  return { job: current, plan, file, scheduler }
+  return { job: current, plan, file, scheduler, book }
 }

@@ -4,6 +4,7 @@ import { FramedChannel, type FramedChannelOptions } from './FramedChannel.ts'
 import { InvalidMessageError } from './InvalidMessageError.ts'
 import { PeerGoneError } from './PeerGoneError.ts'
 import type { PeerLink } from './PeerLink.ts'
+import { remoteOrigin } from './remoteOrigin.ts'
 
 export type CreatePeerLinkParameters<In> = {
   /** An open PeerJS data connection; its raw RTCDataChannel carries our frames. */
@@ -46,6 +47,8 @@ export function createPeerLink<Out extends object, In>({
 
   return {
     peerId: connection.peer,
+    localPeerId: connection.provider.id,
+    remoteOrigin: () => remoteOrigin(connection.peerConnection),
     send: (message, body) => framed.send(message, body),
     onMessage(handler) {
       framed.onMessage(({ header, body }) => {

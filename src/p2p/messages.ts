@@ -1,13 +1,13 @@
 import { z } from 'zod'
 
 /**
- * The job protocol between a volunteer and a job host, version 2. Each message
+ * The job protocol between a volunteer and a job host, version 3. Each message
  * is the JSON header of one framed message (see `frameCodec.ts`); the ones that
  * carry bulk data (a kernel, a unit's input, a unit's output) put it in the
  * frame body, never in the JSON. Every header is checked against these schemas
  * on receipt; anything else is a protocol error and ends the connection.
  */
-export const JOB_PROTOCOL_VERSION = 2
+export const JOB_PROTOCOL_VERSION = 3
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/)
@@ -37,7 +37,18 @@ export const engineOfferSchema = z.discriminatedUnion('kind', [
 ])
 export type EngineOffer = z.infer<typeof engineOfferSchema>
 
-/** Sent by a volunteer once the connection opens. */
+/**
+ * The volunteer's identity: its public key, and its signature proving it holds the private key
+ * (`helloProofBytes`: this job, both peer ids and the host's `challenge` nonce).
+ */
+export const identityProofSchema = z.strictObject({
+  /** SPKI DER of an ECDSA P-256 key, base64 (91 bytes). */
+  publicKey: z.base64().max(200),
+  /** IEEE P1363 (r || s), base64 (64 bytes). */
+  signature: z.base64().max(100),
+})
+
+/** Sent by a volunteer in answer to the host's `challenge`. */
 export const helloSchema = z
   .strictObject({
     v: z.literal(JOB_PROTOCOL_VERSION),
@@ -50,6 +61,7 @@ export const helloSchema = z
     wantsRewards: z.boolean(),
     /** The partner site whose embedded widget brought this volunteer: its units count for it. */
     siteKey: id.optional(),
+    identity: identityProofSchema,
   })
   .refine((hello) => new Set(hello.engines.map((e) => e.kind)).size === hello.engines.length, {
     message: 'Offer each engine once.',
@@ -105,6 +117,13 @@ export const volunteerMessageSchema = z.discriminatedUnion('type', [
   voucherAckSchema,
 ])
 export type VolunteerMessage = z.infer<typeof volunteerMessageSchema>
+
+/** The host's first message: a fresh nonce the volunteer's identity key signs in its `hello`. */
+export const challengeSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('challenge'),
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/),
+})
 
 /** The kernel the host chose for this volunteer (see `chooseKernel`), as the manifest names it. */
 export const welcomeKernelSchema = z.discriminatedUnion('kind', [
@@ -183,6 +202,8 @@ export const refuseSchema = z.strictObject({
     'job/complete',
     'volunteer/flagged',
     'volunteer/no-engine',
+    'volunteer/unreliable',
+    'volunteer/identity',
     'host/stopping',
   ]),
   message: text,
@@ -230,7 +251,34 @@ export const voucherSchema = z.strictObject({
   signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/),
 })
 
+const count = z.number().int().min(0)
+
+/**
+ * The volunteer's standing with this host (its reputation book): sent after its results are
+ * checked. Trust is earned per identity and kernel, and lost with one wrong result.
+ */
+export const standingSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('standing'),
+  /** The identity id the host knows this volunteer by. */
+  identity: id,
+  valid: count,
+  invalid: count,
+  /** Checked results in a row on this job's kernel. */
+  cv: count,
+  /** `cv` reached the job's `minConsecutiveValid`: its units may be accepted on its result alone. */
+  trusted: z.boolean(),
+  minConsecutiveValid: count,
+  canariesPassed: count,
+  errors: count,
+  missed: count,
+  /** Units accepted on its word that await its next check. */
+  provisional: count,
+})
+
 export const hostMessageSchema = z.discriminatedUnion('type', [
+  challengeSchema,
+  standingSchema,
   welcomeSchema,
   assignSchema,
   ackSchema,

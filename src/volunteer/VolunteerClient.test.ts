@@ -1,6 +1,7 @@
 import { verifyMessage, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
+import { identityOf } from '../../tests/support/jobHostHarness.ts'
 import { memoryLinkPair } from '../../tests/support/memoryLinkPair.ts'
 import { sha256Hex } from '../crypto/sha256Hex.ts'
 import { JobHost } from '../jobs/JobHost.ts'
@@ -12,6 +13,9 @@ import { validateManifest } from '../tasks/validateManifest.ts'
 import type { Listing } from '../../signaling/directory/schemas.ts'
 import type { UnitRunner } from './UnitRunner.ts'
 import { VolunteerClient, type Runners, type VolunteerState } from './VolunteerClient.ts'
+
+/** The volunteers' identity keys, made once. */
+const identities = { a: await identityOf('a'), b: await identityOf('b') }
 
 const kernel = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])
 
@@ -88,9 +92,11 @@ const gpuListing: Listing = {
 
 /** The host a client picks from a GPU-only and a WASM listing, and the hello it sends there. */
 function firstHello(gpu?: EngineOffer) {
+  const challenge = { v: 3, type: 'challenge', nonce: 'n'.repeat(32) } as const
   return new Promise<{ hostPeerId: string; message: VolunteerMessage }>((resolve) => {
     const runners: Runners = gpu ? { wasm: runner(), webgpu: runner() } : { wasm: runner() }
     const client = new VolunteerClient({
+      identity: identities.a,
       runners,
       engines: gpu ? [wasmOffer, gpu] : [wasmOffer],
       listJobs: async () => [gpuListing, listing],
@@ -100,6 +106,7 @@ function firstHello(gpu?: EngineOffer) {
           client.stop()
           resolve({ hostPeerId, message })
         })
+        void toVolunteer.send(challenge)
         return toHost
       },
       retryMs: 10,
@@ -126,6 +133,7 @@ describe('VolunteerClient', () => {
     const clients = ['a', 'b'].map(
       (id) =>
         new VolunteerClient({
+          identity: identities[id as 'a' | 'b'],
           runners: { wasm: runner() },
           engines: [wasmOffer],
           listJobs: async () => [listing],
@@ -144,10 +152,24 @@ describe('VolunteerClient', () => {
   })
 
   it('reports a unit its kernel cannot run as a unit error with the code', async () => {
-    const host = await JobHost.open(new MemoryJobStore(), await job())
+    // Errors fail a unit only from established identities on distinct origins.
+    const store = new MemoryJobStore()
+    const kernelSha256 = await sha256Hex(kernel)
+    const established = { valid: 10, invalid: 0, cv: 10, canariesPassed: 0, canariesFailed: 0 }
+    await store.saveReputation(
+      Object.values(identities).map(({ id }) => ({
+        identity: id,
+        firstSeen: 0,
+        lastSeen: 0,
+        kernels: { [kernelSha256]: { ...established, errors: 0, missed: 0 } },
+        flaggedJobs: [],
+      })),
+    )
+    const host = await JobHost.open(store, await job())
     const clients = ['a', 'b'].map(
       (id) =>
         new VolunteerClient({
+          identity: identities[id as 'a' | 'b'],
           runners: { wasm: runner({ failUnit: 3 }) },
           engines: [wasmOffer],
           listJobs: async () => [listing],
@@ -171,6 +193,7 @@ describe('VolunteerClient', () => {
     })
     const run = runner()
     const client = new VolunteerClient({
+      identity: identities.a,
       runners: { wasm: run },
       engines: [wasmOffer],
       listJobs: async () => [listing],
@@ -186,6 +209,7 @@ describe('VolunteerClient', () => {
 
   it('keeps looking while the directory is unreachable, and says so', async () => {
     const client = new VolunteerClient({
+      identity: identities.a,
       runners: { wasm: runner() },
       engines: [wasmOffer],
       listJobs: async () => {
@@ -243,6 +267,7 @@ describe('VolunteerClient', () => {
     it('binds its address when the host asks, and says where rewards go', async () => {
       const host = await JobHost.open(new MemoryJobStore(), await job(), { rewards })
       const client = new VolunteerClient({
+        identity: identities.a,
         runners: { wasm: runner() },
         engines: [wasmOffer],
         wallet: wallet((message) => account.signMessage({ message })),
@@ -261,6 +286,7 @@ describe('VolunteerClient', () => {
     it('a declined signature leaves it computing, unpaid, with a plain message', async () => {
       const host = await JobHost.open(new MemoryJobStore(), await job(), { rewards })
       const client = new VolunteerClient({
+        identity: identities.a,
         runners: { wasm: runner() },
         engines: [wasmOffer],
         wallet: wallet(async () => {

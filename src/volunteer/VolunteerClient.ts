@@ -12,12 +12,18 @@ import type { VoucherStore } from '../rewards/StoredVoucher.ts'
 import { trimUnitOutput } from '../tasks/trimUnitOutput.ts'
 import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
 import type { GpuComputeKernel } from '../workers/webgpu/createGpuComputeApi.ts'
+import { helloProofBytes } from '../identity/helloProofBytes.ts'
+import type { VolunteerIdentity } from '../identity/VolunteerIdentity.ts'
+import { bytesToBase64 } from '../encoding/base64.ts'
 import type { UnitRunner } from './UnitRunner.ts'
 import { VolunteerRewards, type VolunteerWallet } from './VolunteerRewards.ts'
 
 export type HostLink = PeerLink<VolunteerMessage, HostMessage>
 
 type Welcome = Extract<HostMessage, { type: 'welcome' }>
+
+/** This volunteer's standing with the host of its current job (its `standing` message). */
+export type VolunteerStanding = Omit<Extract<HostMessage, { type: 'standing' }>, 'v' | 'type'>
 
 export type { VolunteerWallet }
 
@@ -49,10 +55,14 @@ export type VolunteerState = {
   earned: string | undefined
   /** Vouchers stored since start: changes whenever there is a new one to show. */
   vouchersStored: number
+  /** Its standing with the current job's host, once the host sent it. */
+  standing: VolunteerStanding | undefined
 }
 
 export type VolunteerClientParameters = {
   runners: Runners
+  /** The identity key hosts know this volunteer by: its trust is earned under it. */
+  identity: VolunteerIdentity
   /**
    * What each runner offers hosts, with its calibration: one offer per runner. The host picks
    * the kernel by them (`chooseKernel`).
@@ -82,6 +92,7 @@ export type VolunteerClientParameters = {
  */
 export class VolunteerClient {
   readonly #runners: Runners
+  readonly #identity: VolunteerIdentity
   #allowFallbackGpu: boolean
   readonly #rewards: VolunteerRewards
   readonly #listJobs: () => Promise<Listing[]>
@@ -105,6 +116,7 @@ export class VolunteerClient {
     rewardAddress: undefined,
     earned: undefined,
     vouchersStored: 0,
+    standing: undefined,
   }
   #link: HostLink | undefined
   #active = false
@@ -112,6 +124,7 @@ export class VolunteerClient {
 
   constructor({
     runners,
+    identity,
     engines,
     allowFallbackGpu = false,
     wallet,
@@ -125,6 +138,7 @@ export class VolunteerClient {
     this.#jobId = jobId
     this.#siteKey = siteKey
     this.#runners = runners
+    this.#identity = identity
     this.#engines = engines.filter((engine) => runners[engine.kind] !== undefined)
     this.#allowFallbackGpu = allowFallbackGpu
     this.#rewards = new VolunteerRewards({
@@ -226,6 +240,7 @@ export class VolunteerClient {
       },
       rewardAddress: undefined,
       earned: undefined,
+      standing: undefined,
     })
     const link = await this.#connect(listing.hostPeerId)
     this.#link = link
@@ -236,8 +251,17 @@ export class VolunteerClient {
     let kernelReady: Promise<void> | undefined
     let runner: UnitRunner<never> | undefined
 
+    let challenged = false
     link.onMessage((message, body) => {
       switch (message.type) {
+        case 'challenge':
+          if (challenged) return link.close()
+          challenged = true
+          void this.#hello(link, listing.jobId, message.nonce).catch(() => link.close())
+          return
+        case 'standing':
+          this.#set({ standing: { ...message } })
+          return
         case 'welcome': {
           if (welcome || message.jobId !== listing.jobId) return link.close()
           welcome = message
@@ -285,17 +309,28 @@ export class VolunteerClient {
         }
       }
     })
+    await closed
+    this.#link = undefined
+  }
+
+  /** Answers the host's challenge: the hello, with the identity key's proof over the nonce. */
+  async #hello(link: HostLink, jobId: string, nonce: string): Promise<void> {
+    const signature = await this.#identity.sign(
+      helloProofBytes({ jobId, hostPeerId: link.peerId, volunteerPeerId: link.localPeerId, nonce }),
+    )
     await link.send({
       v: JOB_PROTOCOL_VERSION,
       type: 'hello',
-      jobId: listing.jobId,
+      jobId,
       engines: [...this.#engines],
       allowFallbackGpu: this.#allowFallbackGpu,
       wantsRewards: this.#rewards.wanted,
       ...(this.#siteKey && { siteKey: this.#siteKey }),
+      identity: {
+        publicKey: bytesToBase64(this.#identity.publicKey),
+        signature: bytesToBase64(signature),
+      },
     })
-    await closed
-    this.#link = undefined
   }
 
   /** Loads the welcomed kernel into the runner of its engine. */

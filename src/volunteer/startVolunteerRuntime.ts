@@ -1,6 +1,7 @@
 import type { Peer } from 'peerjs'
 import { iceServers, signalingUrl } from '../config.ts'
 import { DirectoryClient } from '../directory/DirectoryClient.ts'
+import { loadBrowserIdentity } from '../identity/loadBrowserIdentity.ts'
 import { createPeerLink } from '../p2p/createPeerLink.ts'
 import {
   hostMessageSchema,
@@ -37,6 +38,8 @@ export type StartVolunteerRuntimeParameters = {
   siteKey?: string | undefined
   /** Called once the engines are known, before calibration. */
   onEngines?: (engines: EngineReport, workers: number) => void
+  /** The IndexedDB database of this volunteer's identity key (the embed frame has its own). */
+  identityDb?: string | undefined
 }
 
 /** A started volunteer: engines measured, peer open, client looking for work. */
@@ -45,6 +48,8 @@ export type VolunteerRuntime = {
   pool: WorkerPool
   gpu: GpuUnitRunner | undefined
   peer: Peer
+  /** The identity key hosts know this browser profile by; `created`: new, with no trust yet. */
+  identity: { id: string; created: boolean }
   engines: EngineReport
   calibration: Calibration
   /** Ends the client, the workers, the GPU device and the peer. */
@@ -97,8 +102,10 @@ export async function startVolunteerRuntime(
     const directory = new DirectoryClient(signaling)
     peer = await openPeer({ signalingUrl: signaling, iceServers: iceServers() })
     const openedPeer = peer
+    const identity = await loadBrowserIdentity(parameters.identityDb)
     const client = new VolunteerClient({
       runners,
+      identity,
       engines: offers,
       allowFallbackGpu: parameters.allowFallbackGpu,
       ...(parameters.wallet && {
@@ -120,6 +127,7 @@ export async function startVolunteerRuntime(
       pool,
       gpu,
       peer,
+      identity: { id: identity.id, created: identity.created },
       engines,
       calibration,
       stop() {

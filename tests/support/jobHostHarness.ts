@@ -1,4 +1,8 @@
 import { sha256Hex } from '../../src/crypto/sha256Hex.ts'
+import { bytesToBase64 } from '../../src/encoding/base64.ts'
+import { createIdentity } from '../../src/identity/createIdentity.ts'
+import { helloProofBytes } from '../../src/identity/helloProofBytes.ts'
+import type { VolunteerIdentity } from '../../src/identity/VolunteerIdentity.ts'
 import { createJobRecord } from '../../src/jobs/createJobRecord.ts'
 import type { JobHost } from '../../src/jobs/JobHost.ts'
 import type { JobRecord } from '../../src/jobs/JobRecord.ts'
@@ -43,18 +47,66 @@ export async function makeJob(options: JobOptions = {}): Promise<JobRecord> {
 
 export const wasmOffer: EngineOffer = { kind: 'wasm', slots: 2, gflops: 10 }
 
-export const hello = (
-  engines: EngineOffer[] = [wasmOffer],
-  siteKey?: string,
-): VolunteerMessage => ({
-  v: 2,
-  type: 'hello',
-  jobId: 'job-1',
-  engines,
-  allowFallbackGpu: false,
-  wantsRewards: false,
-  ...(siteKey && { siteKey }),
-})
+/** One identity key per test volunteer name, so that a volunteer that connects again is the same. */
+const identities = new Map<string, Promise<VolunteerIdentity>>()
+
+export function identityOf(name: string): Promise<VolunteerIdentity> {
+  let identity = identities.get(name)
+  if (!identity) identities.set(name, (identity = createIdentity().then((c) => c.identity)))
+  return identity
+}
+
+/** The identity id of the test volunteer named `name` (what the host counts and flags). */
+export async function idOf(name: string): Promise<string> {
+  return (await identityOf(name)).id
+}
+
+export type HelloOptions = {
+  engines?: EngineOffer[]
+  siteKey?: string | undefined
+  jobId?: string
+  wantsRewards?: boolean
+  /** The identity key's name (default: the volunteer's peer id). */
+  identity?: string
+}
+
+/**
+ * Answers the host's challenge on `link` with a hello proving the identity named `name`, as
+ * `VolunteerClient` does.
+ */
+export function sayHelloOnChallenge(
+  link: PeerLink<VolunteerMessage, HostMessage>,
+  options: HelloOptions = {},
+): void {
+  link.onMessage(async (message) => {
+    if (message.type !== 'challenge') return
+    const jobId = options.jobId ?? 'job-1'
+    const identity = await identityOf(options.identity ?? link.localPeerId)
+    const signature = await identity.sign(
+      helloProofBytes({
+        jobId,
+        hostPeerId: link.peerId,
+        volunteerPeerId: link.localPeerId,
+        nonce: message.nonce,
+      }),
+    )
+    await link
+      .send({
+        v: 3,
+        type: 'hello',
+        jobId,
+        engines: options.engines ?? [wasmOffer],
+        allowFallbackGpu: false,
+        wantsRewards: options.wantsRewards ?? false,
+        ...(options.siteKey && { siteKey: options.siteKey }),
+        identity: {
+          publicKey: bytesToBase64(identity.publicKey),
+          signature: bytesToBase64(signature),
+        },
+      })
+      .catch(() => undefined)
+  })
+}
 
 type Behaviour = 'honest' | 'liar' | 'silent'
 
@@ -77,7 +129,7 @@ export async function sendResult(
   output: Uint8Array,
 ): Promise<void> {
   const result = {
-    v: 2,
+    v: 3,
     type: 'result',
     assignmentId: assignment.assignmentId,
     index: assignment.index,
@@ -93,8 +145,13 @@ export function volunteer(
   id: string,
   behaviour: Behaviour = 'honest',
   siteKey?: string,
+  options: { origin?: string; identity?: string } = {},
 ) {
-  const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', id)
+  const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>(
+    'host',
+    id,
+    options.origin ? { b: options.origin } : {},
+  )
   const seen: HostMessage[] = []
   const link: PeerLink<VolunteerMessage, HostMessage> = toHost
   let closed = false
@@ -105,8 +162,8 @@ export function volunteer(
     if (closed) return
     await sendResult(link, message, answer(message.index, behaviour))
   })
+  sayHelloOnChallenge(link, { siteKey, ...(options.identity && { identity: options.identity }) })
   host.attach(toVolunteer)
-  void link.send(hello(undefined, siteKey))
   return { seen, link, isClosed: () => closed }
 }
 
@@ -125,8 +182,8 @@ export function computingVolunteer(
     if (message.type !== 'assign') return
     await sendResult(toHost, message, compute(message.index, body))
   })
+  sayHelloOnChallenge(toHost, { engines, jobId })
   host.attach(toVolunteer)
-  void toHost.send({ ...hello(engines), jobId } as VolunteerMessage)
   return { seen }
 }
 

@@ -5,7 +5,12 @@ import type { PeerLink } from '../../src/p2p/PeerLink.ts'
  * logic without a network. Messages go through JSON, as on the wire, and are
  * delivered asynchronously and in order.
  */
-export function memoryLinkPair<A, B>(idA: string, idB: string): [PeerLink<A, B>, PeerLink<B, A>] {
+export function memoryLinkPair<A, B>(
+  idA: string,
+  idB: string,
+  /** Each side's network origin as the other sees it (default: one of its own, `mem:<id>`). */
+  origins: { a?: string; b?: string } = {},
+): [PeerLink<A, B>, PeerLink<B, A>] {
   type Handler = (message: never, body: Uint8Array) => void
   const handlers: [Handler[], Handler[]] = [[], []]
   const closeHandlers: [((e?: unknown) => void)[], ((e?: unknown) => void)[]] = [[], []]
@@ -21,8 +26,15 @@ export function memoryLinkPair<A, B>(idA: string, idB: string): [PeerLink<A, B>,
       for (const handler of [...closeHandlers[0], ...closeHandlers[1]]) handler()
     }, 0)
   }
-  const side = (self: 0 | 1, peerId: string): PeerLink<never, never> => ({
+  const side = (
+    self: 0 | 1,
+    peerId: string,
+    localPeerId: string,
+    origin: string,
+  ): PeerLink<never, never> => ({
     peerId,
+    localPeerId,
+    remoteOrigin: async () => ({ key: origin, visible: true }),
     async send(message, body = new Uint8Array()) {
       if (closing) throw new Error('closed')
       const json = JSON.stringify(message)
@@ -37,5 +49,8 @@ export function memoryLinkPair<A, B>(idA: string, idB: string): [PeerLink<A, B>,
     close,
   })
   // Each side's peerId is the id of the peer at the other end.
-  return [side(0, idB) as PeerLink<A, B>, side(1, idA) as PeerLink<B, A>]
+  return [
+    side(0, idB, idA, origins.b ?? `mem:${idB}`) as PeerLink<A, B>,
+    side(1, idA, idB, origins.a ?? `mem:${idA}`) as PeerLink<B, A>,
+  ]
 }

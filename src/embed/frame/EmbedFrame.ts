@@ -171,6 +171,8 @@ export class EmbedFrame {
         allowFallbackGpu: false,
         siteKey: this.#parameters.siteKey,
         jobId: this.#parameters.jobId,
+        // The frame's own identity: what it earns is not mixed with the volunteer page's.
+        identityDb: 'volunteer-identity-embed',
       })
       if (!this.#release) return runtime.stop()
       this.#runtime = runtime

@@ -5,8 +5,8 @@ import { Scheduler, type Assignment } from '../Scheduler.ts'
 /**
  * A seeded simulation of one job under attack, driving the Scheduler's plain state with a
  * discrete clock: identities ask for work, compute for a while, and answer as their strategy
- * says. The truth of unit i is `T<i>`; a lie is a shared `W<i>` (colluders, who agree with each
- * other) or a unique garbage answer (independent liars).
+ * says. The truth of unit i is `T<i>`; a lie is the group's shared `W<i>-<group>` (colluders, who
+ * agree with their group, not with other groups) or a unique garbage answer (independent liars).
  */
 export type Strategy =
   | { kind: 'honest' }
@@ -112,7 +112,8 @@ export function simulateJob(parameters: SimulationParameters): SimulationReport 
     for (const id of ids) {
       if (gone.has(id)) continue
       gone.add(id)
-      if (!flaggedAfter.has(id) && scheduler.isFlagged(id)) flaggedAfter.set(id, resultsOf.get(id) ?? 0)
+      if (!flaggedAfter.has(id) && scheduler.isFlagged(id))
+        flaggedAfter.set(id, resultsOf.get(id) ?? 0)
       const identity = byId.get(id)
       if (identity) scheduler.leave(id, id, identity.slots)
     }
@@ -149,9 +150,11 @@ export function simulateJob(parameters: SimulationParameters): SimulationReport 
           ? truth
           : `X${index}-${identity.id}`
       case 'collude':
-        return `W${index}`
+        return `W${index}-${strategy.group}`
       case 'collude-on-shared':
-        return (seenByGroup.get(strategy.group)?.get(index) ?? 0) >= 2 ? `W${index}` : truth
+        return (seenByGroup.get(strategy.group)?.get(index) ?? 0) >= 2
+          ? `W${index}-${strategy.group}`
+          : truth
       case 'grief':
         return 'error'
       case 'hoard':

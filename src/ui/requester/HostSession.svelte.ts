@@ -70,6 +70,12 @@ export class HostSession {
   rewardPerUnit = $state('1')
   /** Days the job's vouchers pay. */
   fundingDays = $state(7)
+  /**
+   * Volunteers all on one network (an organisation's desktop grid, or this machine): replicas of
+   * a unit may then go to one origin. On by default only when the page is served from this
+   * machine, where every tab shares its address.
+   */
+  privatePool = $state(isLoopback(location.hostname))
   /** What the wallet is being asked for, while it is. */
   funding = $state<string | undefined>()
   /** The funded job's escrow on chain: read at every block, refunded, its result root recorded. */
@@ -137,6 +143,7 @@ export class HostSession {
     this.phase = 'starting'
     try {
       const { job, input } = await make()
+      if (this.privatePool) job.privatePool = true
       await this.#fund(job)
       await this.#run(job, input)
     } catch (error) {
@@ -330,6 +337,10 @@ export class HostSession {
       preview: previewOutput(bytes, manifest),
     }
   }
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname)
 }
 
 function describe(error: unknown): string {
