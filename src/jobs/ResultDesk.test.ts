@@ -241,6 +241,8 @@ describe('ResultDesk, through a JobHost', () => {
   it('never accepts a liar result and flags the liar', async () => {
     const host = await JobHost.open(new MemoryJobStore(), await makeJob())
     const liar = volunteer(host, 'liar', 'liar')
+    // The liar answers first, so its lies are among the votes of the units it holds.
+    await until(() => liar.seen.some((m) => m.type === 'ack'), "the liar's first result")
     volunteer(host, 'a')
     volunteer(host, 'b')
     // A dissent needs the quorum plus one to settle: a third honest volunteer.
