@@ -110,6 +110,7 @@ export class Directory {
       unitsDone: request.unitsDone,
       ...(request.reward && { reward: request.reward }),
       ...(request.sites && { sites: request.sites }),
+      ...(request.verification && { verification: request.verification }),
       listedAt: existing?.listing.listedAt ?? now,
       updatedAt: now,
     }
@@ -139,6 +140,7 @@ export class Directory {
       unitsTotal,
       ...(request.reward && { reward: request.reward }),
       ...(request.sites && { sites: request.sites }),
+      ...(request.verification && { verification: request.verification }),
       updatedAt: this.#now(),
     }
     this.#remember(entry.listing)

@@ -243,6 +243,39 @@ describe('job directory', () => {
     )
   })
 
+  it("lists a job's verification figures, as the owner updates them, and refuses unbounded ones", async () => {
+    await start()
+    await peer('host-1')
+    const verification = { resultsPerUnit: 2, canaries: 0, flaggedIdentities: 0, reopened: 0 }
+    const created = await api('', { method: 'POST', json: jobBody({ verification }) })
+    expect(listingResponseSchema.parse(await created.json()).listing.verification).toEqual(
+      verification,
+    )
+    const later = { resultsPerUnit: 1.125, canaries: 12, flaggedIdentities: 1, reopened: 3 }
+    const updated = await api('/job-1', {
+      method: 'PATCH',
+      json: { v: 1, unitsDone: 40, verification: later },
+      token: ownerToken,
+    })
+    expect(listingResponseSchema.parse(await updated.json()).listing.verification).toEqual(later)
+    for (const wrong of [
+      { ...later, resultsPerUnit: 1001 },
+      { ...later, canaries: -1 },
+      { ...later, reopened: 1.5 },
+      { ...later, extra: 1 },
+      { resultsPerUnit: 1 },
+    ])
+      await expectError(
+        await api('/job-1', {
+          method: 'PATCH',
+          json: { v: 1, unitsDone: 40, verification: wrong },
+          token: ownerToken,
+        }),
+        400,
+        'directory/invalid-body',
+      )
+  })
+
   it('tells a partner site what its visitors contributed, counting a job once, after its listing went too', async () => {
     await start()
     const host = await peer('host-1')

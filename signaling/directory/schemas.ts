@@ -58,6 +58,28 @@ export const siteCreditsSchema = z
   )
 export type SiteCredits = z.infer<typeof siteCreditsSchema>
 
+/** The largest count a listing's verification figures carry. */
+export const maxVerificationCount = 1_000_000_000
+
+/** The largest results-per-unit figure a listing carries (its host rounds and clamps to it). */
+export const maxListedResultsPerUnit = 1000
+
+const verificationCount = z.int().min(0).max(maxVerificationCount)
+
+/**
+ * What verifying the job's results has cost and caught so far, as its host counted it: results
+ * computed per accepted unit (2 for plain quorum 2, near 1.1 once volunteers are trusted),
+ * known-answer canaries issued, identities flagged, and accepted units reopened because the
+ * identity they were accepted on was flagged.
+ */
+export const listingVerificationSchema = z.strictObject({
+  resultsPerUnit: z.number().min(0).max(maxListedResultsPerUnit),
+  canaries: verificationCount,
+  flaggedIdentities: verificationCount,
+  reopened: verificationCount,
+})
+export type ListingVerification = z.infer<typeof listingVerificationSchema>
+
 export const ownerTokenSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{32,128}$/, 'Use 32 to 128 hexadecimal characters.')
@@ -81,6 +103,7 @@ export const registerJobRequestSchema = z
     ownerToken: ownerTokenSchema,
     reward: rewardSchema.optional(),
     sites: siteCreditsSchema.optional(),
+    verification: listingVerificationSchema.optional(),
   })
   .superRefine((body, ctx) => {
     if (body.unitsDone > body.unitsTotal)
@@ -95,6 +118,7 @@ export const updateJobRequestSchema = z.strictObject({
   unitsTotal: unitsTotalSchema.optional(),
   reward: rewardSchema.optional(),
   sites: siteCreditsSchema.optional(),
+  verification: listingVerificationSchema.optional(),
 })
 export type UpdateJobRequest = z.infer<typeof updateJobRequestSchema>
 
@@ -107,6 +131,7 @@ export const listingSchema = z.object({
   unitsDone: unitsDoneSchema,
   reward: rewardSchema.optional(),
   sites: siteCreditsSchema.optional(),
+  verification: listingVerificationSchema.optional(),
   listedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 })

@@ -75,8 +75,40 @@ describe('JobHost', () => {
     expect(host.progress.standings.find((s) => s.identity === slowId)).toMatchObject({ missed: 1 })
     // Misses of new identities never fail a unit: only established identities' can.
     now = 200
-    await until(() => host.progress.standings.some((s) => s.missed === 1 && s.identity !== slowId), 'the second miss')
+    await until(
+      () => host.progress.standings.some((s) => s.missed === 1 && s.identity !== slowId),
+      'the second miss',
+    )
     expect(host.progress.failed).toBe(0)
+    host.stop()
+  })
+
+  it('runs a job again once its failed units are retried, sweeping their deadlines again', async () => {
+    let now = 0
+    const host = await JobHost.open(
+      new MemoryJobStore(),
+      await makeJob({ unitsTotal: 1, deadlineMs: 100 }),
+      { now: () => now },
+    )
+    host.start(5)
+    // Four answers that all disagree: no quorum can form, and the unit fails.
+    for (const id of ['a', 'b', 'c', 'd'])
+      computingVolunteer(host, id, () => new Uint8Array([id.charCodeAt(0), 0, 0, 0]))
+    await until(() => host.progress.complete, 'the unit failed')
+    expect(host.progress.failed).toBe(1)
+
+    expect(await host.retryFailed()).toEqual([0])
+    expect(host.progress).toMatchObject({ complete: false, failed: 0, failures: [] })
+    expect(host.job.status).toBe('running')
+    host.start(5)
+    const slow = volunteer(host, 'slow', 'silent')
+    await until(() => slow.seen.some((m) => m.type === 'assign'), 'the retried unit issued')
+    now = 100
+    const slowId = await idOf('slow')
+    await until(
+      () => host.progress.standings.some((s) => s.identity === slowId && s.missed === 1),
+      'the deadline swept',
+    )
     host.stop()
   })
 

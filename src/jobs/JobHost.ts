@@ -416,6 +416,8 @@ export class JobHost {
     await this.#writer.idle()
     await this.#store.saveJob(this.job)
     clearInterval(this.#timer)
+    // start() sweeps again if retried units reopen the job (retryFailed).
+    this.#timer = undefined
     this.#release()
   }
 
@@ -430,7 +432,10 @@ export class JobHost {
     this.#volunteers.dismissAll('job/complete', 'The job is complete. Thank you!')
   }
 
-  /** Failed units go back to the queue; a job complete because of them runs again. */
+  /**
+   * Failed units go back to the queue; a job complete because of them runs again, and `start()`
+   * sweeps its deadlines again.
+   */
   async retryFailed(): Promise<number[]> {
     const retried = this.#scheduler.retryFailed()
     if (!retried.length) return retried

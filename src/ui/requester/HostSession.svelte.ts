@@ -29,6 +29,11 @@ import {
   type VolunteerMessage,
 } from '../../p2p/messages.ts'
 import { openPeer } from '../../p2p/openPeer.ts'
+import { reconnectPeer } from '../../p2p/reconnectPeer.ts'
+import { listingVerification } from '../../requester/listingVerification.ts'
+import { packAcceptedOutputs } from '../../requester/packAcceptedOutputs.ts'
+import type { ReputationEntry } from '../../trust/ReputationBook.ts'
+import { createThrottle } from '../shared/createThrottle.ts'
 import { EscrowSession, type EscrowState } from './EscrowSession.svelte.ts'
 
 /** The verified, assembled output of a complete job, and how to show it. */
@@ -46,20 +51,41 @@ export type JobOutput = {
  */
 export class HostSession {
   phase = $state<'loading' | 'choose' | 'starting' | 'running' | 'complete'>('loading')
-  job = $state<{ jobId: string; name: string } | undefined>()
+  job = $state<
+    | {
+        jobId: string
+        name: string
+        /** Checked results in a row before an identity is trusted (the manifest's verification). */
+        minConsecutiveValid: number
+      }
+    | undefined
+  >()
   progress = $state<HostProgress | undefined>()
+  /** The requester's reputation book across its jobs, read again at most every 2 s. */
+  reputation = $state.raw<ReputationEntry[]>([])
+  /** Failed units are being put back in the queue. */
+  retrying = $state(false)
   resumed = $state(false)
   peerId = $state<string | undefined>()
   error = $state<string | undefined>()
   output = $state.raw<JobOutput | undefined>()
   /** Why there is no assembled output (units failed). */
   outputProblem = $state<string | undefined>()
+  /** Units with an accepted output, when there is no assembled output. */
+  acceptedUnits = $state(0)
 
   readonly #store = new IdbJobStore()
   readonly #directory = new DirectoryClient(signalingUrl())
   #host: JobHost | undefined
   #peer: Peer | undefined
-  #lastListed = 0
+  /** The host whose volunteers `#peer` takes: a new job gets a new peer. */
+  #peerHost: JobHost | undefined
+  /** The job is in the directory (registered and not yet removed): its listing takes updates. */
+  #listed = false
+  readonly #listingUpdate = createThrottle(() => this.#updateListing(), 1000)
+  readonly #reputationRead = createThrottle(() => {
+    if (this.#host) this.reputation = this.#host.reputation()
+  }, 2000)
 
   /** How volunteers' wallets are bound, when the site runs with rewards. */
   #rewards: JobHostRewards | undefined
@@ -108,10 +134,7 @@ export class HostSession {
       this.resumed = true
       await this.#run(latest)
     } else if (latest?.status === 'complete') {
-      this.#host = await JobHost.open(this.#store, latest)
-      this.job = { jobId: latest.jobId, name: latest.name }
-      this.progress = this.#host.progress
-      this.#escrow.show(this.#host)
+      this.#show(await JobHost.open(this.#store, latest))
       this.#escrow.watch()
       await this.#showResult()
     } else {
@@ -154,11 +177,70 @@ export class HostSession {
 
   newJob(): void {
     this.#escrow.stop()
+    this.#reputationRead.cancel()
     this.output = undefined
     this.outputProblem = undefined
     this.progress = undefined
     this.job = undefined
     this.phase = 'choose'
+  }
+
+  /**
+   * Puts the job's failed units back in the queue. A job that had completed because of them runs
+   * again: this tab goes back on the signaling server and lists it anew. The units already
+   * accepted keep their outputs.
+   */
+  async retryFailed(): Promise<void> {
+    const host = this.#host
+    if (!host || this.retrying) return
+    this.retrying = true
+    this.error = undefined
+    try {
+      const reopens = this.phase === 'complete'
+      const retried = await host.retryFailed()
+      if (!retried.length || !reopens) return
+      this.output = undefined
+      this.outputProblem = undefined
+      this.acceptedUnits = 0
+      this.resumed = false
+      this.phase = 'running'
+      host.start()
+      await this.#serve(host)
+    } catch (error) {
+      this.error = `The failed units are back in the queue, but volunteers cannot reach the job: ${describe(error)}. Reload the page to try again.`
+    } finally {
+      this.retrying = false
+    }
+  }
+
+  /**
+   * The accepted units' outputs of a job that has no assembled output, packed in one file (see
+   * `packAcceptedOutputs`).
+   */
+  async acceptedOutputs(): Promise<ReturnType<typeof packAcceptedOutputs> | undefined> {
+    const host = this.#host
+    return host && packAcceptedOutputs(await host.outputs())
+  }
+
+  /** Shows this host's job on the page and follows its progress. */
+  #show(host: JobHost): void {
+    const { job } = host
+    this.#host = host
+    this.#escrow.show(host)
+    this.job = {
+      jobId: job.jobId,
+      name: job.name,
+      minConsecutiveValid: job.manifest.verification.minConsecutiveValid,
+    }
+    this.progress = host.progress
+    this.reputation = host.reputation()
+    host.onProgress((p) => {
+      if (host !== this.#host) return
+      this.progress = p
+      this.#reputationRead.call()
+      this.#listingUpdate.call()
+      if (p.complete && this.phase === 'running') void this.#finish()
+    })
   }
 
   async #run(job: JobRecord, input?: Blob): Promise<void> {
@@ -167,12 +249,53 @@ export class HostSession {
       ...(input && { input }),
       rewards: this.#rewards,
     })
-    this.#host = host
-    this.#escrow.show(host)
-    this.job = { jobId: job.jobId, name: job.name }
-    this.progress = host.progress
+    this.#show(host)
+    await this.#serve(host)
+    host.start()
+    this.#escrow.watch()
+    this.phase = 'running'
+    if (host.progress.complete) await this.#finish()
+  }
+
+  /** Takes the job's volunteers under this tab's peer, and lists the job in the directory. */
+  async #serve(host: JobHost): Promise<void> {
+    const { job } = host
+    const peer = await this.#connect(host)
+    const progress = host.progress
+    await this.#directory.register({
+      jobId: job.jobId,
+      name: job.name,
+      hostPeerId: peer.id,
+      kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
+      unitsTotal: job.unitsTotal,
+      unitsDone: progress.validated + progress.failed,
+      ownerToken: job.ownerToken,
+      ...this.#listingReward(job),
+      ...listingSites(progress),
+      verification: listingVerification(progress.verification),
+    })
+    this.#listed = true
+  }
+
+  /**
+   * This tab's peer for the host's volunteers, on the signaling server: the one it already had,
+   * brought back after the job's end took it off (#finish), or a new one.
+   */
+  async #connect(host: JobHost): Promise<Peer> {
+    const current = this.#peer
+    if (current && !current.destroyed && this.#peerHost === host) {
+      try {
+        await reconnectPeer(current)
+        return current
+      } catch {
+        // Its id is gone: a new peer, under a new id, which the listing will name.
+      }
+    }
+    current?.destroy()
+    const { job } = host
     const peer = await openPeer({ signalingUrl: signalingUrl(), iceServers: iceServers() })
     this.#peer = peer
+    this.#peerHost = host
     this.peerId = peer.id
     // On reload or close, tell volunteers at once; the job resumes from storage next time.
     addEventListener('pagehide', () => peer.destroy(), { once: true })
@@ -197,27 +320,7 @@ export class HostSession {
         ),
       )
     })
-    const progress = host.progress
-    await this.#directory.register({
-      jobId: job.jobId,
-      name: job.name,
-      hostPeerId: peer.id,
-      kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
-      unitsTotal: job.unitsTotal,
-      unitsDone: progress.validated + progress.failed,
-      ownerToken: job.ownerToken,
-      ...this.#listingReward(job),
-      ...listingSites(progress),
-    })
-    host.onProgress((p) => {
-      this.progress = p
-      this.#updateListing(p)
-      if (p.complete && this.phase === 'running') void this.#finish()
-    })
-    host.start()
-    this.#escrow.watch()
-    this.phase = 'running'
-    if (host.progress.complete) await this.#finish()
+    return peer
   }
 
   /** Funds the job from the requester's wallet when it is connected and a reward is set. */
@@ -268,18 +371,17 @@ export class HostSession {
     }
   }
 
-  #updateListing(progress: HostProgress): void {
-    const now = Date.now()
-    // A complete job's listing is removed (#finish): nothing left to update.
-    if (progress.complete || now - this.#lastListed < 1000) return
-    this.#lastListed = now
+  #updateListing(): void {
+    const progress = this.progress
     const job = this.#host?.job
-    if (!job) return
+    // A complete job's listing is removed (#finish): nothing left to update.
+    if (!this.#listed || !progress || progress.complete || !job) return
     this.#directory
       .update(job.jobId, job.ownerToken, {
         unitsDone: progress.validated + progress.failed,
         ...this.#listingReward(job),
         ...listingSites(progress),
+        verification: listingVerification(progress.verification),
       })
       .catch((error) => (this.error = `Could not update the job listing: ${describe(error)}`))
   }
@@ -303,6 +405,7 @@ export class HostSession {
   async #finish(): Promise<void> {
     const job = this.#host?.job
     if (!job) return
+    this.#listed = false
     await this.#directory.remove(job.jobId, job.ownerToken).catch(() => undefined)
     // Leave the signaling server but keep the data connections: the host is still saying
     // goodbye to its volunteers (last acks, credits, the refusal that releases them).
@@ -318,7 +421,10 @@ export class HostSession {
     const outputs = await host.outputs()
     const missing = outputs.filter((output) => output === undefined).length
     this.phase = 'complete'
+    // The book as the job ended, not as of the last throttled read.
+    this.reputation = host.reputation()
     if (missing) {
+      this.acceptedUnits = outputs.length - missing
       this.outputProblem = `${missing} of ${outputs.length} units failed (see below), so there is no assembled output.`
       return
     }

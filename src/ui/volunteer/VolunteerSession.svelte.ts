@@ -25,6 +25,8 @@ const backgroundKey = 'volunteer.background'
 export class VolunteerSession {
   state = $state<VolunteerState | undefined>()
   peerId = $state<string | undefined>()
+  /** The identity key hosts know this browser by, once started; `created`: new, with no trust. */
+  identity = $state<{ id: string; created: boolean } | undefined>()
   error = $state<string | undefined>()
   starting = $state(false)
   /** Percent of each worker's time spent computing, 10 to 100. */
@@ -97,6 +99,7 @@ export class VolunteerSession {
       runtime.client.onChange((state) => (this.state = state))
       this.#runtime = runtime
       this.peerId = runtime.peer.id
+      this.identity = runtime.identity
       this.#conditions = new DeviceConditions({
         background: this.background,
         onChange: (reasons) => this.#hold(reasons),
