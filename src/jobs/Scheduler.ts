@@ -197,6 +197,7 @@ export class Scheduler {
     this.#stats.issued += record.issued
     this.#stats.results += record.results.length
     this.#stats.errors += record.errors
+    this.#stats.reopened += record.reopened ?? 0
     if (record.status === 'accepted') {
       this.#stats.accepted++
       if (record.single) {
@@ -268,7 +269,8 @@ export class Scheduler {
     this.#kernelOf.set(participant.id, participant.kernel)
     const present = this.#present.get(participant.id)
     if (present) {
-      Object.assign(present, participant)
+      // A link that comes without the wallet does not unbind the one the identity bound.
+      Object.assign(present, participant, { wallet: participant.wallet ?? present.wallet })
       present.links++
       present.slots += slots
     } else {
