@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: the transfer bench, the pipeline bench, the matmul bench, the WASM threads
- * bench, the embed bench, then the escrow's gas bench, each in its own process; their markdown
- * goes to stdout and to bench/results/latest.md, their progress to stderr. BENCH_RUNS (default 3)
- * is passed on to all.
+ * bench, the embed bench, the escrow's gas bench, then the trust simulation, each in its own
+ * process; their markdown goes to stdout and to bench/results/latest.md, their progress to
+ * stderr. BENCH_RUNS (default 3) is passed on to all.
  *
  *   ../shared/bin/private-net npm run bench
  */
@@ -20,6 +20,7 @@ const benches = [
   'threads/run.ts',
   'embed/run.ts',
   'gas/run.ts',
+  'trust/run.ts',
 ]
 
 function runBench(file: string, env: NodeJS.ProcessEnv): Promise<string> {
