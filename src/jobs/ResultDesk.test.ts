@@ -57,7 +57,10 @@ async function deskFor(options: JobOptions = {}) {
     const seen: HostMessage[] = []
     other.onMessage((message) => void seen.push(message))
     links.set(peerId, link)
-    scheduler.join({ id: peerId, origin: `mem:${peerId}`, kernel: job.manifest.kernels[0]!.sha256 }, 4)
+    scheduler.join(
+      { id: peerId, origin: `mem:${peerId}`, kernel: job.manifest.kernels[0]!.sha256 },
+      4,
+    )
     return { link, seen }
   }
   return { job, store, scheduler, desk, links, connect }
