@@ -35,13 +35,14 @@ test.describe('the demo job, end to end over WebRTC', () => {
     await expect(stat(requester, 'Failed')).toHaveText('0')
     await expect(requester.getByLabel('Job output image')).toBeVisible()
 
-    // Every unit was computed twice: the volunteers' stored units add up to 128.
+    // Every unit was computed at least once, and twice until its volunteers earned trust
+    // (adaptive replication): the volunteers' stored units add up to more than 64.
     let done = 0
     for (const volunteer of volunteers) {
       await expect.poll(() => statNumber(volunteer, 'Credit')).toBeGreaterThan(0)
       done += await statNumber(volunteer, 'Units done')
     }
-    expect(done).toBeGreaterThanOrEqual(128)
+    expect(done).toBeGreaterThan(64)
 
     const download = requester.waitForEvent('download')
     await requester.getByRole('button', { name: 'Download PNG' }).click()
