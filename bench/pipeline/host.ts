@@ -4,6 +4,7 @@ import { IdbJobStore } from '../../src/jobs/IdbJobStore.ts'
 import type { JobStore } from '../../src/jobs/JobStore.ts'
 import { JobHost, type HostProgress, type VolunteerLink } from '../../src/jobs/JobHost.ts'
 import type { MandelbrotParams } from '../../src/kernels/mandelbrot/params.ts'
+import type { ManifestInput } from '../../src/tasks/manifestSchema.ts'
 import { createPeerLink } from '../../src/p2p/createPeerLink.ts'
 import {
   volunteerMessageSchema,
@@ -47,15 +48,23 @@ let running: Running | undefined
 let completion: Promise<HostReport> | undefined
 let writesDone: Promise<HostReport> | undefined
 
-/** Opens a job and lists nothing anywhere: run.ts hands the returned info to the volunteers. */
+/**
+ * Opens a job and lists nothing anywhere: run.ts hands the returned info to the volunteers. The
+ * store, and with it the reputation book, is kept across jobs; `verification` is the manifest's
+ * (its defaults when left out).
+ */
 async function hostStart(
   signalingUrl: string,
   params: MandelbrotParams,
   quorum: number,
+  verification?: ManifestInput['verification'],
 ): Promise<HostInfo> {
   const store = new IdbJobStore('pipeline-bench')
   // Every volunteer of the bench runs on this machine: one network origin.
-  const job = { ...(await createMandelbrotJob({ params, quorum })), privatePool: true }
+  const job = {
+    ...(await createMandelbrotJob({ params, quorum, ...(verification && { verification }) })),
+    privatePool: true,
+  }
   const peer = await openPeer({ signalingUrl })
   const report: HostReport = {
     unitsTotal: job.unitsTotal,
@@ -174,6 +183,13 @@ function hostWritesDone(): Promise<HostReport> {
   return writesDone!
 }
 
+/** Each unit's index and accepted hash, from the store, once the job is complete. */
+async function hostAccepted(): Promise<{ index: number; sha256: string | undefined }[]> {
+  const { host, store } = running!
+  const units = await store.loadUnits(host.job.jobId)
+  return units.map((unit) => ({ index: unit.index, sha256: unit.acceptedSha256 }))
+}
+
 /** Stops the host, leaves the signaling server and deletes the job from IndexedDB. */
 async function hostClose(): Promise<void> {
   if (!running) return
@@ -184,4 +200,11 @@ async function hostClose(): Promise<void> {
   await store.deleteJob(host.job.jobId)
 }
 
-export const hostApi = { hostStart, hostProgress, hostDone, hostWritesDone, hostClose }
+export const hostApi = {
+  hostStart,
+  hostProgress,
+  hostDone,
+  hostWritesDone,
+  hostAccepted,
+  hostClose,
+}

@@ -18,6 +18,8 @@ import { connectToPeer, openPeer } from '../../src/p2p/openPeer.ts'
 import { createIdentity } from '../../src/identity/createIdentity.ts'
 import type { VolunteerIdentity } from '../../src/identity/VolunteerIdentity.ts'
 import { VolunteerClient, type VolunteerState } from '../../src/volunteer/VolunteerClient.ts'
+import type { UnitRunner } from '../../src/volunteer/UnitRunner.ts'
+import type { ComputeKernel } from '../../src/workers/compute/computeWorker.ts'
 import { WorkerPool } from '../../src/workers/WorkerPool.ts'
 import type { HostInfo } from './host.ts'
 
@@ -31,10 +33,16 @@ let pool: WorkerPool | undefined
 let peer: Peer | undefined
 let client: VolunteerClient | undefined
 let identity: VolunteerIdentity | undefined
+let runner: UnitRunner<ComputeKernel> | undefined
 
-/** Starts the pool (kept across runs) and the peer; call once per page load. */
-async function volunteerOpen(signalingUrl: string, workers: number): Promise<void> {
+/**
+ * Starts the pool (kept across runs), the peer and the identity; call once per page load. A tab
+ * with a `lieRate` returns, for that share of its units chosen at random, the kernel's output
+ * with its first byte changed: an independent liar.
+ */
+async function volunteerOpen(signalingUrl: string, workers: number, lieRate = 0): Promise<void> {
   pool = new WorkerPool({ size: workers, cpuShare: 1 })
+  runner = lieRate > 0 ? lying(pool, lieRate) : pool
   peer = await openPeer({ signalingUrl })
   identity = (await createIdentity()).identity
 }
@@ -52,7 +60,7 @@ function volunteerJoin(job: HostInfo): void {
   const opened = peer!
   client = new VolunteerClient({
     identity: identity!,
-    runners: { wasm: pool! },
+    runners: { wasm: runner! },
     engines: [{ kind: 'wasm', slots: pool!.size, gflops: 0 }],
     listJobs: async () => [listing],
     connect: async (hostPeerId) =>
@@ -96,6 +104,20 @@ async function calibrate(params: MandelbrotParams, times: number): Promise<numbe
     return kernelMs
   } finally {
     single.dispose()
+  }
+}
+
+function lying(pool: WorkerPool, lieRate: number): UnitRunner<ComputeKernel> {
+  return {
+    get size() {
+      return pool.size
+    },
+    load: (kernel) => pool.load(kernel),
+    async run(unit, options) {
+      const result = await pool.run(unit, options)
+      if (Math.random() < lieRate) result.output[0] = result.output[0]! ^ 0xff
+      return result
+    },
   }
 }
 

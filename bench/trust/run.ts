@@ -1,5 +1,7 @@
 /**
- * Trust by simulation: the Scheduler driven by `simulateJob` (src/jobs/testing/simulateJob.ts), a
+ * Trust, in two parts.
+ *
+ * First by simulation: the Scheduler driven by `simulateJob` (src/jobs/testing/simulateJob.ts), a
  * seeded discrete-event simulation with no network, no browser and no timers. Prints, as
  * markdown on stdout (progress on stderr):
  * - the issue's attack table under the default policy (q = 5%, N = 10);
@@ -8,8 +10,18 @@
  * - results per accepted unit after a warm-up job, adaptive against fixed quorum 2.
  * Each figure is over BENCH_RUNS (default 3) seeds, 1 to BENCH_RUNS.
  *
- *   npx tsx bench/trust/run.ts
+ * Then in real browsers over real WebRTC (browsers.ts), inside the private network only:
+ * results per accepted unit and wall time, adaptive against fixed quorum 2, the same job and
+ * volunteer tabs in one run. BENCH_TRUST_ONLY=simulation or =browsers runs one part.
+ *
+ *   ../shared/bin/private-net npx tsx bench/trust/run.ts
  */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createSignalingServer } from '../../signaling/createSignalingServer.ts'
+import { launchBrowsers } from '../pipeline/harness.ts'
+import { serveBenchPage } from '../support/serveBenchPage.ts'
+import { measureTrustInBrowsers, reportTrustInBrowsers } from './browsers.ts'
 import { machine } from '../pipeline/harness.ts'
 import type { Verification } from '../../src/tasks/manifestSchema.ts'
 import { ReputationBook } from '../../src/trust/ReputationBook.ts'
@@ -168,38 +180,81 @@ function warmUpTable(): string[] {
   ]
 }
 
-function main(): void {
+function simulation(): string[] {
   const started = performance.now()
   const attack = attackTable()
   const liarCurve = curve('lie-1')
   const sharedCurve = curve('collude-on-shared')
   const warmUp = warmUpTable()
   const minutes = ((performance.now() - started) / 60_000).toFixed(1)
-  console.log(
-    [
-      '## Trust: adaptive replication and canaries (simulation)',
-      '',
-      '`bench/trust/run.ts` (also a step of `npm run bench`; alone: `npx tsx bench/trust/run.ts`)',
-      '',
-      `- machine: ${machine()}; node ${process.version}; ${new Date().toISOString()}; ${minutes} min`,
-      `- \`simulateJob\`: ${unitsTotal.toLocaleString('en-US')} units, 100 identities with 2 slots each, 20 adversaries, quorum 2, at most 5 results and 4 errors per unit; seeds ${seeds.join(', ')} (a job each); totals and means over them`,
-      "- a unit takes 1 to 3 time units to compute, a deadline is 60; simulated time is the job's makespan in those units, host ms the Scheduler's own CPU time for the job",
-      '',
-      '### Attacks, default policy (q = 5%, N = 10)',
-      '',
-      ...attack,
-      '',
-      '### Wrong per unit against overhead, over q (canary rate) and N (minConsecutiveValid)',
-      '',
-      ...liarCurve,
-      '',
-      ...sharedCurve,
-      '',
-      '### After a warm-up job: adaptive (q = 5%, N = 10) against fixed quorum 2',
-      '',
-      ...warmUp,
-    ].join('\n'),
-  )
+  return [
+    '## Trust: adaptive replication and canaries (simulation)',
+    '',
+    '`bench/trust/run.ts` (also a step of `npm run bench`; alone: `npx tsx bench/trust/run.ts`)',
+    '',
+    `- machine: ${machine()}; node ${process.version}; ${new Date().toISOString()}; ${minutes} min`,
+    `- \`simulateJob\`: ${unitsTotal.toLocaleString('en-US')} units, 100 identities with 2 slots each, 20 adversaries, quorum 2, at most 5 results and 4 errors per unit; seeds ${seeds.join(', ')} (a job each); totals and means over them`,
+    "- a unit takes 1 to 3 time units to compute, a deadline is 60; simulated time is the job's makespan in those units, host ms the Scheduler's own CPU time for the job",
+    '',
+    '### Attacks, default policy (q = 5%, N = 10)',
+    '',
+    ...attack,
+    '',
+    '### Wrong per unit against overhead, over q (canary rate) and N (minConsecutiveValid)',
+    '',
+    ...liarCurve,
+    '',
+    ...sharedCurve,
+    '',
+    '### After a warm-up job: adaptive (q = 5%, N = 10) against fixed quorum 2',
+    '',
+    ...warmUp,
+  ]
 }
 
-main()
+async function inBrowsers(): Promise<string[]> {
+  if (process.env.PRIVATE_NET !== '1')
+    throw new Error(
+      'The browser part opens WebRTC connections: run it inside ../shared/bin/private-net (or set BENCH_TRUST_ONLY=simulation).',
+    )
+  const pipeline = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'pipeline')
+  const site = await serveBenchPage(pipeline)
+  const signaling = await createSignalingServer({ host: '127.0.0.1', port: 0 })
+  const browsers = await launchBrowsers()
+  try {
+    const measurements = await measureTrustInBrowsers({
+      siteUrl: site.url,
+      signalingUrl: signaling.url,
+      browsers,
+      runs,
+    })
+    return [
+      '## Trust: adaptive replication against quorum 2 in browsers',
+      '',
+      `- machine: ${machine()}; chromium ${browsers.version}, node ${process.version}; ${new Date().toISOString()}`,
+      '',
+      ...reportTrustInBrowsers(measurements),
+    ]
+  } finally {
+    await browsers.close()
+    site.server.close()
+    await signaling.close()
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_TRUST_ONLY
+  const sections: string[][] = []
+  if (only !== 'browsers') sections.push(simulation())
+  if (only !== 'simulation') sections.push(await inBrowsers())
+  console.log(sections.map((lines) => lines.join('\n')).join('\n\n'))
+}
+
+// Exit explicitly: PeerServer keeps timers that would hold the process open.
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  },
+)

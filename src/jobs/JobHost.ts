@@ -2,7 +2,12 @@ import { base64ToBytes } from '../encoding/base64.ts'
 import { createChallengeNonce } from '../identity/createChallengeNonce.ts'
 import { verifyHelloProof } from '../identity/verifyHelloProof.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
-import type { ReputationBook, ReputationEntry } from '../trust/ReputationBook.ts'
+import {
+  consecutiveValidNeeded,
+  isTrusted,
+  type ReputationBook,
+  type ReputationEntry,
+} from '../trust/ReputationBook.ts'
 import { JOB_PROTOCOL_VERSION, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
 import type { Address } from 'viem'
 import type { UnitPlan } from '../tasks/planUnits.ts'
@@ -145,12 +150,12 @@ export class JobHost {
       },
       standings: [...this.#scheduler.standings].map(([identity, standing]) => {
         const kernel = kernelOf.get(identity) ?? this.job.manifest.kernels[0]?.sha256 ?? ''
-        const { cv } = this.#book.standing(identity, kernel)
+        const book = this.#book.standing(identity, kernel)
         return {
           identity,
           ...standing,
-          cv,
-          trusted: cv >= minConsecutiveValid,
+          cv: book.cv,
+          trusted: isTrusted(book, minConsecutiveValid),
           flagged: this.#scheduler.isFlagged(identity),
           connected: kernelOf.has(identity),
         }
@@ -509,8 +514,8 @@ export class JobHost {
           valid: book.valid,
           invalid: book.invalid,
           cv: book.cv,
-          trusted: book.cv >= minConsecutiveValid,
-          minConsecutiveValid,
+          trusted: isTrusted(book, minConsecutiveValid),
+          minConsecutiveValid: consecutiveValidNeeded(book, minConsecutiveValid),
           canariesPassed: book.canariesPassed,
           errors: job?.errors ?? 0,
           missed: job?.missed ?? 0,

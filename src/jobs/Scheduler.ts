@@ -1,5 +1,5 @@
 import type { Verification } from '../tasks/manifestSchema.ts'
-import type { ReputationBook } from '../trust/ReputationBook.ts'
+import { isTrusted, type ReputationBook } from '../trust/ReputationBook.ts'
 import { countVotes, votesToAccept } from './countVotes.ts'
 import { JobStanding } from './JobStanding.ts'
 import type { UnitRecord, UnitResult } from './UnitRecord.ts'
@@ -778,9 +778,9 @@ export class Scheduler {
   #firstMode(present: Present): 'single' | 'quorum' {
     const { quorum, verification } = this.config
     if (quorum === 1 || !verification.adaptive) return 'quorum'
-    const { cv } = this.#book.standing(present.id, present.kernel)
-    if (cv < verification.minConsecutiveValid) return 'quorum'
-    return this.#random() < 1 - 1 / cv ? 'single' : 'quorum'
+    const standing = this.#book.standing(present.id, present.kernel)
+    if (!isTrusted(standing, verification.minConsecutiveValid)) return 'quorum'
+    return this.#random() < 1 - 1 / standing.cv ? 'single' : 'quorum'
   }
 
   /** Takes an assignment off the books; `returned`: its unit goes back unanswered. */

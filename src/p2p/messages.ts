@@ -266,8 +266,12 @@ export const standingSchema = z.strictObject({
   invalid: count,
   /** Checked results in a row on this job's kernel. */
   cv: count,
-  /** `cv` reached the job's `minConsecutiveValid`: its units may be accepted on its result alone. */
+  /** `cv` reached `minConsecutiveValid`: its units may be accepted on its result alone. */
   trusted: z.boolean(),
+  /**
+   * The checked results in a row it needs: the job's `minConsecutiveValid`, doubled for each
+   * invalid result it has had on this kernel (`consecutiveValidNeeded`).
+   */
   minConsecutiveValid: count,
   canariesPassed: count,
   errors: count,

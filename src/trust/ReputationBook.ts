@@ -47,6 +47,33 @@ const emptyStanding = (): KernelStanding => ({
   missed: 0,
 })
 
+/** Past this many invalid results the requirement stops doubling (N × 2^16 is out of reach). */
+const maxDoublings = 16
+
+/**
+ * The checked results in a row an identity needs on a kernel before its units may be accepted on
+ * its result alone: the policy's `minConsecutiveValid`, doubled for every invalid result it has
+ * ever had on that kernel with this requester. BOINC resets `cv` to 0 on an invalid result and
+ * asks for the same N again, so an intermittent liar that lies on one unit in ten earns trust
+ * back within a few dozen units and lies again on single results; here a second chance costs
+ * twice the checked work, and a repeated liar soon has none (0.9^80 < 2e-4). An honest volunteer
+ * outvoted once needs 2N.
+ *
+ * @example
+ * consecutiveValidNeeded({ ...standing, invalid: 2 }, 10) // 40
+ */
+export function consecutiveValidNeeded(
+  standing: Pick<KernelStanding, 'invalid'>,
+  minConsecutiveValid: number,
+): number {
+  return minConsecutiveValid * 2 ** Math.min(standing.invalid, maxDoublings)
+}
+
+/** Whether a standing has earned single-result acceptance: `cv` reached what it needs. */
+export function isTrusted(standing: KernelStanding, minConsecutiveValid: number): boolean {
+  return standing.cv >= consecutiveValidNeeded(standing, minConsecutiveValid)
+}
+
 /** At most this many flagged jobs are remembered per identity. */
 const maxFlaggedJobs = 50
 
@@ -58,7 +85,7 @@ const maxFlaggedJobs = 50
  * @example
  * const book = new ReputationBook(await store.loadReputation())
  * book.recordValid(identity, kernelSha, now)
- * book.trusted(identity, kernelSha, 10) // cv >= 10
+ * book.trusted(identity, kernelSha, 10) // cv >= 10 × 2^invalid
  * await store.saveReputation(book.takeChanged())
  */
 export class ReputationBook {
@@ -86,9 +113,9 @@ export class ReputationBook {
     return this.#entries.get(identity)?.kernels[kernel] ?? emptyStanding()
   }
 
-  /** Whether it has at least `minConsecutiveValid` valid results in a row on this kernel. */
+  /** Whether it has the valid results in a row it needs on this kernel (`isTrusted`). */
   trusted(identity: string, kernel: string, minConsecutiveValid: number): boolean {
-    return this.standing(identity, kernel).cv >= minConsecutiveValid
+    return isTrusted(this.standing(identity, kernel), minConsecutiveValid)
   }
 
   /** A result of it agreed with a quorum, or it answered a canary right. */

@@ -1,6 +1,6 @@
 import wasmUrl from '../../../build/wasm/mandelbrot.wasm?url'
 import type { JobPackage } from '../../tasks/JobPackage.ts'
-import type { Manifest } from '../../tasks/manifestSchema.ts'
+import type { Manifest, ManifestInput } from '../../tasks/manifestSchema.ts'
 import type { CatalogueEntry } from '../catalogue/CatalogueEntry.ts'
 import { createCataloguePackage } from '../catalogue/createCataloguePackage.ts'
 import {
@@ -15,6 +15,8 @@ export type CreateMandelbrotPackageParameters = {
   params?: MandelbrotParams
   /** Results that must agree before a unit counts. */
   quorum?: number
+  /** The manifest's verification policy; the defaults when left out. */
+  verification?: ManifestInput['verification']
   fetchWasm?: (url: string) => Promise<Uint8Array<ArrayBuffer>>
 }
 
@@ -41,7 +43,7 @@ const paramOrder = [
 export function createMandelbrotPackage(
   parameters: CreateMandelbrotPackageParameters = {},
 ): Promise<JobPackage> {
-  const { params = demoMandelbrotParams, quorum = 2, fetchWasm } = parameters
+  const { params = demoMandelbrotParams, quorum = 2, verification, fetchWasm } = parameters
   return createCataloguePackage({
     manifest: {
       manifestVersion: 1,
@@ -52,6 +54,7 @@ export function createMandelbrotPackage(
       output: { bytesPerUnit: mandelbrotUnitOutputBytes(params), assemble: 'concat' },
       comparison: { mode: 'exact' },
       replication: { quorum },
+      ...(verification && { verification }),
       limits: { timeLimitMs: 30_000, memoryBytes: 16 * 1024 * 1024 },
     },
     wasmUrl,

@@ -1,4 +1,4 @@
-import type { KernelStanding, ReputationEntry } from '../../trust/ReputationBook.ts'
+import { isTrusted, type KernelStanding, type ReputationEntry } from '../../trust/ReputationBook.ts'
 import { capRows, type Capped } from '../shared/capRows.ts'
 
 /** One identity's standing on one kernel, as the reputation table shows it. */
@@ -15,7 +15,7 @@ export type ReputationRow = KernelStanding & {
 /**
  * The rows of the requester's reputation table, one per identity and kernel: identities flagged
  * in some job first, then by valid results (most first), then the most recently seen; at most
- * `limit`. `trusted`: at least `minConsecutiveValid` valid results in a row on that kernel.
+ * `limit`. `trusted`: the valid results in a row it needs on that kernel (`isTrusted`).
  *
  * @example
  * const { shown, more } = reputationRows(host.reputation(), 10)
@@ -32,7 +32,7 @@ export function reputationRows(
       kernel,
       lastSeen: entry.lastSeen,
       flaggedJobs: entry.flaggedJobs.length,
-      trusted: standing.cv >= minConsecutiveValid,
+      trusted: isTrusted(standing, minConsecutiveValid),
     })),
   )
   rows.sort(
