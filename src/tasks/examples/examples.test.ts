@@ -46,6 +46,12 @@ describe('task API examples', () => {
     expect(packParams(manifest.params).length).toBe(16)
   })
 
+  test('docs/task-api.md shows the whole Monte Carlo pi module, as the file has it', () => {
+    const docs = readFileSync(new URL('../../../docs/task-api.md', import.meta.url), 'utf8')
+    const shown = /`monteCarloPi\.wat`, the whole module[^]*?```wat\n([^]*?)```/.exec(docs)?.[1]
+    expect(shown).toBe(read('monteCarloPi.wat').toString())
+  })
+
   test('Monte Carlo pi: the WAT kernel runs through the WASM ABI and matches its reference', async () => {
     const manifest = parseManifest(read('monteCarloPi.manifest.json').toString())
     const kernel = buildWat(read('monteCarloPi.wat').toString())
