@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { createBindingMessage, createBindingNonce } from '../rewards/bindingMessage.ts'
-import { hostMessageSchema, volunteerMessageSchema } from './messages.ts'
+import { JOB_PROTOCOL_VERSION, hostMessageSchema, volunteerMessageSchema } from './messages.ts'
 
 describe('job protocol schemas', () => {
   test('a real binding request and binding pass the schemas', () => {
@@ -33,5 +34,28 @@ describe('job protocol schemas', () => {
       wantsRewards: false,
     }
     expect(volunteerMessageSchema.safeParse(hello).success).toBe(false)
+  })
+})
+
+describe('docs/protocol.md', () => {
+  const docs = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8')
+
+  /** The message types in the first column of the table under a heading. */
+  function documentedTypes(heading: string): string[] {
+    const section = docs.slice(docs.indexOf(heading)).split(/\n#{2,3} /)[0] ?? ''
+    const table = /\n\| type\b.*\n\| -.*\n((?:\|.*\n)+)/.exec(section)?.[1] ?? ''
+    return table.split('\n').flatMap((row) => /^\| `([a-z-]+)`/.exec(row)?.[1] ?? [])
+  }
+
+  test('names the protocol version the code speaks', () => {
+    expect(docs).toContain(`## Job protocol, version ${JOB_PROTOCOL_VERSION}`)
+    expect(docs).toContain(`\`v: ${JOB_PROTOCOL_VERSION}\``)
+  })
+
+  test('has one table row for every message type, in each direction', () => {
+    const types = (schema: { options: readonly { shape: { type: { value: string } } }[] }) =>
+      schema.options.map((option) => option.shape.type.value).sort()
+    expect(documentedTypes('### Volunteer → host').sort()).toEqual(types(volunteerMessageSchema))
+    expect(documentedTypes('### Host → volunteer').sort()).toEqual(types(hostMessageSchema))
   })
 })
