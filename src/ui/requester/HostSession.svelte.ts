@@ -20,6 +20,7 @@ import type { CatalogueEntry, Presentation } from '../../kernels/catalogue/Catal
 import { previewOutput } from '../../requester/previewOutput.ts'
 import { assembleOutputs } from '../../tasks/assembleOutputs.ts'
 import type { JobPackage } from '../../tasks/JobPackage.ts'
+import type { Manifest, Verification } from '../../tasks/manifestSchema.ts'
 import { createPeerLink } from '../../p2p/createPeerLink.ts'
 import { ReceiveBudget } from '../../p2p/ReceiveBudget.ts'
 import { maxVolunteerMessageBytes } from '../../jobs/maxVolunteerMessageBytes.ts'
@@ -55,8 +56,10 @@ export class HostSession {
     | {
         jobId: string
         name: string
-        /** Checked results in a row before an identity is trusted (the manifest's verification). */
-        minConsecutiveValid: number
+        /** The manifest's replication: the quorum, and when a unit fails. */
+        replication: Manifest['replication']
+        /** The manifest's verification, as the host runs it (a private pool's networks merged). */
+        verification: Verification
       }
     | undefined
   >()
@@ -230,7 +233,10 @@ export class HostSession {
     this.job = {
       jobId: job.jobId,
       name: job.name,
-      minConsecutiveValid: job.manifest.verification.minConsecutiveValid,
+      replication: job.manifest.replication,
+      verification: job.privatePool
+        ? { ...job.manifest.verification, distinctOrigins: false }
+        : job.manifest.verification,
     }
     this.progress = host.progress
     this.reputation = host.reputation()
