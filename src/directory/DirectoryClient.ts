@@ -51,10 +51,20 @@ export class DirectoryClient {
     return (await this.#request('PATCH', path, listingResponseSchema, { body, ownerToken })).listing
   }
 
+  /**
+   * Takes the job off the directory. A job that is not listed is already where this leaves it
+   * (the server drops a host's listings when its peer leaves, and forgets them when it restarts),
+   * so `directory/not-found` is no error; a wrong owner token still is.
+   */
   async remove(jobId: string, ownerToken: string): Promise<void> {
-    await this.#request('DELETE', `/api/v1/jobs/${encodeURIComponent(jobId)}`, undefined, {
-      ownerToken,
-    })
+    try {
+      await this.#request('DELETE', `/api/v1/jobs/${encodeURIComponent(jobId)}`, undefined, {
+        ownerToken,
+      })
+    } catch (error) {
+      if (error instanceof DirectoryError && error.code === 'directory/not-found') return
+      throw error
+    }
   }
 
   async #request<T>(

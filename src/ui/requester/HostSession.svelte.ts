@@ -85,6 +85,8 @@ export class HostSession {
   #peerHost: JobHost | undefined
   /** The job is in the directory (registered and not yet removed): its listing takes updates. */
   #listed = false
+  /** The job's end being handled (#finish), while it is. */
+  #finishing: Promise<void> | undefined
   readonly #listingUpdate = createThrottle(() => this.#updateListing(), 1000)
   readonly #reputationRead = createThrottle(() => {
     if (this.#host) this.reputation = this.#host.reputation()
@@ -408,11 +410,23 @@ export class HostSession {
     }
   }
 
-  async #finish(): Promise<void> {
+  /**
+   * The job's end, handled once: the host keeps reporting progress while it says goodbye to its
+   * volunteers (acks, credits, refusals, links closing), each report a complete one, and all of
+   * them arrive before the output is assembled and the phase becomes 'complete'.
+   */
+  #finish(): Promise<void> {
+    this.#finishing ??= this.#end().finally(() => (this.#finishing = undefined))
+    return this.#finishing
+  }
+
+  async #end(): Promise<void> {
     const job = this.#host?.job
     if (!job) return
-    this.#listed = false
-    await this.#directory.remove(job.jobId, job.ownerToken).catch(() => undefined)
+    if (this.#listed) {
+      this.#listed = false
+      await this.#directory.remove(job.jobId, job.ownerToken).catch(() => undefined)
+    }
     // Leave the signaling server but keep the data connections: the host is still saying
     // goodbye to its volunteers (last acks, credits, the refusal that releases them).
     this.#peer?.disconnect()
