@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test'
+import { corruptUnitOutputs, identityOf } from './trustSupport.ts'
 import {
   demoJobWithVolunteers,
   openRequester,
@@ -90,40 +91,9 @@ test.describe('the demo job, end to end over WebRTC', () => {
     const requester = await openRequester(browser)
     await startDemoJob(requester)
     // The liar's page corrupts every unit output its workers hand back, before hashing it.
-    const liar = await openVolunteer(browser, 'liar', () => {
-      const corrupted = new WeakSet<object>()
-      const corrupt = (value: unknown, depth: number): void => {
-        if (depth > 4 || value === null || typeof value !== 'object') return
-        if (value instanceof Uint8Array && value.length > 1024) {
-          value[0] = value[0] === 0x5a ? 0xa5 : 0x5a
-          return
-        }
-        for (const child of Object.values(value)) corrupt(child, depth + 1)
-      }
-      const addEventListener = Worker.prototype.addEventListener
-      Worker.prototype.addEventListener = function (
-        this: Worker,
-        type: string,
-        listener: EventListenerOrEventListenerObject,
-        options?: boolean | AddEventListenerOptions,
-      ) {
-        if (type !== 'message') return addEventListener.call(this, type, listener, options)
-        const wrapped = (event: Event) => {
-          const data = (event as MessageEvent).data as unknown
-          if (data && typeof data === 'object' && !corrupted.has(data)) {
-            corrupted.add(data)
-            corrupt(data, 0)
-          }
-          if (typeof listener === 'function') listener.call(this, event)
-          else listener.handleEvent(event)
-        }
-        return addEventListener.call(this, type, wrapped, options)
-      } as typeof Worker.prototype.addEventListener
-    })
+    const liar = await openVolunteer(browser, 'liar', corruptUnitOutputs)
     await startDonating(liar)
-    const liarIdentity = liar.getByRole('region', { name: 'Your standing' }).locator('code').first()
-    await expect(liarIdentity).toHaveAttribute('title', /^[\w-]{43}$/)
-    const liarId = (await liarIdentity.getAttribute('title')) ?? ''
+    const liarId = await identityOf(liar)
     const honest = await Promise.all(['B', 'C', 'D'].map((n) => openVolunteer(browser, n)))
     for (const volunteer of honest) await startDonating(volunteer)
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { expect, type Browser, type Page } from '@playwright/test'
+import type { UnitRecord } from '../../src/jobs/UnitRecord.ts'
 import { demoMandelbrotParams } from '../../src/kernels/mandelbrot/params.ts'
 import { renderMandelbrot } from '../../src/kernels/mandelbrot/reference.ts'
 
@@ -78,18 +79,23 @@ export async function waitForValidated(requester: Page, atLeast: number): Promis
 
 /** The host's stored unit records, read straight from IndexedDB. */
 export async function storedUnits(requester: Page) {
+  const records = await storedRecords(requester)
+  return records.map(({ index, status, issued }) => ({ index, status, issued }))
+}
+
+/** The host's stored unit records, results and all, read straight from IndexedDB. */
+export async function storedRecords(requester: Page): Promise<UnitRecord[]> {
   return requester.evaluate(
     () =>
-      new Promise<{ index: number; status: string; issued: number }[]>((resolve, reject) => {
+      new Promise<UnitRecord[]>((resolve, reject) => {
         const open = indexedDB.open('volunteer-compute-host')
         open.onerror = () => reject(open.error)
         open.onsuccess = () => {
           const request = open.result.transaction('units').objectStore('units').getAll()
           request.onerror = () => reject(request.error)
           request.onsuccess = () => {
-            const units = request.result as { index: number; status: string; issued: number }[]
             open.result.close()
-            resolve(units.map(({ index, status, issued }) => ({ index, status, issued })))
+            resolve(request.result as UnitRecord[])
           }
         }
       }),

@@ -7,6 +7,7 @@ import {
   startDonating,
   stat,
   statNumber,
+  storedRecords,
 } from './support.ts'
 import {
   corruptUnitOutputs,
@@ -17,7 +18,6 @@ import {
   openVolunteerOn,
   standings,
   startLying,
-  storedRecords,
   volunteersOnOwnOrigins,
 } from './trustSupport.ts'
 

@@ -1,5 +1,4 @@
 import { expect, type Browser, type Page } from '@playwright/test'
-import type { UnitRecord } from '../../src/jobs/UnitRecord.ts'
 import type { OriginNetwork } from './origins/OriginNetwork.ts'
 import { openRequester, startDemoJob } from './support.ts'
 
@@ -82,25 +81,6 @@ export async function standings(requester: Page) {
         flagged: cells[7] === 'flagged',
       }
     }),
-  )
-}
-
-/** The host's stored unit records, results and all, read straight from IndexedDB. */
-export async function storedRecords(requester: Page): Promise<UnitRecord[]> {
-  return requester.evaluate(
-    () =>
-      new Promise<UnitRecord[]>((resolve, reject) => {
-        const open = indexedDB.open('volunteer-compute-host')
-        open.onerror = () => reject(open.error)
-        open.onsuccess = () => {
-          const request = open.result.transaction('units').objectStore('units').getAll()
-          request.onerror = () => reject(request.error)
-          request.onsuccess = () => {
-            open.result.close()
-            resolve(request.result as UnitRecord[])
-          }
-        }
-      }),
   )
 }
 
