@@ -3,24 +3,9 @@ import { sha256Hex } from '../../crypto/sha256Hex.ts'
 import { checkUpload, type UploadField, type UploadProblems } from '../../requester/checkUpload.ts'
 import { dryRun, type DryRunReturnType } from '../../requester/dryRun.ts'
 import type { JobPackage } from '../../tasks/JobPackage.ts'
-import type { ManifestInput } from '../../tasks/manifestSchema.ts'
 import { GpuUnitRunner } from '../../workers/webgpu/GpuUnitRunner.ts'
 import { WorkerPool } from '../../workers/WorkerPool.ts'
-
-/** What the manifest form writes; the kernels come from the chosen files. */
-export type ManifestForm = {
-  name: string
-  unitsMode: 'split' | 'count'
-  itemBytes: number
-  itemsPerUnit: number
-  unitCount: number
-  outputMode: 'bytesPerItem' | 'bytesPerUnit'
-  outputBytes: number
-  workgroupSize: number
-  comparison: 'exact' | 'float'
-  tolerance: number
-  timeLimitMs: number
-}
+import { manifestFromForm, type ManifestForm } from './manifestFromForm.ts'
 
 /**
  * The upload form's state: the chosen files, the manifest text, each field's problems, the
@@ -60,38 +45,11 @@ export class UploadSession {
 
   /** Writes a manifest from the form, naming the chosen kernel files by their SHA-256. */
   async writeManifest(form: ManifestForm): Promise<void> {
-    const kernels: ManifestInput['kernels'] = []
-    if (this.files.wgsl)
-      kernels.push({
-        kind: 'wgsl',
-        sha256: await sha256Hex(await this.files.wgsl.arrayBuffer()),
-        entry: 'main',
-        workgroupSize: [form.workgroupSize],
-      })
-    if (this.files.wasm)
-      kernels.push({ kind: 'wasm', sha256: await sha256Hex(await this.files.wasm.arrayBuffer()) })
-    const manifest: ManifestInput = {
-      manifestVersion: 1,
-      name: form.name,
-      kernels,
-      units:
-        form.unitsMode === 'split'
-          ? { mode: 'split', itemBytes: form.itemBytes, itemsPerUnit: form.itemsPerUnit }
-          : { mode: 'count', unitCount: form.unitCount },
-      params: [],
-      output: { [form.outputMode]: form.outputBytes, assemble: 'concat' },
-      comparison:
-        form.comparison === 'exact'
-          ? { mode: 'exact' }
-          : {
-              mode: 'float',
-              elementType: 'f32',
-              absolute: form.tolerance,
-              relative: form.tolerance,
-            },
-      replication: { quorum: 2 },
-      limits: { timeLimitMs: form.timeLimitMs },
-    }
+    const { wgsl, wasm } = this.files
+    const manifest = manifestFromForm(form, {
+      wgslSha256: wgsl && (await sha256Hex(await wgsl.arrayBuffer())),
+      wasmSha256: wasm && (await sha256Hex(await wasm.arrayBuffer())),
+    })
     this.setManifestText(JSON.stringify(manifest, null, 2))
   }
 
