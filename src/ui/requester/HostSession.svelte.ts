@@ -4,6 +4,7 @@ import { sha256Hex } from '../../crypto/sha256Hex.ts'
 import { DirectoryClient } from '../../directory/DirectoryClient.ts'
 import { createJobRecord } from '../../jobs/createJobRecord.ts'
 import { IdbJobStore } from '../../jobs/IdbJobStore.ts'
+import { acceptVolunteers } from '../../jobs/acceptVolunteers.ts'
 import { signTypedData, writeContract } from '@wagmi/core'
 import { createPublicClient, formatUnits, http, parseUnits, type PublicClient } from 'viem'
 import { readVoucherDomain } from '../../chain/readVoucherDomain.ts'
@@ -21,14 +22,6 @@ import { previewOutput } from '../../requester/previewOutput.ts'
 import { assembleOutputs } from '../../tasks/assembleOutputs.ts'
 import type { JobPackage } from '../../tasks/JobPackage.ts'
 import type { Manifest, Verification } from '../../tasks/manifestSchema.ts'
-import { createPeerLink } from '../../p2p/createPeerLink.ts'
-import { ReceiveBudget } from '../../p2p/ReceiveBudget.ts'
-import { maxVolunteerMessageBytes } from '../../jobs/maxVolunteerMessageBytes.ts'
-import {
-  volunteerMessageSchema,
-  type HostMessage,
-  type VolunteerMessage,
-} from '../../p2p/messages.ts'
 import { openPeer } from '../../p2p/openPeer.ts'
 import { reconnectPeer } from '../../p2p/reconnectPeer.ts'
 import { listingVerification } from '../../requester/listingVerification.ts'
@@ -300,34 +293,13 @@ export class HostSession {
       }
     }
     current?.destroy()
-    const { job } = host
     const peer = await openPeer({ signalingUrl: signalingUrl(), iceServers: iceServers() })
     this.#peer = peer
     this.#peerHost = host
     this.peerId = peer.id
     // On reload or close, tell volunteers at once; the job resumes from storage next time.
     addEventListener('pagehide', () => peer.destroy(), { once: true })
-    // A peer may make this tab hold no more than a real result of the job needs, and all peers
-    // together no more than the receive budget: four of the job's largest results arriving at
-    // once, at least 64 MiB so that many smaller results can too, at most 256 MiB so a
-    // host tab stays well within a laptop's memory. A result that does not fit closes its link
-    // and its units go to other volunteers: cheaper than the tab running out of memory.
-    const MiB = 1024 * 1024
-    const maxReceiveBytes = maxVolunteerMessageBytes(job)
-    const receiveBudget = new ReceiveBudget(
-      Math.min(Math.max(4 * maxReceiveBytes, 64 * MiB), 256 * MiB),
-    )
-    peer.on('connection', (connection) => {
-      connection.on('open', () =>
-        host.attach(
-          createPeerLink<HostMessage, VolunteerMessage>({
-            connection,
-            schema: volunteerMessageSchema,
-            channel: { maxReceiveBytes, receiveBudget },
-          }),
-        ),
-      )
-    })
+    acceptVolunteers(peer, host)
     return peer
   }
 
