@@ -1,4 +1,4 @@
-import { Peer, type DataConnection } from 'peerjs'
+import type { DataConnection, Peer } from 'peerjs'
 import { PeerSetupError } from './PeerSetupError.ts'
 
 export type OpenPeerParameters = {
@@ -9,15 +9,19 @@ export type OpenPeerParameters = {
   timeoutMs?: number
 }
 
-/** Registers with the signaling server; resolves with the peer once it has an id. */
-export function openPeer({
+/**
+ * Registers with the signaling server; resolves with the peer once it has an id. In Node, call
+ * `openNodePeer` (`src/node/`), which installs the globals PeerJS needs first.
+ */
+export async function openPeer({
   signalingUrl,
   iceServers = [],
   timeoutMs = 10_000,
 }: OpenPeerParameters): Promise<Peer> {
   const url = new URL(signalingUrl)
   const secure = url.protocol === 'https:'
-  const peer = new Peer({
+  const PeerClass = await importPeerClass()
+  const peer = new PeerClass({
     host: url.hostname,
     port: Number(url.port || (secure ? 443 : 80)),
     path: `${url.pathname.replace(/\/$/, '')}/peerjs`,
@@ -45,6 +49,21 @@ export function openPeer({
     })
     peer.once('error', fail)
   })
+}
+
+type PeerJsModule = { Peer?: typeof Peer; default: { Peer?: typeof Peer } }
+
+/**
+ * PeerJS is imported on first use, not with this module: it checks once, as it loads, whether
+ * WebRTC exists, and in Node the globals are installed only later (`installWebRtcGlobals`). A
+ * bundler loads its ES module, which exports `Peer`; Node's ESM loads its CommonJS build, whose
+ * exports, `Peer` among them, are all under `default`.
+ */
+async function importPeerClass(): Promise<typeof Peer> {
+  const module = (await import('peerjs')) as unknown as PeerJsModule
+  const PeerClass = module.Peer ?? module.default.Peer
+  if (!PeerClass) throw new TypeError('The peerjs package exports no Peer class.')
+  return PeerClass
 }
 
 /**
