@@ -28,11 +28,14 @@ async function answerWithCandidates(offerer: PeerConnection) {
   await answerer.setRemoteDescription(offer)
   const answer = await answerer.createAnswer()
   await answerer.setLocalDescription(answer)
+  const offererCandidates: RTCIceCandidateInit[] = []
   offerer.onicecandidate = ({ candidate }) => {
-    if (candidate?.candidate) void answerer.addIceCandidate(candidate.toJSON())
+    if (!candidate?.candidate) return
+    offererCandidates.push(candidate.toJSON())
+    void answerer.addIceCandidate(candidate.toJSON())
   }
   await waitFor(() => candidates.length > 0)
-  return { answerer, answer, candidates, opened }
+  return { answerer, answer, candidates, offererCandidates, opened }
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
@@ -64,6 +67,18 @@ describe.skipIf(!insidePrivateNet)(
       await offerer.setRemoteDescription(answer)
       await Promise.all(adding)
       expect(added).toBe(candidates.length)
+      await opened
+      offerer.close()
+      answerer.close()
+    })
+
+    it('announces its own candidates only once the remote description is set', async () => {
+      const offerer = new CandidateQueueingPeerConnection()
+      const { answerer, answer, offererCandidates, opened } = await answerWithCandidates(offerer)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(offererCandidates).toEqual([])
+      await offerer.setRemoteDescription(answer)
+      expect(offererCandidates.length).toBeGreaterThan(0)
       await opened
       offerer.close()
       answerer.close()
