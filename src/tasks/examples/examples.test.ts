@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import binaryen from 'binaryen'
+import { referenceHits } from './monteCarloPiReference.ts'
 import { describe, expect, test } from 'vitest'
 import { instantiateWasmKernel, runWasmUnit, validateWasmKernel } from '../../kernels/wasmAbi.ts'
 import { assembleOutputs } from '../assembleOutputs.ts'
 import { packParams } from '../packParams.ts'
 import { parseManifest } from '../parseManifest.ts'
 import { planUnits } from '../planUnits.ts'
-import { unitRandomU32 } from '../unitRandom.ts'
 
 // The worked examples of docs/task-api.md: valid manifests, kernels that match their hashes,
 // and a WASM kernel written from the document alone (WAT, not AssemblyScript) that runs
@@ -24,16 +24,6 @@ function buildWat(text: string): Uint8Array<ArrayBuffer> {
   } finally {
     module.dispose()
   }
-}
-
-function referenceHits(seed: number, unit: number, samples: number): number {
-  let hits = 0
-  for (let i = 0; i < samples; i++) {
-    const x = unitRandomU32({ seed, unit, element: i, draw: 0 }) >>> 17
-    const y = unitRandomU32({ seed, unit, element: i, draw: 1 }) >>> 17
-    if (x * x + y * y < 0x40000000) hits++
-  }
-  return hits
 }
 
 describe('task API examples', () => {

@@ -1,0 +1,191 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { DirectoryClient } from '../directory/DirectoryClient.ts'
+import { formatProblems, hostJob } from './hostJob.ts'
+import { UsageError } from './UsageError.ts'
+
+/**
+ * `volunteer-compute`: the command line of a headless node. Exit codes: 0 done, 1 the job ended
+ * with failed units or a command failed, 2 a bad command line or a bad package, 130 stopped by
+ * Ctrl-C (the job resumes on the next run).
+ */
+
+const defaultSignalingUrl = 'http://127.0.0.1:9000'
+
+const usage = `Usage: volunteer-compute <command> [options]
+
+Commands:
+  host <folder>   Check a job package folder as the upload page does, host the job over WebRTC
+                  from this machine, and write its verified output. Run it again to resume.
+  jobs            List the open jobs of a signaling server's directory.
+
+Options for every command:
+  --signaling URL   The signaling server (default $SIGNALING_URL, else ${defaultSignalingUrl})
+  -h, --help        This help, or a command's with \`volunteer-compute <command> --help\`
+`
+
+const hostUsage = `Usage: volunteer-compute host <folder> [options]
+
+The folder holds manifest.json, one .wasm and/or one .wgsl kernel, and the input file if the
+job has one (named input or input.<anything>); docs/task-api.md describes them. The job's
+units, results and the reputation of its volunteers are kept in a SQLite file: after Ctrl-C or
+a crash, the same command resumes the job without losing or recomputing an accepted result.
+
+Options:
+  --signaling URL   The signaling server (default $SIGNALING_URL, else ${defaultSignalingUrl})
+  --store FILE      The host's store (default <folder>/.volunteer-compute/host.sqlite)
+  --output FILE     Where the assembled output goes (default <folder>/output.bin)
+  --private-pool    Replicas of a unit may go to volunteers on one network (your own LAN);
+                    on by default with a signaling server on loopback
+  -h, --help        This help
+
+Example:
+  volunteer-compute host examples/monte-carlo-pi --signaling http://127.0.0.1:9000
+`
+
+const jobsUsage = `Usage: volunteer-compute jobs [options]
+
+Lists the open jobs: id, name, kernels, units done of total, and results per accepted unit.
+
+Options:
+  --signaling URL   The signaling server (default $SIGNALING_URL, else ${defaultSignalingUrl})
+  --json            The directory's listings as JSON
+  -h, --help        This help
+`
+
+const common = {
+  signaling: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options']
+
+export type Io = {
+  out: NodeJS.WriteStream
+  err: NodeJS.WriteStream
+  env: NodeJS.ProcessEnv
+  signal?: AbortSignal
+}
+
+/** Runs one command line; resolves to the process's exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  try {
+    return await run(argv, io)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err.write(`volunteer-compute: ${error.shortMessage}\nTry 'volunteer-compute --help'.\n`)
+      return 2
+    }
+    io.err.write(`volunteer-compute: ${error instanceof Error ? error.message : String(error)}\n`)
+    return 1
+  }
+}
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === undefined || command === '-h' || command === '--help') {
+    io.out.write(usage)
+    return command === undefined ? 2 : 0
+  }
+  switch (command) {
+    case 'host':
+      return host(rest, io)
+    case 'jobs':
+      return jobs(rest, io)
+    default:
+      throw new UsageError(`unknown command '${command}'`)
+  }
+}
+
+async function host(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    ...common,
+    store: { type: 'string' },
+    output: { type: 'string' },
+    'private-pool': { type: 'boolean' },
+  })
+  if (values.help) {
+    io.out.write(hostUsage)
+    return 0
+  }
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length
+        ? `host takes one folder, not ${positionals.length}`
+        : 'host needs a job package folder',
+    )
+  const result = await hostJob({
+    folder: positionals[0]!,
+    signalingUrl: signalingUrlOf(values.signaling, io.env),
+    storeFile: values.store,
+    outputFile: values.output,
+    // On a loopback signaling server every volunteer is on this machine's network.
+    privatePool: values['private-pool'] ?? isLoopback(signalingUrlOf(values.signaling, io.env)),
+    out: io.out,
+    err: io.err,
+    ...(io.signal && { signal: io.signal }),
+  })
+  switch (result.kind) {
+    case 'problems':
+      io.err.write(`${formatProblems(result.problems)}\n`)
+      return 2
+    case 'stopped':
+      return 130
+    case 'failed-units':
+      io.err.write(
+        `${result.failures.length} units failed, so there is no assembled output:\n${result.failures
+          .slice(0, 20)
+          .map((f) => `  - unit ${f.index}: ${f.reason}`)
+          .join('\n')}\n`,
+      )
+      return 1
+    case 'complete':
+      io.out.write(`Output: ${result.outputFile} (SHA-256 ${result.sha256})\n`)
+      return 0
+  }
+}
+
+async function jobs(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, { ...common, json: { type: 'boolean' } })
+  if (values.help) {
+    io.out.write(jobsUsage)
+    return 0
+  }
+  if (positionals.length) throw new UsageError(`jobs takes no arguments, got '${positionals[0]}'`)
+  const listings = await new DirectoryClient(signalingUrlOf(values.signaling, io.env)).list()
+  if (values.json) {
+    io.out.write(`${JSON.stringify(listings, null, 2)}\n`)
+    return 0
+  }
+  if (!listings.length) {
+    io.out.write('No open jobs.\n')
+    return 0
+  }
+  for (const listing of listings)
+    io.out.write(
+      `${listing.jobId}  ${listing.name}  [${listing.kernelKinds.join(', ')}]  ${listing.unitsDone}/${listing.unitsTotal} units${listing.verification ? `  ${listing.verification.resultsPerUnit} results per unit` : ''}\n`,
+    )
+  return 0
+}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  } catch (error) {
+    // Node's messages name the flag: "Unknown option '--x'", "Option '--store <value>' argument missing".
+    throw new UsageError(error instanceof Error ? error.message.split('. ')[0]! : String(error))
+  }
+}
+
+function signalingUrlOf(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  const url = flag ?? env.SIGNALING_URL ?? defaultSignalingUrl
+  try {
+    const parsed = new URL(url)
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error()
+  } catch {
+    throw new UsageError(`--signaling must be an http(s) URL, not '${url}'`)
+  }
+  return url
+}
+
+function isLoopback(url: string): boolean {
+  const { hostname } = new URL(url)
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname)
+}

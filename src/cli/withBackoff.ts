@@ -1,0 +1,35 @@
+/**
+ * Runs `task` until it succeeds, waiting 1 s, 2 s, 4 s … (at most `maxDelayMs`) between tries and
+ * telling `onRetry` each time why and for how long; gives up after `tries` tries with the last
+ * error. For a signaling server that is not up yet, or restarting.
+ *
+ * @example
+ * const peer = await withBackoff(() => openNodePeer({ signalingUrl }), {
+ *   onRetry: (error, ms) => console.error(`unreachable (${error}); retrying in ${ms / 1000} s`),
+ * })
+ */
+export async function withBackoff<T>(
+  task: () => Promise<T>,
+  {
+    onRetry,
+    tries = 8,
+    firstDelayMs = 1000,
+    maxDelayMs = 30_000,
+  }: {
+    onRetry: (error: unknown, delayMs: number, attempt: number) => void
+    tries?: number
+    firstDelayMs?: number
+    maxDelayMs?: number
+  },
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await task()
+    } catch (error) {
+      if (attempt >= tries) throw error
+      const delayMs = Math.min(firstDelayMs * 2 ** (attempt - 1), maxDelayMs)
+      onRetry(error, delayMs, attempt)
+      await new Promise((resolve) => setTimeout(resolve, delayMs))
+    }
+  }
+}

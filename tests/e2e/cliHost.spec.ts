@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect, test } from '@playwright/test'
+import { SqliteJobStore } from '../../src/node/SqliteJobStore.ts'
+import { referenceHits } from '../../src/tasks/examples/monteCarloPiReference.ts'
+import { openVolunteer, startDonating } from './support.ts'
+
+// `volunteer-compute host` in a Node process, with browser volunteers over WebRTC: the package
+// is examples/monte-carlo-pi with fewer units and samples, so the reference is quick to compute.
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const example = path.join(root, 'examples', 'monte-carlo-pi')
+const seed = 42
+
+async function packageFolder(units: number, samples: number): Promise<string> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'cli-host-'))
+  const manifest = JSON.parse(await readFile(path.join(example, 'manifest.json'), 'utf8'))
+  manifest.units.unitCount = units
+  manifest.params = [
+    { name: 'seed', type: 'u32', value: seed },
+    { name: 'samples', type: 'u32', value: samples },
+  ]
+  await writeFile(path.join(folder, 'manifest.json'), JSON.stringify(manifest, null, 2))
+  await copyFile(path.join(example, 'monteCarloPi.wasm'), path.join(folder, 'monteCarloPi.wasm'))
+  return folder
+}
+
+type Host = { process: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+function startHost(folder: string): Host {
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin', 'volunteer-compute.mjs'), 'host', folder],
+    { cwd: root, env: { ...process.env, SIGNALING_URL: 'http://127.0.0.1:9000' } },
+  )
+  let output = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
+  return { process: child, output: () => output, exited }
+}
+
+function expectedHits(units: number, samples: number): number {
+  let total = 0
+  for (let unit = 0; unit < units; unit++) total += referenceHits(seed, unit, samples)
+  return total >>> 0
+}
+
+async function outputHits(folder: string): Promise<number> {
+  const bytes = await readFile(path.join(folder, 'output.bin'))
+  expect(bytes.length).toBe(4)
+  return bytes.readUInt32LE(0)
+}
+
+/** The units the host's store holds as accepted, with how many times each was issued. */
+async function acceptedUnits(folder: string): Promise<Map<number, number>> {
+  const store = new SqliteJobStore(path.join(folder, '.volunteer-compute', 'host.sqlite'))
+  try {
+    const job = await store.latestJob()
+    if (!job) return new Map()
+    const units = await store.loadUnits(job.jobId)
+    return new Map(
+      units.filter((unit) => unit.status === 'accepted').map((unit) => [unit.index, unit.issued]),
+    )
+  } finally {
+    store.close()
+  }
+}
+
+test.describe('a headless host: volunteer-compute host', () => {
+  const folders: string[] = []
+  const hosts: Host[] = []
+  test.afterEach(async ({ browser }) => {
+    for (const host of hosts.splice(0)) host.process.kill('SIGKILL')
+    await Promise.all(browser.contexts().map((context) => context.close()))
+    for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true })
+  })
+
+  test('a Node host and two browser volunteers complete a job; the output equals the reference', async ({
+    browser,
+  }) => {
+    const [units, samples] = [32, 20_000]
+    const folder = await packageFolder(units, samples)
+    folders.push(folder)
+    const host = startHost(folder)
+    hosts.push(host)
+    await expect.poll(host.output).toContain('Waiting for volunteers')
+    for (const name of ['A', 'B']) await startDonating(await openVolunteer(browser, name))
+
+    expect(await host.exited, host.output()).toBe(0)
+    expect(host.output()).toMatch(/Output: .*output\.bin \(SHA-256 [0-9a-f]{64}\)/)
+    expect(await outputHits(folder)).toBe(expectedHits(units, samples))
+  })
+
+  test('killed with kill -9 mid-job and run again: no accepted unit is computed again, and the output is right', async ({
+    browser,
+  }) => {
+    const [units, samples] = [64, 400_000]
+    const folder = await packageFolder(units, samples)
+    folders.push(folder)
+    const first = startHost(folder)
+    hosts.push(first)
+    await expect.poll(first.output).toContain('Waiting for volunteers')
+    for (const name of ['A', 'B']) await startDonating(await openVolunteer(browser, name))
+    await expect
+      .poll(async () => (await acceptedUnits(folder)).size, { timeout: 120_000 })
+      .toBeGreaterThanOrEqual(8)
+    first.process.kill('SIGKILL')
+    await first.exited
+    const beforeKill = await acceptedUnits(folder)
+    expect(beforeKill.size).toBeLessThan(units)
+
+    const second = startHost(folder)
+    hosts.push(second)
+    expect(await second.exited, second.output()).toBe(0)
+    expect(second.output()).toMatch(
+      new RegExp(`Resuming .*: ${beforeKill.size} of ${units} units already validated`),
+    )
+    expect(await outputHits(folder)).toBe(expectedHits(units, samples))
+    // Every unit accepted before the kill was never issued again.
+    const after = await acceptedUnits(folder)
+    for (const [index, issued] of beforeKill) expect(after.get(index), `unit ${index}`).toBe(issued)
+  })
+
+  test('a bad package exits 2 and prints the problems the upload page shows', async () => {
+    const folder = await packageFolder(4, 1000)
+    folders.push(folder)
+    const manifestFile = path.join(folder, 'manifest.json')
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8'))
+    manifest.kernels[0].sha256 = '0'.repeat(64)
+    manifest.replication = { quorum: 0 }
+    await writeFile(manifestFile, JSON.stringify(manifest))
+    const host = startHost(folder)
+    hosts.push(host)
+    expect(await host.exited).toBe(2)
+    expect(host.output()).toContain('Problems with the manifest:')
+    expect(host.output()).toMatch(/replication\.quorum/)
+  })
+})
