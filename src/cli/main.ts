@@ -1,6 +1,14 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { DirectoryClient } from '../directory/DirectoryClient.ts'
 import { formatProblems, hostJob } from './hostJob.ts'
+import { volunteer } from './volunteer.ts'
+import {
+  common,
+  defaultSignalingUrl,
+  isLoopback,
+  parse,
+  signalingUrlOf,
+  type Io,
+} from './commandLine.ts'
 import { UsageError } from './UsageError.ts'
 
 /**
@@ -9,13 +17,12 @@ import { UsageError } from './UsageError.ts'
  * Ctrl-C (the job resumes on the next run).
  */
 
-const defaultSignalingUrl = 'http://127.0.0.1:9000'
-
 const usage = `Usage: volunteer-compute <command> [options]
 
 Commands:
   host <folder>   Check a job package folder as the upload page does, host the job over WebRTC
                   from this machine, and write its verified output. Run it again to resume.
+  volunteer       Donate this machine's CPU cores to open jobs (WASM kernels) until Ctrl-C.
   jobs            List the open jobs of a signaling server's directory.
 
 Options for every command:
@@ -52,18 +59,6 @@ Options:
   -h, --help        This help
 `
 
-const common = {
-  signaling: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} satisfies ParseArgsConfig['options']
-
-export type Io = {
-  out: NodeJS.WriteStream
-  err: NodeJS.WriteStream
-  env: NodeJS.ProcessEnv
-  signal?: AbortSignal
-}
-
 /** Runs one command line; resolves to the process's exit code. */
 export async function main(argv: string[], io: Io): Promise<number> {
   try {
@@ -89,6 +84,8 @@ async function run(argv: string[], io: Io): Promise<number> {
       return host(rest, io)
     case 'jobs':
       return jobs(rest, io)
+    case 'volunteer':
+      return volunteer(rest, io)
     default:
       throw new UsageError(`unknown command '${command}'`)
   }
@@ -163,29 +160,4 @@ async function jobs(argv: string[], io: Io): Promise<number> {
       `${listing.jobId}  ${listing.name}  [${listing.kernelKinds.join(', ')}]  ${listing.unitsDone}/${listing.unitsTotal} units${listing.verification ? `  ${listing.verification.resultsPerUnit} results per unit` : ''}\n`,
     )
   return 0
-}
-
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
-  } catch (error) {
-    // Node's messages name the flag: "Unknown option '--x'", "Option '--store <value>' argument missing".
-    throw new UsageError(error instanceof Error ? error.message.split('. ')[0]! : String(error))
-  }
-}
-
-function signalingUrlOf(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  const url = flag ?? env.SIGNALING_URL ?? defaultSignalingUrl
-  try {
-    const parsed = new URL(url)
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error()
-  } catch {
-    throw new UsageError(`--signaling must be an http(s) URL, not '${url}'`)
-  }
-  return url
-}
-
-function isLoopback(url: string): boolean {
-  const { hostname } = new URL(url)
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname)
 }

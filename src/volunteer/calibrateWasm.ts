@@ -1,4 +1,3 @@
-import matmulWasmUrl from '../../build/wasm/matmul.wasm?url'
 import { sha256Hex } from '../crypto/sha256Hex.ts'
 import { encodeMatmulParams, matmulOutputBytes } from '../kernels/matmul/params.ts'
 import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
@@ -10,14 +9,15 @@ const rounds = 3
 /**
  * The WASM engine's calibration: GFLOPS of the SIMD matrix multiply at a small size, every
  * worker at once (so it measures what the pool delivers, not one core), best of a few rounds.
- * It loads the calibration kernel into the pool: call it before joining a job.
+ * It loads the calibration kernel (`build/wasm/matmul.wasm`, which `fetchKernel` reads: a tab
+ * fetches it, Node reads the file) into the pool: call it before joining a job.
  *
  * @example
- * const gflops = await calibrateWasm(pool)
+ * const gflops = await calibrateWasm(pool, async () => (await fetch(matmulWasmUrl)).arrayBuffer())
  */
 export async function calibrateWasm(
   pool: UnitRunner<ComputeKernel>,
-  fetchKernel: () => Promise<ArrayBuffer> = async () => (await fetch(matmulWasmUrl)).arrayBuffer(),
+  fetchKernel: () => Promise<ArrayBuffer>,
 ): Promise<number> {
   const bytes = await fetchKernel()
   await pool.load({ bytes, sha256: await sha256Hex(bytes) })

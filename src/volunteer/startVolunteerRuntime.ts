@@ -1,3 +1,4 @@
+import matmulWasmUrl from '../../build/wasm/matmul.wasm?url'
 import type { Peer } from 'peerjs'
 import { iceServers, signalingUrl } from '../config.ts'
 import { DirectoryClient } from '../directory/DirectoryClient.ts'
@@ -77,7 +78,13 @@ export async function startVolunteerRuntime(
     pool = new WorkerPool({ cpuShare: parameters.cpuShare })
     parameters.onEngines?.(engines, pool.size)
     const offers: EngineOffer[] = [
-      { kind: 'wasm', slots: pool.size, gflops: round(await calibrateWasm(pool)) },
+      {
+        kind: 'wasm',
+        slots: pool.size,
+        gflops: round(
+          await calibrateWasm(pool, async () => (await fetch(matmulWasmUrl)).arrayBuffer()),
+        ),
+      },
     ]
     const runners: Runners = { wasm: pool }
     const started =

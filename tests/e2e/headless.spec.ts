@@ -6,7 +6,14 @@ import { fileURLToPath } from 'node:url'
 import { expect, test } from '@playwright/test'
 import { SqliteJobStore } from '../../src/node/SqliteJobStore.ts'
 import { referenceHits } from '../../src/tasks/examples/monteCarloPiReference.ts'
-import { openVolunteer, startDonating } from './support.ts'
+import {
+  openRequester,
+  openVolunteer,
+  outputSha256,
+  referenceImageSha256,
+  startDemoJob,
+  startDonating,
+} from './support.ts'
 
 // `volunteer-compute host` in a Node process, with browser volunteers over WebRTC: the package
 // is examples/monte-carlo-pi with fewer units and samples, so the reference is quick to compute.
@@ -27,13 +34,22 @@ async function packageFolder(units: number, samples: number): Promise<string> {
   return folder
 }
 
-type Host = { process: ChildProcess; output: () => string; exited: Promise<number | null> }
+type Command = { process: ChildProcess; output: () => string; exited: Promise<number | null> }
+type Host = Command
 
 function startHost(folder: string): Host {
+  return run('host', folder)
+}
+
+/** `volunteer-compute <args>` in a process of its own, its output collected. */
+function run(...args: string[]): Command {
   const child = spawn(
     process.execPath,
-    [path.join(root, 'bin', 'volunteer-compute.mjs'), 'host', folder],
-    { cwd: root, env: { ...process.env, SIGNALING_URL: 'http://127.0.0.1:9000' } },
+    [path.join(root, 'bin', 'volunteer-compute.mjs'), ...args],
+    {
+      cwd: root,
+      env: { ...process.env, SIGNALING_URL: 'http://127.0.0.1:9000' },
+    },
   )
   let output = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
@@ -71,7 +87,7 @@ async function acceptedUnits(folder: string): Promise<Map<number, number>> {
   }
 }
 
-test.describe('a headless host: volunteer-compute host', () => {
+test.describe('headless nodes: the volunteer-compute command', () => {
   const folders: string[] = []
   const hosts: Host[] = []
   test.afterEach(async ({ browser }) => {
@@ -139,5 +155,37 @@ test.describe('a headless host: volunteer-compute host', () => {
     expect(await host.exited).toBe(2)
     expect(host.output()).toContain('Problems with the manifest:')
     expect(host.output()).toMatch(/replication\.quorum/)
+  })
+
+  test('a browser host and two Node volunteers complete the demo job; the output equals the reference', async ({
+    browser,
+  }) => {
+    const requester = await openRequester(browser)
+    await startDemoJob(requester)
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'node-volunteers-'))
+    folders.push(dir)
+    const volunteers = ['A', 'B'].map((name) =>
+      run(
+        'volunteer',
+        '--identity',
+        path.join(dir, `${name}.json`),
+        '--cpu-share',
+        '1',
+        '--threads',
+        '1',
+      ),
+    )
+    hosts.push(...volunteers)
+    for (const volunteer of volunteers)
+      await expect
+        .poll(volunteer.output)
+        .toMatch(/Identity [\w-]{43} .*: new, so no host trusts it yet/)
+
+    expect(await outputSha256(requester)).toBe(referenceImageSha256())
+    for (const volunteer of volunteers) {
+      expect(volunteer.output()).toMatch(/computing · Mandelbrot/)
+      volunteer.process.kill('SIGINT')
+      expect(await volunteer.exited, volunteer.output()).toBe(0)
+    }
   })
 })

@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises'
+import type { Peer } from 'peerjs'
+import { DirectoryClient } from '../directory/DirectoryClient.ts'
+import { createPeerLink } from '../p2p/createPeerLink.ts'
+import { hostMessageSchema, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
+import { connectToPeer } from '../p2p/openPeer.ts'
+import { calibrateWasm } from '../volunteer/calibrateWasm.ts'
+import { VolunteerClient } from '../volunteer/VolunteerClient.ts'
+import type { WorkerPool } from '../workers/WorkerPool.ts'
+import { createNodeWorkerPool } from './createNodeWorkerPool.ts'
+import { loadFileIdentity } from './loadFileIdentity.ts'
+import { openNodePeer } from './openNodePeer.ts'
+
+export type StartNodeVolunteerParameters = {
+  signalingUrl: string
+  /** The identity key's file; created with a new key when missing. */
+  identityFile: string
+  /** Fraction of each thread's time spent computing, 0.1 to 1. */
+  cpuShare: number
+  /** Compute threads; default one per core. */
+  threads?: number | undefined
+  /** Only this job. */
+  jobId?: string | undefined
+  /** Opens the peer; default `openNodePeer` (retries belong to the caller). */
+  openPeer?: (signalingUrl: string) => Promise<Peer>
+}
+
+export type NodeVolunteer = {
+  client: VolunteerClient
+  pool: WorkerPool
+  peer: Peer
+  identity: { id: string; created: boolean }
+  /** GFLOPS of the WASM engine, every thread at once. */
+  gflops: number
+  /** Why WGSL kernels are not run here. */
+  gpuUnavailable: string
+  stop(): void
+}
+
+const calibrationKernel = new URL('../../build/wasm/matmul.wasm', import.meta.url)
+
+/**
+ * A headless volunteer: what `startVolunteerRuntime` does in a tab, with Node's edges. WASM
+ * kernels run on worker threads (`createNodeWorkerPool`), one per core, with the CPU share; the
+ * identity key lives in a file (`loadFileIdentity`); the peer is PeerJS over node-datachannel
+ * (`openNodePeer`). The `VolunteerClient` that finds jobs, talks to hosts and runs units is the
+ * tab's. WGSL kernels are not run in Node yet: the engine offer is WASM only, and
+ * `gpuUnavailable` says why. On a failure everything started so far is stopped.
+ *
+ * @example
+ * const volunteer = await startNodeVolunteer({ signalingUrl, identityFile, cpuShare: 1 })
+ * volunteer.client.onChange((state) => print(state))
+ */
+export async function startNodeVolunteer(
+  parameters: StartNodeVolunteerParameters,
+): Promise<NodeVolunteer> {
+  const pool = createNodeWorkerPool({
+    cpuShare: parameters.cpuShare,
+    ...(parameters.threads !== undefined && { size: parameters.threads }),
+  })
+  let peer: Peer | undefined
+  try {
+    const identity = await loadFileIdentity(parameters.identityFile)
+    const gflops = await calibrateWasm(pool, async () => {
+      const bytes = await readFile(calibrationKernel)
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+    })
+    const open = parameters.openPeer ?? ((url: string) => openNodePeer({ signalingUrl: url }))
+    peer = await open(parameters.signalingUrl)
+    const opened = peer
+    const directory = new DirectoryClient(parameters.signalingUrl)
+    const client = new VolunteerClient({
+      runners: { wasm: pool },
+      identity,
+      engines: [{ kind: 'wasm', slots: pool.size, gflops: Math.round(gflops * 100) / 100 }],
+      jobId: parameters.jobId,
+      listJobs: () => directory.list(),
+      connect: async (hostPeerId) =>
+        createPeerLink<VolunteerMessage, HostMessage>({
+          connection: await connectToPeer(opened, hostPeerId),
+          schema: hostMessageSchema,
+        }),
+    })
+    client.start()
+    return {
+      client,
+      pool,
+      peer,
+      identity: { id: identity.id, created: identity.created },
+      gflops,
+      gpuUnavailable: 'WebGPU is not used by the Node volunteer yet: WASM kernels only',
+      stop() {
+        client.stop()
+        pool.dispose()
+        opened.destroy()
+      },
+    }
+  } catch (error) {
+    pool.dispose()
+    peer?.destroy()
+    throw error
+  }
+}
