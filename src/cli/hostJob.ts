@@ -8,6 +8,7 @@ import { createJobRecord } from '../jobs/createJobRecord.ts'
 import { JobHost, type HostProgress } from '../jobs/JobHost.ts'
 import type { JobRecord } from '../jobs/JobRecord.ts'
 import { openNodePeer } from '../node/openNodePeer.ts'
+import { reconnectPeer } from '../p2p/reconnectPeer.ts'
 import { readJobPackageFolder } from '../node/readJobPackageFolder.ts'
 import { SqliteJobStore } from '../node/SqliteJobStore.ts'
 import { checkUpload, type UploadProblems } from '../requester/checkUpload.ts'
@@ -99,17 +100,38 @@ export async function hostJob(parameters: HostJobParameters): Promise<HostJobRes
       })
       acceptVolunteers(peer, running)
       const directory = new DirectoryClient(signalingUrl)
-      await directory.register({
-        jobId: job.jobId,
-        name: job.name,
-        hostPeerId: peer.id,
-        kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
-        unitsTotal: job.unitsTotal,
-        unitsDone: running.progress.validated + running.progress.failed,
-        ownerToken: job.ownerToken,
-        verification: listingVerification(running.progress.verification),
-      })
+      const opened = peer
+      const list = () =>
+        directory.register({
+          jobId: job.jobId,
+          name: job.name,
+          hostPeerId: opened.id,
+          kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
+          unitsTotal: job.unitsTotal,
+          unitsDone: running.progress.validated + running.progress.failed,
+          ownerToken: job.ownerToken,
+          verification: listingVerification(running.progress.verification),
+        })
+      await list()
       err.write(`Listed at ${signalingUrl} as host ${peer.id}. Waiting for volunteers.\n`)
+      // The signaling server went away (a restart, the network): the volunteers already here keep
+      // computing over their data connections; new ones need the peer back, and the listing.
+      opened.on('disconnected', () => {
+        if (opened.destroyed || running.progress.complete) return
+        err.write(`\nLost the signaling server ${signalingUrl}; reconnecting.\n`)
+        withBackoff(() => reconnectPeer(opened), {
+          tries: 10,
+          onRetry: (error, delayMs) =>
+            err.write(`Still unreachable (${describe(error)}); retrying in ${delayMs / 1000} s.\n`),
+        })
+          .then(() => list().catch(() => undefined))
+          .then(() => err.write(`Back on ${signalingUrl} as host ${opened.id}.\n`))
+          .catch((error: unknown) =>
+            err.write(
+              `Could not get back on the signaling server (${describe(error)}): only the volunteers already connected can go on.\n`,
+            ),
+          )
+      })
       running.start()
       const ended = await runUntilComplete(running, directory, out, signal)
       await directory.remove(job.jobId, job.ownerToken).catch(() => undefined)
