@@ -72,7 +72,12 @@ async function outputHits(folder: string): Promise<number> {
   return bytes.readUInt32LE(0)
 }
 
-/** The units the host's store holds as accepted, with how many times each was issued. */
+/**
+ * The units the host's store holds as accepted and final, with how many times each was issued.
+ * Volunteers earn trust within the job, so some units are accepted on one result and checked
+ * later, and units a quorum of trusted volunteers accepted may come back as canaries: both are
+ * issued again on purpose, and are left out.
+ */
 async function acceptedUnits(folder: string): Promise<Map<number, number>> {
   const store = new SqliteJobStore(path.join(folder, '.volunteer-compute', 'host.sqlite'))
   try {
@@ -80,7 +85,9 @@ async function acceptedUnits(folder: string): Promise<Map<number, number>> {
     if (!job) return new Map()
     const units = await store.loadUnits(job.jobId)
     return new Map(
-      units.filter((unit) => unit.status === 'accepted').map((unit) => [unit.index, unit.issued]),
+      units
+        .filter((unit) => unit.status === 'accepted' && !unit.single && !unit.canary)
+        .map((unit) => [unit.index, unit.issued]),
     )
   } finally {
     store.close()
@@ -133,9 +140,8 @@ test.describe('headless nodes: the volunteer-compute command', () => {
     const second = startHost(folder)
     hosts.push(second)
     expect(await second.exited, second.output()).toBe(0)
-    expect(second.output()).toMatch(
-      new RegExp(`Resuming .*: ${beforeKill.size} of ${units} units already validated`),
-    )
+    const resumed = /Resuming .*: (\d+) of 64 units already validated/.exec(second.output())
+    expect(Number(resumed?.[1])).toBeGreaterThanOrEqual(beforeKill.size)
     expect(await outputHits(folder)).toBe(expectedHits(units, samples))
     // Every unit accepted before the kill was never issued again.
     const after = await acceptedUnits(folder)

@@ -77,12 +77,6 @@ export async function waitForValidated(requester: Page, atLeast: number): Promis
   return statNumber(requester, 'Validated')
 }
 
-/** The host's stored unit records, read straight from IndexedDB. */
-export async function storedUnits(requester: Page) {
-  const records = await storedRecords(requester)
-  return records.map(({ index, status, issued }) => ({ index, status, issued }))
-}
-
 /** The host's stored unit records, results and all, read straight from IndexedDB. */
 export async function storedRecords(requester: Page): Promise<UnitRecord[]> {
   return requester.evaluate(

@@ -49,7 +49,9 @@ test.describe('trust across network origins, end to end', () => {
     // Both have lied before anyone can check them: a liar slower than the honest volunteers
     // might otherwise answer only once the job is complete, too late to be caught.
     for (const liar of liars)
-      await expect.poll(() => statNumber(liar, 'Units done')).toBeGreaterThanOrEqual(1)
+      await expect
+        .poll(() => statNumber(liar, 'Units done'), { timeout: 60_000 })
+        .toBeGreaterThanOrEqual(1)
     const honest = await volunteersOnOwnOrigins(network, ['B', 'C', 'D'])
     for (const { page } of honest) await startDonating(page)
     const honestIds = await Promise.all(honest.map(({ page }) => identityOf(page)))

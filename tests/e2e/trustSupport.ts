@@ -24,26 +24,40 @@ export async function openVolunteerOn(
 ): Promise<Page> {
   const page = await (await browser.newContext()).newPage()
   page.on('pageerror', (error) => console.log(`[${name}] page error: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() === 'error') console.log(`[${name}] console error: ${message.text()}`)
+  })
   for (const script of initScripts) await page.addInitScript(script)
   await page.goto(`${network.appUrl}/`)
   const start = page.getByRole('button', { name: 'Start donating' })
-  await start.waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
-    // Say what the page had loaded, so a page that never shows its app is told apart from a
-    // renderer that does not answer.
-    const seen = await Promise.race([
-      page.evaluate(() => ({
-        readyState: document.readyState,
-        text: document.body?.innerText.slice(0, 200),
-        resources: performance
-          .getEntriesByType('resource')
-          .map((entry) => `${entry.name} ${Math.round(entry.duration)} ms`),
-      })),
-      new Promise((resolve) => setTimeout(() => resolve('the renderer did not answer'), 5000)),
-    ])
-    console.log(`[${name}] no "Start donating" 30 s after load: ${JSON.stringify(seen)}`)
-    throw error
-  })
-  return page
+  // Should a page come up without its app (a request failed as the test's network changed
+  // under it: net::ERR_NETWORK_CHANGED), say what it had loaded, and load it once more.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start.waitFor({ timeout: 15_000 })
+      return page
+    } catch (error) {
+      console.log(`[${name}] no "Start donating" 15 s after load: ${await pageState(page)}`)
+      if (attempt === 2) throw error
+      await page.reload()
+    }
+  }
+}
+
+/** What a page has loaded and shows, for a failure's log; says so if the renderer is stuck. */
+async function pageState(page: Page): Promise<string> {
+  const seen = await Promise.race([
+    page.evaluate(() => ({
+      readyState: document.readyState,
+      app: document.getElementById('app')?.innerHTML.length,
+      text: document.body?.innerText.slice(0, 200),
+      resources: performance
+        .getEntriesByType('resource')
+        .map((entry) => `${entry.name} ${Math.round(entry.duration)} ms`),
+    })),
+    new Promise((resolve) => setTimeout(() => resolve('the renderer did not answer'), 5000)),
+  ])
+  return JSON.stringify(seen)
 }
 
 /** Volunteer tabs, each on a network origin of its own. */

@@ -49,9 +49,14 @@ export async function createNetworkOrigin(): Promise<NetworkOrigin> {
     if (holder.pid === undefined) throw new Error('unshare did not start')
     const netns = await namespaceOf(holder.pid, exited)
     ip('link', 'add', link, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(holder.pid))
+    // No IPv6 link-local address on either end: one appears a second or two after a link comes
+    // up, and Chromium, on either side, takes it for a network change and fails its requests in
+    // flight (net::ERR_NETWORK_CHANGED), which left a page loaded with no app now and then.
+    ip('link', 'set', link, 'addrgenmode', 'none')
     ip('addr', 'add', `${subnet}.1/24`, 'dev', link)
     ip('link', 'set', link, 'up')
     const inside = (...args: string[]) => run('nsenter', [`--net=${netns}`, '--', 'ip', ...args])
+    inside('link', 'set', 'eth0', 'addrgenmode', 'none')
     inside('link', 'set', 'lo', 'up')
     inside('addr', 'add', `${subnet}.2/24`, 'dev', 'eth0')
     inside('link', 'set', 'eth0', 'up')
