@@ -1,27 +1,16 @@
 import { describe, expect, test } from 'vitest'
 import { ManifestError } from '../../tasks/errors.ts'
 import { parseManifest } from '../../tasks/parseManifest.ts'
-import { manifestFromForm, type FormKernels, type ManifestForm } from './manifestFromForm.ts'
+import {
+  defaultManifestForm,
+  manifestFromForm,
+  type FormKernels,
+  type ManifestForm,
+} from './manifestFromForm.ts'
 
 const sha = (c: string) => c.repeat(64)
 
-const base: ManifestForm = {
-  name: 'My job',
-  unitsMode: 'split',
-  itemBytes: 4,
-  itemsPerUnit: 65536,
-  unitCount: 100,
-  outputMode: 'bytesPerItem',
-  outputBytes: 4,
-  assemble: 'concat',
-  params: [],
-  workgroupSize: 64,
-  comparison: 'exact',
-  tolerance: 1e-6,
-  quorum: 2,
-  timeLimitMs: 30000,
-  memoryMiB: 256,
-}
+const base: ManifestForm = defaultManifestForm()
 
 const parse = (form: ManifestForm, kernels: FormKernels = { wasmSha256: sha('a') }) =>
   parseManifest(JSON.stringify(manifestFromForm(form, kernels)))

@@ -24,6 +24,27 @@ export type ManifestForm = {
   memoryMiB: number
 }
 
+/** What the upload form starts with: a split job of f32 items, quorum 2. */
+export function defaultManifestForm(): ManifestForm {
+  return {
+    name: 'My job',
+    unitsMode: 'split',
+    itemBytes: 4,
+    itemsPerUnit: 65536,
+    unitCount: 100,
+    outputMode: 'bytesPerItem',
+    outputBytes: 4,
+    assemble: 'concat',
+    params: [],
+    workgroupSize: 64,
+    comparison: 'exact',
+    tolerance: 1e-6,
+    quorum: 2,
+    timeLimitMs: 30000,
+    memoryMiB: 256,
+  }
+}
+
 /** The SHA-256 of each chosen kernel file. */
 export type FormKernels = { wgslSha256?: string | undefined; wasmSha256?: string | undefined }
 
