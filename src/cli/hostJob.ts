@@ -1,22 +1,11 @@
-import { createHash } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Peer } from 'peerjs'
-import { DirectoryClient } from '../directory/DirectoryClient.ts'
-import { acceptVolunteers } from '../jobs/acceptVolunteers.ts'
-import { createJobRecord } from '../jobs/createJobRecord.ts'
-import { JobHost, type HostProgress } from '../jobs/JobHost.ts'
-import type { JobRecord } from '../jobs/JobRecord.ts'
-import { openNodePeer } from '../node/openNodePeer.ts'
-import { reconnectPeer } from '../p2p/reconnectPeer.ts'
-import { readJobPackageFolder } from '../node/readJobPackageFolder.ts'
-import { SqliteJobStore } from '../node/SqliteJobStore.ts'
-import { checkUpload, type UploadProblems } from '../requester/checkUpload.ts'
-import { listingVerification } from '../requester/listingVerification.ts'
-import { assembleOutputs } from '../tasks/assembleOutputs.ts'
-import type { JobPackage } from '../tasks/JobPackage.ts'
+import type { HostProgress } from '../jobs/HostProgress.ts'
+import type { UploadProblems } from '../requester/checkUpload.ts'
+import { createJob } from '../sdk/createJob.ts'
+import { InvalidPackageError, JobStoppedError, UnitsFailedError } from '../sdk/errors.ts'
+import type { Job, SignalingEvent } from '../sdk/Job.ts'
 import { formatProgress } from './formatProgress.ts'
-import { withBackoff } from './withBackoff.ts'
 
 export type HostJobParameters = {
   /** The job package folder (see `readJobPackageFolder`). */
@@ -33,6 +22,8 @@ export type HostJobParameters = {
   err: NodeJS.WriteStream
   /** Ends the job early (Ctrl-C): the host stops and keeps what it has for the next run. */
   signal?: AbortSignal
+  /** Told of the hosted job once it is open (the status board reads it). */
+  onJob?: (job: Job) => void
 }
 
 export type HostJobResult =
@@ -41,195 +32,117 @@ export type HostJobResult =
   | { kind: 'failed-units'; failures: { index: number; reason: string }[] }
   | { kind: 'stopped' }
 
-const fieldNames = {
-  manifest: 'the manifest',
-  wasm: 'the WASM kernel',
-  wgsl: 'the WGSL kernel',
-  input: 'the input',
-} as const
-
-/** The problems of a package as the upload page lists them, one field after another. */
-export function formatProblems(problems: UploadProblems): string {
-  return Object.entries(problems)
-    .map(
-      ([field, messages]) =>
-        `Problems with ${fieldNames[field as keyof typeof fieldNames]}:\n${(messages ?? []).map((m) => `  - ${m}`).join('\n')}`,
-    )
-    .join('\n')
-}
-
 /**
- * `volunteer-compute host <folder>`: checks the package as the upload page does, hosts the job
- * over WebRTC from this process with its units, results and reputation in a SQLite file, lists
- * it in the signaling server's directory, and writes the assembled output once every unit is
- * final. Run again after a stop or a crash, it resumes the same job from its store: no accepted
- * result is lost or computed again.
+ * `volunteer-compute host <folder>`: the SDK's `createJob` with a terminal's face. Checks the
+ * package as the upload page does, hosts the job (its units, results and reputation in a SQLite
+ * file), shows a live progress line, and writes the assembled output once every unit is final.
+ * Run again after a stop or a crash, it resumes the same job from its store: no accepted result
+ * is lost or computed again.
  */
 export async function hostJob(parameters: HostJobParameters): Promise<HostJobResult> {
   const { folder, signalingUrl, out, err, signal } = parameters
-  const read = await readJobPackageFolder(folder)
-  if (!read.ok) return { kind: 'problems', problems: read.problems }
-  const checked = await checkUpload(read.files)
-  if (!checked.ok) return { kind: 'problems', problems: checked.problems }
-  const pkg = checked.package
-  const inputSha256 = pkg.input ? await sha256OfBlob(pkg.input) : undefined
-
-  const storeFile = parameters.storeFile ?? path.join(folder, '.volunteer-compute', 'host.sqlite')
-  await mkdir(path.dirname(storeFile), { recursive: true })
-  const store = new SqliteJobStore(storeFile)
-  let peer: Peer | undefined
-  let host: JobHost | undefined
+  let job: Job
   try {
-    const stored = await store.latestJob()
-    const resumed = stored !== undefined && sameJob(stored, pkg, inputSha256)
-    const job = resumed ? stored : createJobRecord(pkg, inputSha256 ? { inputSha256 } : {})
-    if (!resumed && parameters.privatePool) job.privatePool = true
-    host = await JobHost.open(store, job, !resumed && pkg.input ? { input: pkg.input } : {})
-    err.write(
-      resumed
-        ? `Resuming ${job.name} (${job.jobId}) from ${storeFile}: ${host.progress.validated} of ${job.unitsTotal} units already validated.\n`
-        : `Hosting ${job.name} (${job.jobId}): ${job.unitsTotal} units; store ${storeFile}.\n`,
-    )
-    const running = host
-    if (!running.progress.complete) {
-      peer = await withBackoff(() => openNodePeer({ signalingUrl }), {
-        onRetry: (error, delayMs) =>
-          err.write(
-            `Signaling server ${signalingUrl} unreachable (${describe(error)}); retrying in ${delayMs / 1000} s.\n`,
-          ),
-      })
-      acceptVolunteers(peer, running)
-      const directory = new DirectoryClient(signalingUrl)
-      const opened = peer
-      const list = () =>
-        directory.register({
-          jobId: job.jobId,
-          name: job.name,
-          hostPeerId: opened.id,
-          kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
-          unitsTotal: job.unitsTotal,
-          unitsDone: running.progress.validated + running.progress.failed,
-          ownerToken: job.ownerToken,
-          verification: listingVerification(running.progress.verification),
-        })
-      await list()
-      err.write(`Listed at ${signalingUrl} as host ${peer.id}. Waiting for volunteers.\n`)
-      // The signaling server went away (a restart, the network): the volunteers already here keep
-      // computing over their data connections; new ones need the peer back, and the listing.
-      opened.on('disconnected', () => {
-        if (opened.destroyed || running.progress.complete) return
-        err.write(`\nLost the signaling server ${signalingUrl}; reconnecting.\n`)
-        withBackoff(() => reconnectPeer(opened), {
-          tries: 10,
-          onRetry: (error, delayMs) =>
-            err.write(`Still unreachable (${describe(error)}); retrying in ${delayMs / 1000} s.\n`),
-        })
-          .then(() => list().catch(() => undefined))
-          .then(() => err.write(`Back on ${signalingUrl} as host ${opened.id}.\n`))
-          .catch((error: unknown) =>
-            err.write(
-              `Could not get back on the signaling server (${describe(error)}): only the volunteers already connected can go on.\n`,
-            ),
-          )
-      })
-      running.start()
-      const ended = await runUntilComplete(running, directory, out, signal)
-      await directory.remove(job.jobId, job.ownerToken).catch(() => undefined)
-      if (ended === 'stopped') {
-        err.write(`Stopped. Run the same command again to resume from ${storeFile}.\n`)
-        return { kind: 'stopped' }
-      }
-      // Last acknowledgements and credits reach the volunteers before the links close.
-      peer.disconnect()
-      await new Promise((resolve) => setTimeout(resolve, 1000))
-    }
-    const progress = running.progress
-    if (progress.failed) return { kind: 'failed-units', failures: progress.failures }
-    const outputs = await running.outputs()
-    const bytes = assembleOutputs(job.manifest.output.assemble, outputs)
+    job = await createJob({
+      package: folder,
+      signaling: signalingUrl,
+      ...(parameters.storeFile && { store: parameters.storeFile }),
+      ...(parameters.privatePool && { privatePool: true }),
+    })
+  } catch (error) {
+    if (error instanceof InvalidPackageError) return { kind: 'problems', problems: error.problems }
+    throw error
+  }
+  parameters.onJob?.(job)
+  err.write(
+    job.resumed
+      ? `Resuming ${job.name} (${job.id}) from ${job.storeFile}: ${job.progress.validated} of ${job.unitsTotal} units already validated.\n`
+      : `Hosting ${job.name} (${job.id}): ${job.unitsTotal} units; store ${job.storeFile}.\n`,
+  )
+  const progressLine = new ProgressLine(out)
+  job.on('signaling', (event) => {
+    progressLine.interrupt()
+    err.write(signalingMessage(event))
+  })
+  job.on('error', (error) => {
+    progressLine.interrupt()
+    err.write(`${error.message}\n`)
+  })
+  job.on('progress', (progress) => progressLine.show(progress))
+  progressLine.show(job.progress, true)
+
+  const stop = () => void job.stop()
+  if (signal?.aborted) stop()
+  signal?.addEventListener('abort', stop, { once: true })
+  try {
+    const { bytes, sha256 } = await job.done()
+    progressLine.show(job.progress, true)
+    progressLine.end()
     const outputFile = parameters.outputFile ?? path.join(folder, 'output.bin')
     await writeFile(outputFile, bytes)
-    const sha256 = createHash('sha256').update(bytes).digest('hex')
-    return { kind: 'complete', outputFile, sha256, resumed }
+    return { kind: 'complete', outputFile, sha256, resumed: job.resumed }
+  } catch (error) {
+    progressLine.end()
+    if (error instanceof JobStoppedError) {
+      err.write(`Stopped. Run the same command again to resume from ${job.storeFile}.\n`)
+      return { kind: 'stopped' }
+    }
+    if (error instanceof UnitsFailedError) {
+      await job.stop()
+      return { kind: 'failed-units', failures: error.failures }
+    }
+    throw error
   } finally {
-    host?.stop()
-    peer?.destroy()
-    store.close()
+    signal?.removeEventListener('abort', stop)
   }
 }
 
-/** Prints progress until the job completes, or `signal` aborts. */
-function runUntilComplete(
-  host: JobHost,
-  directory: DirectoryClient,
-  out: NodeJS.WriteStream,
-  signal: AbortSignal | undefined,
-): Promise<'complete' | 'stopped'> {
-  const { job } = host
-  let lastPrinted = 0
-  let lastListed = 0
-  const print = (progress: HostProgress, force = false) => {
+function signalingMessage(event: SignalingEvent): string {
+  switch (event.kind) {
+    case 'connecting':
+      return ''
+    case 'retrying':
+      return `Signaling server ${event.url} unreachable (${event.reason}); retrying in ${event.delayMs / 1000} s.\n`
+    case 'listed':
+      return `Listed at ${event.url} as host ${event.hostPeerId}. Waiting for volunteers.\n`
+    case 'lost':
+      return `Lost the signaling server ${event.url}; reconnecting. The volunteers already connected go on.\n`
+  }
+}
+
+/**
+ * The progress line: on a terminal, one line rewritten in place at most five times a second;
+ * otherwise (a log file, a pipe) a line every five seconds.
+ */
+class ProgressLine {
+  readonly #out: NodeJS.WriteStream
+  #lastPrinted = 0
+  #open = false
+
+  constructor(out: NodeJS.WriteStream) {
+    this.#out = out
+  }
+
+  show(progress: HostProgress, force = false): void {
     const now = Date.now()
-    if (out.isTTY) {
-      if (force || now - lastPrinted > 200) {
-        out.write(`\r${formatProgress(progress)}\x1b[K`)
-        lastPrinted = now
-      }
-    } else if (force || now - lastPrinted > 5000) {
-      out.write(`${formatProgress(progress)}\n`)
-      lastPrinted = now
-    }
-    if (!progress.complete && now - lastListed > 2000) {
-      lastListed = now
-      directory
-        .update(job.jobId, job.ownerToken, {
-          unitsDone: progress.validated + progress.failed,
-          verification: listingVerification(progress.verification),
-        })
-        .catch(() => undefined)
+    if (!force && now - this.#lastPrinted < (this.#out.isTTY ? 200 : 5000)) return
+    this.#lastPrinted = now
+    if (this.#out.isTTY) {
+      this.#out.write(`\r${formatProgress(progress)}\x1b[K`)
+      this.#open = true
+    } else {
+      this.#out.write(`${formatProgress(progress)}\n`)
     }
   }
-  return new Promise((resolve) => {
-    if (host.progress.complete) return resolve('complete')
-    const unsubscribe = host.onProgress((progress) => {
-      print(progress, progress.complete)
-      if (!progress.complete) return
-      finish('complete')
-    })
-    const abort = () => finish('stopped')
-    const finish = (how: 'complete' | 'stopped') => {
-      unsubscribe()
-      signal?.removeEventListener('abort', abort)
-      if (out.isTTY) out.write('\n')
-      resolve(how)
-    }
-    if (signal?.aborted) return finish('stopped')
-    signal?.addEventListener('abort', abort, { once: true })
-    print(host.progress, true)
-  })
-}
 
-/** The stored job is this package: same manifest, kernels and input. */
-function sameJob(stored: JobRecord, pkg: JobPackage, inputSha256: string | undefined): boolean {
-  return (
-    JSON.stringify(stored.manifest) === JSON.stringify(pkg.manifest) &&
-    stored.wgsl === pkg.wgsl &&
-    sameBytes(stored.wasm, pkg.wasm) &&
-    stored.inputSha256 === inputSha256
-  )
-}
+  /** A message is about to be printed: end the line in place first. */
+  interrupt(): void {
+    if (!this.#open) return
+    this.#out.write('\n')
+    this.#open = false
+  }
 
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (!a || !b) return a === b
-  return a.length === b.length && a.every((byte, i) => byte === b[i])
-}
-
-async function sha256OfBlob(blob: Blob): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of blob.stream()) hash.update(chunk)
-  return hash.digest('hex')
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  end(): void {
+    this.interrupt()
+  }
 }

@@ -1,5 +1,7 @@
 import { DirectoryClient } from '../directory/DirectoryClient.ts'
-import { formatProblems, hostJob } from './hostJob.ts'
+import { formatUploadProblems } from '../requester/formatUploadProblems.ts'
+import { hostJob } from './hostJob.ts'
+import { status } from './status.ts'
 import { volunteer } from './volunteer.ts'
 import {
   common,
@@ -24,6 +26,7 @@ Commands:
                   from this machine, and write its verified output. Run it again to resume.
   volunteer       Donate this machine's CPU cores to open jobs (WASM kernels) until Ctrl-C.
   jobs            List the open jobs of a signaling server's directory.
+  status          What this machine is doing: its running volunteer and host processes.
 
 Options for every command:
   --signaling URL   The signaling server (default $SIGNALING_URL, else ${defaultSignalingUrl})
@@ -86,6 +89,8 @@ async function run(argv: string[], io: Io): Promise<number> {
       return jobs(rest, io)
     case 'volunteer':
       return volunteer(rest, io)
+    case 'status':
+      return status(rest, io)
     default:
       throw new UsageError(`unknown command '${command}'`)
   }
@@ -121,7 +126,7 @@ async function host(argv: string[], io: Io): Promise<number> {
   })
   switch (result.kind) {
     case 'problems':
-      io.err.write(`${formatProblems(result.problems)}\n`)
+      io.err.write(`${formatUploadProblems(result.problems)}\n`)
       return 2
     case 'stopped':
       return 130

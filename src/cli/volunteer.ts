@@ -5,7 +5,7 @@ import { startNodeVolunteer } from '../node/startNodeVolunteer.ts'
 import type { VolunteerState } from '../volunteer/VolunteerClient.ts'
 import { common, parse, signalingUrlOf, type Io } from './commandLine.ts'
 import { UsageError } from './UsageError.ts'
-import { withBackoff } from './withBackoff.ts'
+import { withBackoff } from '../p2p/withBackoff.ts'
 
 const volunteerUsage = `Usage: volunteer-compute volunteer [options]
 

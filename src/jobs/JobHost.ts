@@ -19,7 +19,7 @@ import { openStoredJob, type StoredJob } from './openStoredJob.ts'
 import { refuseVolunteer } from './refuseVolunteer.ts'
 import { ResultDesk, type ResultMessage } from './ResultDesk.ts'
 import { RewardsDesk, type JobHostRewards } from './RewardsDesk.ts'
-import type { Scheduler } from './Scheduler.ts'
+import type { FinalUnit, Scheduler } from './Scheduler.ts'
 import { UnitInputs } from './UnitInputs.ts'
 import { UnitWriteBatcher } from './UnitWriteBatcher.ts'
 import { VolunteerRoster, type Volunteer } from './VolunteerRoster.ts'
@@ -64,6 +64,7 @@ export class JobHost {
   readonly #inputs: UnitInputs
   readonly #volunteers = new VolunteerRoster()
   readonly #listeners = new Set<(progress: HostProgress) => void>()
+  readonly #finalListeners = new Set<(unit: FinalUnit) => void>()
   readonly #now: () => number
   readonly #helloTimeoutMs: number
   readonly #rewardsDesk: RewardsDesk
@@ -107,6 +108,9 @@ export class JobHost {
       linksOf: (identity) => volunteers.linksOf(identity),
       now: this.#now,
       rateWindowMs: options.rateWindowMs ?? 10_000,
+      onFinal: (unit) => {
+        for (const listener of this.#finalListeners) listener(unit)
+      },
     })
   }
 
@@ -172,6 +176,21 @@ export class JobHost {
   onProgress(listener: (progress: HostProgress) => void): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
+  }
+
+  /**
+   * Tells `listener` of each unit that became final, once its record and output are stored. A
+   * unit is told again when a later check credits more identities, and, after a reopening (an
+   * identity its acceptance rested on was flagged), with the answer decided then.
+   */
+  onUnitFinal(listener: (unit: FinalUnit) => void): () => void {
+    this.#finalListeners.add(listener)
+    return () => this.#finalListeners.delete(listener)
+  }
+
+  /** A unit's stored output with this hash (see `onUnitFinal`). */
+  outputOf(index: number, sha256: string): Promise<Uint8Array | undefined> {
+    return this.#store.loadOutput(this.job.jobId, index, sha256)
   }
 
   /** Starts the deadline sweep. */

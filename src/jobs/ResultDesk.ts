@@ -30,6 +30,8 @@ export type ResultDeskParameters = {
   now: () => number
   /** The window of `unitsPerSecond`. */
   rateWindowMs: number
+  /** Told of each unit that became final, once its record and output are stored. */
+  onFinal?: ((unit: FinalUnit) => void) | undefined
 }
 
 /** A result whose body has its claimed hash and its unit's size. */
@@ -71,6 +73,7 @@ export class ResultDesk {
   readonly #rewards: RewardsDesk
   readonly #linksOf: (identity: string) => Iterable<VolunteerLink>
   readonly #now: () => number
+  readonly #onFinal: ((unit: FinalUnit) => void) | undefined
   readonly #classifier: ResultClassifier
   readonly #acceptedRate: RateMeter
   /** Classifying a result and recording it happen one result at a time (see `record`). */
@@ -90,6 +93,7 @@ export class ResultDesk {
     this.#rewards = parameters.rewards
     this.#linksOf = parameters.linksOf
     this.#now = parameters.now
+    this.#onFinal = parameters.onFinal
     this.#classifier = new ResultClassifier(job.manifest.comparison, (index, sha256) =>
       store.loadOutput(job.jobId, index, sha256),
     )
@@ -208,7 +212,9 @@ export class ResultDesk {
 
   /** Credits units that became final: their sites, their identities' links, their wallets. */
   async credit(finalized: readonly FinalUnit[]): Promise<void> {
-    for (const { index, agreeing } of finalized) {
+    for (const unit of finalized) {
+      const { index, agreeing } = unit
+      this.#onFinal?.(unit)
       this.#acceptedRate.record(this.#now())
       await this.#creditSites(agreeing)
       await this.#rewards.credit(agreeing)

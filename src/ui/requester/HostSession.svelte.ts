@@ -24,7 +24,7 @@ import type { JobPackage } from '../../tasks/JobPackage.ts'
 import type { Manifest, Verification } from '../../tasks/manifestSchema.ts'
 import { openPeer } from '../../p2p/openPeer.ts'
 import { reconnectPeer } from '../../p2p/reconnectPeer.ts'
-import { listingVerification } from '../../requester/listingVerification.ts'
+import { listingProgress } from '../../requester/listingProgress.ts'
 import { packAcceptedOutputs } from '../../requester/packAcceptedOutputs.ts'
 import type { ReputationEntry } from '../../trust/ReputationBook.ts'
 import { createThrottle } from '../shared/createThrottle.ts'
@@ -269,11 +269,9 @@ export class HostSession {
       hostPeerId: peer.id,
       kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
       unitsTotal: job.unitsTotal,
-      unitsDone: progress.validated + progress.failed,
       ownerToken: job.ownerToken,
       ...this.#listingReward(job),
-      ...listingSites(progress),
-      verification: listingVerification(progress.verification),
+      ...listingProgress(progress),
     })
     this.#listed = true
   }
@@ -358,10 +356,8 @@ export class HostSession {
     if (!this.#listed || !progress || progress.complete || !job) return
     this.#directory
       .update(job.jobId, job.ownerToken, {
-        unitsDone: progress.validated + progress.failed,
         ...this.#listingReward(job),
-        ...listingSites(progress),
-        verification: listingVerification(progress.verification),
+        ...listingProgress(progress),
       })
       .catch((error) => (this.error = `Could not update the job listing: ${describe(error)}`))
   }
@@ -445,9 +441,4 @@ function describe(error: unknown): string {
   if (error && typeof error === 'object' && 'shortMessage' in error)
     return String(error.shortMessage)
   return error instanceof Error ? error.message : String(error)
-}
-
-/** A listing credits the partner sites whose visitors computed accepted units. */
-function listingSites(progress: HostProgress): { sites: Record<string, number> } | object {
-  return Object.keys(progress.sites).length ? { sites: progress.sites } : {}
 }

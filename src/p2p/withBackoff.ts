@@ -1,7 +1,8 @@
 /**
  * Runs `task` until it succeeds, waiting 1 s, 2 s, 4 s … (at most `maxDelayMs`) between tries and
  * telling `onRetry` each time why and for how long; gives up after `tries` tries with the last
- * error. For a signaling server that is not up yet, or restarting.
+ * error, or when `signal` aborts (with its reason). For a signaling server that is not up yet,
+ * or restarting.
  *
  * @example
  * const peer = await withBackoff(() => openNodePeer({ signalingUrl }), {
@@ -15,21 +16,33 @@ export async function withBackoff<T>(
     tries = 8,
     firstDelayMs = 1000,
     maxDelayMs = 30_000,
+    signal,
   }: {
     onRetry: (error: unknown, delayMs: number, attempt: number) => void
     tries?: number
     firstDelayMs?: number
     maxDelayMs?: number
+    signal?: AbortSignal | undefined
   },
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted()
     try {
       return await task()
     } catch (error) {
+      signal?.throwIfAborted()
       if (attempt >= tries) throw error
       const delayMs = Math.min(firstDelayMs * 2 ** (attempt - 1), maxDelayMs)
       onRetry(error, delayMs, attempt)
-      await new Promise((resolve) => setTimeout(resolve, delayMs))
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, delayMs)
+        function done() {
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', done)
+          resolve()
+        }
+        signal?.addEventListener('abort', done, { once: true })
+      })
     }
   }
 }

@@ -1,0 +1,372 @@
+import { createHash } from 'node:crypto'
+import type { Peer } from 'peerjs'
+import { DirectoryClient } from '../directory/DirectoryClient.ts'
+import { acceptVolunteers } from '../jobs/acceptVolunteers.ts'
+import type { HostProgress, JobHost } from '../jobs/JobHost.ts'
+import type { FinalUnit } from '../jobs/Scheduler.ts'
+import type { SqliteJobStore } from '../node/SqliteJobStore.ts'
+import { openNodePeer } from '../node/openNodePeer.ts'
+import { reconnectPeer } from '../p2p/reconnectPeer.ts'
+import { withBackoff } from '../p2p/withBackoff.ts'
+import { listingProgress } from '../requester/listingProgress.ts'
+import { assembleOutputs } from '../tasks/assembleOutputs.ts'
+import { JobStoppedError, UnitsFailedError } from './errors.ts'
+
+/** A unit whose answer is final: verified by the job's policy, stored, and credited. */
+export type UnitResult = {
+  index: number
+  /** SHA-256 of `output`, hex. */
+  sha256: string
+  output: Uint8Array
+  /** The volunteer identities whose results agreed with it and were credited now. */
+  agreeing: string[]
+}
+
+/** Where the job stands with the signaling server that lists it and introduces volunteers. */
+export type SignalingEvent =
+  | { kind: 'connecting'; url: string }
+  /** Unreachable, or the listing was refused; the next try is in `delayMs`. */
+  | { kind: 'retrying'; url: string; reason: string; delayMs: number }
+  /** Listed in the directory: volunteers can find the job and connect to `hostPeerId`. */
+  | { kind: 'listed'; url: string; hostPeerId: string }
+  /** The connection to the server dropped; volunteers already connected go on meanwhile. */
+  | { kind: 'lost'; url: string }
+
+export type JobEvents = {
+  /** After every change: units validated, volunteers, units/s, flagged identities… */
+  progress: HostProgress
+  /**
+   * Each unit whose answer became final, once per answer: units accepted before a resume are not
+   * told again (they are in `done()`), and a unit reopened and decided otherwise is told anew.
+   */
+  unit: UnitResult
+  signaling: SignalingEvent
+  /** Something went wrong that the job survives (a listing update refused, a failed read). */
+  error: Error
+}
+
+/** What `done()` gives: the assembled output and every unit's own verified output. */
+export type JobOutput = {
+  /** The output file's bytes, assembled as the manifest says (concatenated or reduced). */
+  bytes: Uint8Array
+  /** SHA-256 of `bytes`, hex. */
+  sha256: string
+  /** Each unit's verified output, in unit order. */
+  units: Uint8Array[]
+}
+
+export type JobParameters = {
+  host: JobHost
+  store: SqliteJobStore
+  storeFile: string
+  signalingUrl: string
+  resumed: boolean
+  /** Each unit's answer already accepted in the store (see `JobHost.acceptedHashes`): told before. */
+  accepted: readonly (string | undefined)[]
+}
+
+type Listener<E extends keyof JobEvents> = (value: JobEvents[E]) => void
+type Waiter = { resolve: (output: JobOutput) => void; reject: (error: Error) => void }
+
+/** How long the host keeps its links after completion, for the last acknowledgements and credits. */
+const goodbyeMs = 1000
+/** Listing updates are sent at most this often. */
+const listingUpdateMs = 2000
+
+/**
+ * A job hosted from this process (see `createJob`): its units go to volunteers over WebRTC, its
+ * results are verified, stored in its SQLite file before they are acknowledged, and assembled
+ * into its output. Events tell of progress, of each final unit and of the signaling server;
+ * `done()` resolves with the output; `stop()` ends hosting and keeps the store for a resume.
+ *
+ * @example
+ * const job = await createJob({ package: 'examples/monte-carlo-pi', signaling })
+ * job.on('progress', (p) => console.log(`${p.validated}/${p.unitsTotal}`))
+ * const { bytes } = await job.done()
+ */
+export class Job {
+  readonly id: string
+  readonly name: string
+  readonly unitsTotal: number
+  /** The store already held this job: accepted results were kept, and only the rest is computed. */
+  readonly resumed: boolean
+  readonly storeFile: string
+  readonly signalingUrl: string
+  readonly #host: JobHost
+  readonly #store: SqliteJobStore
+  readonly #directory: DirectoryClient
+  readonly #listeners = new Map<keyof JobEvents, Set<Listener<never>>>()
+  readonly #abort = new AbortController()
+  /** The answer last told for each unit, so a unit is told again only when it changes. */
+  readonly #told = new Map<number, string>()
+  readonly #reading = new Set<Promise<void>>()
+  #waiters: Waiter[] = []
+  #peer: Peer | undefined
+  #listed = false
+  #lastListed = 0
+  #finishing = false
+  #output: JobOutput | undefined
+  #failed: UnitsFailedError | undefined
+  #stopped: JobStoppedError | undefined
+  #closed = false
+
+  constructor({ host, store, storeFile, signalingUrl, resumed, accepted }: JobParameters) {
+    this.#host = host
+    this.#store = store
+    this.storeFile = storeFile
+    this.signalingUrl = signalingUrl
+    this.resumed = resumed
+    this.id = host.job.jobId
+    this.name = host.job.name
+    this.unitsTotal = host.job.unitsTotal
+    this.#directory = new DirectoryClient(signalingUrl)
+    accepted.forEach((sha256, index) => sha256 && this.#told.set(index, sha256))
+    host.onUnitFinal((unit) => this.#tellUnit(unit))
+    host.onProgress((progress) => this.#onProgress(progress))
+  }
+
+  /** Starts hosting: the deadline sweep, the signaling server, the listing. Called by `createJob`. */
+  start(): void {
+    if (this.#host.progress.complete) {
+      this.#onProgress(this.#host.progress)
+      return
+    }
+    this.#host.start()
+    void this.#serve()
+  }
+
+  get progress(): HostProgress {
+    return this.#host.progress
+  }
+
+  /** The host's peer id on the signaling server, once connected. */
+  get hostPeerId(): string | undefined {
+    return this.#peer?.id
+  }
+
+  /** Listens to an event; returns the function that stops listening. */
+  on<E extends keyof JobEvents>(event: E, listener: Listener<E>): () => void {
+    let listeners = this.#listeners.get(event)
+    if (!listeners) this.#listeners.set(event, (listeners = new Set()))
+    listeners.add(listener as Listener<never>)
+    return () => this.off(event, listener)
+  }
+
+  off<E extends keyof JobEvents>(event: E, listener: Listener<E>): void {
+    this.#listeners.get(event)?.delete(listener as Listener<never>)
+  }
+
+  /**
+   * Resolves with the output once every unit is final. Rejects with `UnitsFailedError` when units
+   * failed (the job keeps running: `retryFailed()` then `done()` again, or `stop()`), and with
+   * `JobStoppedError` after `stop()`.
+   */
+  done(): Promise<JobOutput> {
+    if (this.#output) return Promise.resolve(this.#output)
+    if (this.#stopped) return Promise.reject(this.#stopped)
+    if (this.#failed) return Promise.reject(this.#failed)
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }))
+  }
+
+  /** Puts the failed units back in the queue; returns their indices. */
+  async retryFailed(): Promise<number[]> {
+    this.#failed = undefined
+    return this.#host.retryFailed()
+  }
+
+  /**
+   * Stops hosting: volunteers are told, the listing is removed, the store is closed with every
+   * accepted result in it. Creating the same job with the same store resumes it.
+   */
+  async stop(): Promise<void> {
+    if (this.#closed) return
+    this.#stopped = new JobStoppedError(this.storeFile)
+    this.#abort.abort(this.#stopped)
+    await this.#unlist()
+    await this.#close()
+    this.#settle()
+  }
+
+  #emit<E extends keyof JobEvents>(event: E, value: JobEvents[E]): void {
+    for (const listener of [...(this.#listeners.get(event) ?? [])]) (listener as Listener<E>)(value)
+  }
+
+  #onProgress(progress: HostProgress): void {
+    this.#emit('progress', progress)
+    const now = Date.now()
+    if (this.#listed && !progress.complete && now - this.#lastListed > listingUpdateMs) {
+      this.#lastListed = now
+      this.#directory
+        .update(this.id, this.#host.job.ownerToken, listingProgress(progress))
+        .catch((error: unknown) => this.#emit('error', asError(error, 'The listing update')))
+    }
+    if (!progress.complete || this.#finishing || this.#closed) return
+    if (progress.failed) {
+      this.#failed = new UnitsFailedError(progress.failures)
+      this.#settle()
+      return
+    }
+    this.#finishing = true
+    void this.#finish()
+  }
+
+  /** Assembles the output, says goodbye to the volunteers, and closes. */
+  async #finish(): Promise<void> {
+    try {
+      await this.#unlist()
+      const outputs = await this.#host.outputs()
+      const units = outputs.map((output, index) => {
+        if (!output) throw new Error(`Unit ${index} is complete but has no stored output.`)
+        return output
+      })
+      const bytes = assembleOutputs(this.#host.job.manifest.output.assemble, units)
+      const sha256 = createHash('sha256').update(bytes).digest('hex')
+      // Leave the signaling server, but keep the data links a moment: the last acknowledgements
+      // and credits reach the volunteers before they close.
+      this.#peer?.disconnect()
+      if (this.#peer) await new Promise((resolve) => setTimeout(resolve, goodbyeMs))
+      await this.#close()
+      this.#output = { bytes, sha256, units }
+    } catch (error) {
+      this.#failed = undefined
+      this.#stopped = new JobStoppedError(this.storeFile)
+      this.#emit('error', asError(error, 'Assembling the output'))
+      await this.#close()
+    }
+    this.#settle()
+  }
+
+  #settle(): void {
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const { resolve, reject } of waiters) {
+      if (this.#output) resolve(this.#output)
+      else if (this.#stopped) reject(this.#stopped)
+      else if (this.#failed) reject(this.#failed)
+    }
+  }
+
+  async #close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#abort.abort()
+    this.#host.stop()
+    this.#peer?.destroy()
+    await Promise.all(this.#reading)
+    this.#store.close()
+  }
+
+  #tellUnit(unit: FinalUnit): void {
+    if (this.#told.get(unit.index) === unit.sha256 || this.#closed) return
+    this.#told.set(unit.index, unit.sha256)
+    const reading = this.#host
+      .outputOf(unit.index, unit.sha256)
+      .then((output) => {
+        if (!output) throw new Error(`no stored output with SHA-256 ${unit.sha256}`)
+        this.#emit('unit', {
+          index: unit.index,
+          sha256: unit.sha256,
+          output,
+          agreeing: unit.agreeing,
+        })
+      })
+      .catch((error: unknown) =>
+        this.#emit('error', asError(error, `Reading unit ${unit.index}'s output`)),
+      )
+      .finally(() => this.#reading.delete(reading))
+    this.#reading.add(reading)
+  }
+
+  /** Connects to the signaling server (with backoff, for as long as it takes) and lists the job. */
+  async #serve(): Promise<void> {
+    const url = this.signalingUrl
+    const signal = this.#abort.signal
+    const onRetry = (error: unknown, delayMs: number) =>
+      this.#emit('signaling', { kind: 'retrying', url, reason: describe(error), delayMs })
+    try {
+      this.#emit('signaling', { kind: 'connecting', url })
+      const peer = await withBackoff(() => openNodePeer({ signalingUrl: url }), {
+        tries: Infinity,
+        signal,
+        onRetry,
+      })
+      if (this.#closed) {
+        peer.destroy()
+        return
+      }
+      this.#peer = peer
+      acceptVolunteers(peer, this.#host)
+      peer.on('disconnected', () => void this.#reconnect(peer))
+      await this.#list(peer)
+    } catch (error) {
+      if (!signal.aborted) this.#emit('error', asError(error, 'Hosting on the signaling server'))
+    }
+  }
+
+  /**
+   * The signaling server went away (a restart, the network): the volunteers already here keep
+   * computing over their data links; new ones need the peer back under its id, and the listing.
+   */
+  async #reconnect(peer: Peer): Promise<void> {
+    if (peer.destroyed || this.#closed || this.#finishing) return
+    const url = this.signalingUrl
+    this.#emit('signaling', { kind: 'lost', url })
+    try {
+      await withBackoff(() => reconnectPeer(peer), {
+        tries: Infinity,
+        signal: this.#abort.signal,
+        onRetry: (error, delayMs) =>
+          this.#emit('signaling', { kind: 'retrying', url, reason: describe(error), delayMs }),
+      })
+      await this.#list(peer)
+    } catch (error) {
+      if (!this.#abort.signal.aborted)
+        this.#emit('error', asError(error, 'Reconnecting to the signaling server'))
+    }
+  }
+
+  async #list(peer: Peer): Promise<void> {
+    const { job } = this.#host
+    const url = this.signalingUrl
+    await withBackoff(
+      () =>
+        this.#directory.register({
+          jobId: job.jobId,
+          name: job.name,
+          hostPeerId: peer.id,
+          kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
+          unitsTotal: job.unitsTotal,
+          ownerToken: job.ownerToken,
+          ...listingProgress(this.#host.progress),
+        }),
+      {
+        tries: Infinity,
+        signal: this.#abort.signal,
+        onRetry: (error, delayMs) =>
+          this.#emit('signaling', {
+            kind: 'retrying',
+            url,
+            reason: `the directory refused the listing: ${describe(error)}`,
+            delayMs,
+          }),
+      },
+    )
+    this.#listed = true
+    this.#lastListed = Date.now()
+    this.#emit('signaling', { kind: 'listed', url, hostPeerId: peer.id })
+  }
+
+  async #unlist(): Promise<void> {
+    if (!this.#listed) return
+    this.#listed = false
+    await this.#directory.remove(this.id, this.#host.job.ownerToken).catch(() => undefined)
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function asError(error: unknown, what: string): Error {
+  return new Error(`${what} failed: ${describe(error)}`, { cause: error })
+}
