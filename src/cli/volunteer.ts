@@ -1,9 +1,13 @@
 import os from 'node:os'
 import path from 'node:path'
+import { createKeyWallet, WalletKeyError, type KeyWallet } from '../node/createKeyWallet.ts'
+import { FileVoucherStore } from '../node/FileVoucherStore.ts'
 import { openNodePeer } from '../node/openNodePeer.ts'
 import { startNodeVolunteer } from '../node/startNodeVolunteer.ts'
 import type { VolunteerState } from '../volunteer/VolunteerClient.ts'
 import { common, parse, signalingUrlOf, type Io } from './commandLine.ts'
+import { publishStatus } from './publishStatus.ts'
+import { defaultStatusDir, statusDirOf } from './statusFile.ts'
 import { UsageError } from './UsageError.ts'
 import { withBackoff } from '../p2p/withBackoff.ts'
 
@@ -19,10 +23,21 @@ Options:
   --cpu-share N       Share of each thread's time spent computing, 0.1 to 1 (default 0.5)
   --threads N         Compute threads (default: one per core, ${os.availableParallelism()} here)
   --job ID            Only this job
+  --site URL          The app whose job hosts pay rewards, named in the wallet binding (default
+                      $VOLUNTEER_SITE, else port 5173 of the signaling server's host)
+  --status-dir DIR    Where \`volunteer-compute status\` finds this process (default
+                      $VOLUNTEER_COMPUTE_STATUS_DIR, else ${defaultStatusDir})
   -h, --help          This help
+
+Environment:
+  VOLUNTEER_WALLET_KEY  A wallet's private key (0x and 64 hex digits). Hosts of jobs with
+                        rewards then pay this wallet: the volunteer signs their binding request
+                        with it, and keeps their vouchers in vouchers.json beside the identity
+                        file. Without it, it computes unpaid. Never given as a flag, so it does
+                        not show in the process list.
 `
 
-const statusText: Record<VolunteerState['status'], string> = {
+export const statusText: Record<VolunteerState['status'], string> = {
   idle: 'starting',
   searching: 'looking for a job',
   connecting: 'connecting to the job host',
@@ -39,6 +54,8 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
     'cpu-share': { type: 'string' },
     threads: { type: 'string' },
     job: { type: 'string' },
+    site: { type: 'string' },
+    'status-dir': { type: 'string' },
   })
   if (values.help) {
     io.out.write(volunteerUsage)
@@ -54,6 +71,8 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
   const signalingUrl = signalingUrlOf(values.signaling, io.env)
   const identityFile =
     values.identity ?? path.join(os.homedir(), '.volunteer-compute', 'identity.json')
+  const wallet = walletOf(io.env.VOLUNTEER_WALLET_KEY, siteUrlOf(values.site, io.env, signalingUrl))
+  const vouchersFile = path.join(path.dirname(identityFile), 'vouchers.json')
 
   const started = await startNodeVolunteer({
     signalingUrl,
@@ -61,6 +80,7 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
     cpuShare,
     threads,
     jobId: values.job,
+    ...(wallet && { wallet: wallet.forPeer, vouchers: new FileVoucherStore(vouchersFile) }),
     openPeer: (url) =>
       withBackoff(() => openNodePeer({ signalingUrl: url }), {
         onRetry: (error, delayMs) =>
@@ -74,6 +94,9 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
       `Identity ${started.identity.id} (${identityFile})${started.identity.created ? ': new, so no host trusts it yet' : ''}`,
       `WASM: ${started.pool.size} threads at ${Math.round(cpuShare * 100)}% CPU share, ${started.gflops.toFixed(1)} GFLOPS`,
       `WGSL: ${started.gpuUnavailable}`,
+      wallet
+        ? `Wallet ${wallet.address} (VOLUNTEER_WALLET_KEY): rewards of jobs that pay them; vouchers in ${vouchersFile}`
+        : 'No wallet (VOLUNTEER_WALLET_KEY): computing unpaid',
       `Signaling server ${signalingUrl}; Ctrl-C stops.`,
       '',
     ].join('\n'),
@@ -93,14 +116,71 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
   }
   print(started.client.state)
   const unsubscribe = started.client.onChange(print)
+  const statusDir = statusDirOf(values['status-dir'], io.env)
+  const stopPublishing = publishStatus({
+    dir: statusDir,
+    snapshot: () => {
+      const state = started.client.state
+      return {
+        kind: 'volunteer',
+        state: state.status,
+        ...(state.job && { job: { jobId: state.job.jobId, name: state.job.name } }),
+        unitsDone: state.unitsDone,
+        credit: state.credit,
+        threads: started.pool.size,
+        cpuShare,
+        engines: ['wasm'],
+        ...(wallet && { wallet: wallet.address }),
+      }
+    },
+    onError: once((error) =>
+      io.err.write(
+        `Cannot write this process's status file in ${statusDir} (${error instanceof Error ? error.message : String(error)}); \`volunteer-compute status\` will not show it.\n`,
+      ),
+    ),
+  })
   await new Promise<void>((resolve) => {
     if (io.signal?.aborted) return resolve()
     io.signal?.addEventListener('abort', () => resolve(), { once: true })
   })
   unsubscribe()
+  await stopPublishing()
   started.stop()
   io.err.write(`Stopped after ${started.client.state.unitsDone} units.\n`)
   return 0
+}
+
+/** The wallet of `VOLUNTEER_WALLET_KEY`, if set; a bad key is a usage error (exit 2). */
+function walletOf(key: string | undefined, siteUrl: string): KeyWallet | undefined {
+  if (key === undefined || key === '') return undefined
+  try {
+    return createKeyWallet({ privateKey: key, source: 'VOLUNTEER_WALLET_KEY', siteUrl })
+  } catch (error) {
+    if (error instanceof WalletKeyError) throw new UsageError(error.shortMessage)
+    throw error
+  }
+}
+
+/** `--site`, else `$VOLUNTEER_SITE`, else port 5173 of the signaling server's host (`npm start`). */
+function siteUrlOf(flag: string | undefined, env: NodeJS.ProcessEnv, signalingUrl: string) {
+  const signaling = new URL(signalingUrl)
+  const url = flag ?? env.VOLUNTEER_SITE ?? `${signaling.protocol}//${signaling.hostname}:5173`
+  try {
+    const parsed = new URL(url)
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error()
+  } catch {
+    throw new UsageError(`--site must be an http(s) URL, not '${url}'`)
+  }
+  return url
+}
+
+function once(report: (error: unknown) => void): (error: unknown) => void {
+  let reported = false
+  return (error) => {
+    if (reported) return
+    reported = true
+    report(error)
+  }
 }
 
 function numberFlag(name: string, text: string, min: number, max: number): number {

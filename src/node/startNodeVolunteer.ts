@@ -5,7 +5,8 @@ import { createPeerLink } from '../p2p/createPeerLink.ts'
 import { hostMessageSchema, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
 import { connectToPeer } from '../p2p/openPeer.ts'
 import { calibrateWasm } from '../volunteer/calibrateWasm.ts'
-import { VolunteerClient } from '../volunteer/VolunteerClient.ts'
+import { VolunteerClient, type VolunteerWallet } from '../volunteer/VolunteerClient.ts'
+import type { VoucherStore } from '../rewards/StoredVoucher.ts'
 import type { WorkerPool } from '../workers/WorkerPool.ts'
 import { createNodeWorkerPool } from './createNodeWorkerPool.ts'
 import { loadFileIdentity } from './loadFileIdentity.ts'
@@ -21,6 +22,10 @@ export type StartNodeVolunteerParameters = {
   threads?: number | undefined
   /** Only this job. */
   jobId?: string | undefined
+  /** The wallet hosts pay rewards to, for this volunteer's peer id (`createKeyWallet`). */
+  wallet?: ((peerId: string) => VolunteerWallet) | undefined
+  /** Where vouchers are kept before they are acknowledged; required with `wallet`. */
+  vouchers?: VoucherStore | undefined
   /** Opens the peer; default `openNodePeer` (retries belong to the caller). */
   openPeer?: (signalingUrl: string) => Promise<Peer>
 }
@@ -73,6 +78,10 @@ export async function startNodeVolunteer(
       runners: { wasm: pool },
       identity,
       engines: [{ kind: 'wasm', slots: pool.size, gflops: Math.round(gflops * 100) / 100 }],
+      ...(parameters.wallet && {
+        wallet: parameters.wallet(opened.id),
+        vouchers: parameters.vouchers,
+      }),
       jobId: parameters.jobId,
       listJobs: () => directory.list(),
       connect: async (hostPeerId) =>
