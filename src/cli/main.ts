@@ -1,6 +1,8 @@
 import { DirectoryClient } from '../directory/DirectoryClient.ts'
 import { formatUploadProblems } from '../requester/formatUploadProblems.ts'
 import { hostJob } from './hostJob.ts'
+import { publishStatus } from './publishStatus.ts'
+import { hostSnapshotOf, statusDirOf } from './statusFile.ts'
 import { status } from './status.ts'
 import { volunteer } from './volunteer.ts'
 import {
@@ -46,6 +48,8 @@ Options:
   --output FILE     Where the assembled output goes (default <folder>/output.bin)
   --private-pool    Replicas of a unit may go to volunteers on one network (your own LAN);
                     on by default with a signaling server on loopback
+  --status-dir DIR  Where this process's status file goes, for \`volunteer-compute status\`
+                    (default $VOLUNTEER_COMPUTE_STATUS_DIR, else ~/.volunteer-compute/run)
   -h, --help        This help
 
 Example:
@@ -102,6 +106,7 @@ async function host(argv: string[], io: Io): Promise<number> {
     store: { type: 'string' },
     output: { type: 'string' },
     'private-pool': { type: 'boolean' },
+    'status-dir': { type: 'string' },
   })
   if (values.help) {
     io.out.write(hostUsage)
@@ -113,6 +118,9 @@ async function host(argv: string[], io: Io): Promise<number> {
         ? `host takes one folder, not ${positionals.length}`
         : 'host needs a job package folder',
     )
+  const statusDir = statusDirOf(values['status-dir'], io.env)
+  let stopPublishing: (() => Promise<void>) | undefined
+  let statusFailed = false
   const result = await hostJob({
     folder: positionals[0]!,
     signalingUrl: signalingUrlOf(values.signaling, io.env),
@@ -123,7 +131,20 @@ async function host(argv: string[], io: Io): Promise<number> {
     out: io.out,
     err: io.err,
     ...(io.signal && { signal: io.signal }),
-  })
+    onJob: (job) => {
+      stopPublishing = publishStatus({
+        dir: statusDir,
+        snapshot: () => hostSnapshotOf({ jobId: job.id, name: job.name }, job.progress),
+        onError: (error) => {
+          if (statusFailed) return
+          statusFailed = true
+          io.err.write(
+            `Could not write the status file in ${statusDir} (${error instanceof Error ? error.message : String(error)}); hosting goes on.\n`,
+          )
+        },
+      })
+    },
+  }).finally(() => stopPublishing?.())
   switch (result.kind) {
     case 'problems':
       io.err.write(`${formatUploadProblems(result.problems)}\n`)

@@ -109,12 +109,20 @@ test.describe('headless nodes: the volunteer-compute command', () => {
     const [units, samples] = [32, 20_000]
     const folder = await packageFolder(units, samples)
     folders.push(folder)
-    const host = startHost(folder)
+    const statusDir = path.join(folder, 'run')
+    const host = run('host', folder, '--status-dir', statusDir)
     hosts.push(host)
     await expect.poll(host.output).toContain('Waiting for volunteers')
+    // `status` shows the running host, from the file it keeps.
+    const status = run('status', '--status-dir', statusDir)
+    expect(await status.exited).toBe(0)
+    expect(status.output()).toMatch(/host\s+pid \d+ .*hosting · Monte Carlo pi .*0\/32 validated/)
     for (const name of ['A', 'B']) await startDonating(await openVolunteer(browser, name))
 
     expect(await host.exited, host.output()).toBe(0)
+    const after = run('status', '--status-dir', statusDir)
+    expect(await after.exited).toBe(0)
+    expect(after.output()).toContain('No volunteer or host process is running')
     expect(host.output()).toMatch(/Output: .*output\.bin \(SHA-256 [0-9a-f]{64}\)/)
     expect(await outputHits(folder)).toBe(expectedHits(units, samples))
   })
