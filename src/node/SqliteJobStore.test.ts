@@ -195,6 +195,27 @@ describe('SqliteJobStore', () => {
       after.close()
     })
 
+    it('refuses a store another host has open, until that one closes it', async () => {
+      const path = newPath()
+      const first = new SqliteJobStore(path)
+      try {
+        await first.saveJob(sampleJob())
+        expect(() => new SqliteJobStore(path)).toThrow(
+          expect.objectContaining({
+            code: 'store/locked',
+            message: expect.stringContaining(path),
+          }),
+        )
+        // The first host goes on writing and reading as before.
+        expect(await first.latestJob()).toStrictEqual(sampleJob())
+      } finally {
+        first.close()
+      }
+      const second = new SqliteJobStore(path)
+      expect(await second.latestJob()).toStrictEqual(sampleJob())
+      second.close()
+    })
+
     it("refuses another program's SQLite database, and leaves it as it was", () => {
       const path = join(folder, 'other.sqlite')
       const other = new Database(path)

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import {
   StoreForeignDatabaseError,
+  StoreLockedError,
   StoreNotDatabaseError,
   StoreUnwritableError,
   StoreVersionError,
@@ -50,8 +51,9 @@ const schema = `
 
 /**
  * Opens (or creates) a job store's SQLite file for writing, set up to keep every committed
- * transaction through a crash or a power loss. Throws `store/unwritable`,
- * `store/not-a-database`, `store/foreign-database` or `store/newer-version`.
+ * transaction through a crash or a power loss, and held exclusively until it is closed. Throws
+ * `store/unwritable`, `store/locked`, `store/not-a-database`, `store/foreign-database` or
+ * `store/newer-version`.
  *
  * @example
  * const db = openStoreDatabase('./host.sqlite')
@@ -59,7 +61,8 @@ const schema = `
 export function openStoreDatabase(path: string): Database.Database {
   let db: Database.Database | undefined
   try {
-    db = new Database(path, { timeout: 5_000 })
+    // The file is held exclusively (below): a second host waits this long, then is refused.
+    db = new Database(path, { timeout: 1_000 })
     // Before anything is written: another program's database is left as it was.
     checkOwner(db, path)
     db.pragma('journal_mode = WAL')
@@ -69,6 +72,10 @@ export function openStoreDatabase(path: string): Database.Database {
     // syncs the WAL at every commit. better-sqlite3 is built with NORMAL as the WAL default,
     // so FULL is set here, on every connection (the setting is not kept in the file).
     db.pragma('synchronous = FULL')
+    // One host per store: two processes hosting one job would issue its units twice and
+    // overwrite each other's records. In exclusive mode the first write below takes the lock
+    // and the connection keeps it until it closes, or its process dies.
+    db.pragma('locking_mode = EXCLUSIVE')
     prepareSchema(db, path)
     return db
   } catch (error) {
@@ -112,6 +119,8 @@ function storeErrorOf(error: unknown, path: string): unknown {
   if (!(error instanceof Error)) return error
   const code = 'code' in error && typeof error.code === 'string' ? error.code : ''
   if (code === 'SQLITE_NOTADB') return new StoreNotDatabaseError({ path, cause: error })
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'))
+    return new StoreLockedError({ path, cause: error })
   // better-sqlite3 checks the folder itself, and throws a TypeError without a code.
   if (
     unwritableCodes.has(code) ||

@@ -15,6 +15,19 @@ export class StoreUnwritableError extends BaseError {
   }
 }
 
+/** Another process has the store open: a host already running this job, most likely. */
+export class StoreLockedError extends BaseError {
+  override readonly code = 'store/locked'
+  readonly path: string
+  constructor({ path, cause }: { path: string; cause: unknown }) {
+    super(
+      `The job store at ${path} is in use by another process: is a host of this job already running? Stop it, or use another file.`,
+      { details: messageOf(cause), cause },
+    )
+    this.path = path
+  }
+}
+
 /** The file exists but is not a SQLite database. */
 export class StoreNotDatabaseError extends BaseError {
   override readonly code = 'store/not-a-database'
