@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: the transfer bench, the pipeline bench, the matmul bench, the WASM threads
- * bench, the embed bench, the escrow's gas bench, then the trust simulation, each in its own
- * process; their markdown goes to stdout and to bench/results/latest.md, their progress to
- * stderr. BENCH_RUNS (default 3) is passed on to all.
+ * `npm run bench`: the transfer bench, the pipeline bench, the matmul bench, the engines'
+ * calibration against it, the WASM threads bench, the embed bench, the escrow's gas bench, then
+ * the trust simulation, each in its own process; their markdown goes to stdout and to
+ * bench/results/latest.md, their progress to stderr. BENCH_RUNS (default 3) is passed on to all.
  *
  *   ../shared/bin/private-net npm run bench
  */
@@ -17,6 +17,7 @@ const benches = [
   'transfer/run.ts',
   'pipeline/run.ts',
   'matmul/run.ts',
+  'calibration/run.ts',
   'threads/run.ts',
   'embed/run.ts',
   'gas/run.ts',

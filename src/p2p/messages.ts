@@ -24,7 +24,7 @@ export const engineOfferSchema = z.discriminatedUnion('kind', [
     kind: z.literal('wasm'),
     /** Units it runs at once (its worker count). */
     slots: z.number().int().min(1).max(64),
-    /** Calibration: a small f32 matrix multiply, all workers together; 0 when not measured. */
+    /** Calibration: GFLOPS one worker sustains on an f32 multiply, times the workers; 0: none. */
     gflops: z.number().min(0).max(1e6),
   }),
   z.strictObject({

@@ -96,7 +96,7 @@ export class GpuUnitRunner {
     return this.#gpuShare
   }
 
-  /** GFLOPS of a small tiled matrix multiply on this device (upload and readback included). */
+  /** GFLOPS the device sustains on the tiled matrix multiply (calibrateGpu, in its worker). */
   calibrate(): Promise<number> {
     return this.#serial(async () => {
       await this.#running.ready

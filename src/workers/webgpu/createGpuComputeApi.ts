@@ -6,6 +6,7 @@ import { createWgslUnitProgram } from '../../tasks/createWgslUnitProgram.ts'
 import { packUnitUniform } from '../../tasks/packUnitUniform.ts'
 import type { WasmUnit, WasmUnitResult } from '../../kernels/wasmAbi.ts'
 import { KernelHashMismatchError, KernelNotLoadedError } from '../errors.ts'
+import { calibrateGpu } from './calibrateGpu.ts'
 import { WebGpuDeviceLostError } from './errors.ts'
 import { GpuEngine, type GpuSlicing } from './GpuEngine.ts'
 import { requestComputeDevice, type GpuAdapterDescription } from './requestComputeDevice.ts'
@@ -34,13 +35,11 @@ export type GpuComputeApi = {
    * `webgpu/device-lost` if the device goes, and reacquires it.
    */
   run(unit: WasmUnit, slicing?: GpuSlicing): Promise<WasmUnitResult>
-  /** GFLOPS of the tiled matrix multiply at a small size: the engine's calibration. */
+  /** GFLOPS the device sustains on the tiled matrix multiply: the engine's calibration. */
   calibrate(): Promise<number>
 }
 
 type Loaded = { kernel: GpuComputeKernel; source: string }
-
-const calibrationN = 256
 
 /**
  * The GPU compute worker's logic: one GpuEngine, the loaded WGSL kernel, units run by the
@@ -112,21 +111,21 @@ export function createGpuComputeApi(): GpuComputeApi {
 
     async calibrate() {
       const gpu = current()
-      const program = createMatmulProgram({ n: calibrationN })
-      const input = new Uint8Array(2 * calibrationN * calibrationN * 4)
-      const unit = {
-        input,
-        params: encodeMatmulParams(calibrationN),
-        outputBytes: matmulOutputBytes(calibrationN),
-      }
-      await gpu.run(program, unit)
-      let best = Infinity
-      for (let i = 0; i < 3; i++) {
-        const started = performance.now()
-        await gpu.run(program, unit)
-        best = Math.min(best, performance.now() - started)
-      }
-      return (2 * calibrationN ** 3) / (best * 1e6)
+      // Without timestamp queries gpuMs is timed from after the submit, and a backend that runs
+      // the work inside submit (Dawn on OpenGL ES) reports next to nothing: time the whole run.
+      const timestamps = gpu.device.features.has('timestamp-query')
+      return calibrateGpu({
+        runMatmul: async (n) => {
+          const unit = {
+            input: new Uint8Array(2 * n * n * 4),
+            params: encodeMatmulParams(n),
+            outputBytes: matmulOutputBytes(n),
+          }
+          const started = performance.now()
+          const { gpuMs } = await gpu.run(createMatmulProgram({ n }), unit)
+          return timestamps ? gpuMs : performance.now() - started
+        },
+      })
     },
   }
 }
