@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: the transfer bench, the pipeline bench, the matmul bench, the engines'
- * calibration against it, the WASM threads bench, the embed bench, the escrow's gas bench, then
- * the trust simulation, each in its own process; their markdown goes to stdout and to
+ * `npm run bench`: the transfer bench, the pipeline bench, the headless host bench, the matmul
+ * bench, the engines' calibration against it, the WASM threads bench, the embed bench, the
+ * escrow's gas bench, then the trust simulation, each in its own process; their markdown goes to stdout and to
  * bench/results/latest.md, their progress to stderr. BENCH_RUNS (default 3) is passed on to all.
  *
  *   ../shared/bin/private-net npm run bench
@@ -16,6 +16,7 @@ const root = path.dirname(here)
 const benches = [
   'transfer/run.ts',
   'pipeline/run.ts',
+  'headless/run.ts',
   'matmul/run.ts',
   'calibration/run.ts',
   'threads/run.ts',

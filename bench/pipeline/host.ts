@@ -1,5 +1,8 @@
 import type { Peer } from 'peerjs'
+import { createJobRecord } from '../../src/jobs/createJobRecord.ts'
 import { createMandelbrotJob } from '../../src/jobs/demo/createMandelbrotJob.ts'
+import type { JobRecord } from '../../src/jobs/JobRecord.ts'
+import { checkUpload } from '../../src/requester/checkUpload.ts'
 import { IdbJobStore } from '../../src/jobs/IdbJobStore.ts'
 import type { JobStore } from '../../src/jobs/JobStore.ts'
 import { JobHost, type HostProgress, type VolunteerLink } from '../../src/jobs/JobHost.ts'
@@ -59,12 +62,30 @@ async function hostStart(
   quorum: number,
   verification?: ManifestInput['verification'],
 ): Promise<HostInfo> {
+  return hostJob(
+    signalingUrl,
+    await createMandelbrotJob({ params, quorum, ...(verification && { verification }) }),
+  )
+}
+
+/**
+ * Opens a job from a package's manifest (JSON text) and WASM kernel (its bytes as numbers, which
+ * survive the page call), as `hostStart` does: the headless bench hosts the same package in Node.
+ */
+async function hostStartPackage(
+  signalingUrl: string,
+  manifestText: string,
+  wasm: number[],
+): Promise<HostInfo> {
+  const checked = await checkUpload({ manifestText, wasm: new Blob([new Uint8Array(wasm)]) })
+  if (!checked.ok) throw new Error(`bad package: ${JSON.stringify(checked.problems)}`)
+  return hostJob(signalingUrl, createJobRecord(checked.package))
+}
+
+async function hostJob(signalingUrl: string, record: JobRecord): Promise<HostInfo> {
   const store = new IdbJobStore('pipeline-bench')
   // Every volunteer of the bench runs on this machine: one network origin.
-  const job = {
-    ...(await createMandelbrotJob({ params, quorum, ...(verification && { verification }) })),
-    privatePool: true,
-  }
+  const job = { ...record, privatePool: true }
   const peer = await openPeer({ signalingUrl })
   const report: HostReport = {
     unitsTotal: job.unitsTotal,
@@ -202,6 +223,7 @@ async function hostClose(): Promise<void> {
 
 export const hostApi = {
   hostStart,
+  hostStartPackage,
   hostProgress,
   hostDone,
   hostWritesDone,

@@ -143,6 +143,11 @@ export class SqliteJobStore implements JobStore {
     writes: readonly UnitWrite[],
     reputation: readonly ReputationEntry[] = [],
   ): Promise<void> {
+    // Group commit. The transaction below is synchronous, and each one ends with an fsync; the
+    // host's UnitWriteBatcher gathers the writes made while one commits into the next, but a
+    // call that commits at once leaves nothing to gather: one result, one fsync. Yielding to
+    // the event loop first lets the results already received join the next transaction.
+    await new Promise((resolve) => setImmediate(resolve))
     // Encoded first: a record JSON cannot keep fails the call before anything is written.
     const records = writes.map(({ unit }) => toRecordJson(unit, `unit ${unit.index} of ${jobId}`))
     this.#db.transaction(() => {
