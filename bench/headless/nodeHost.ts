@@ -6,6 +6,7 @@
  *
  *   node --expose-gc --import tsx bench/headless/nodeHost.ts '<NodeHostOptions as JSON>'
  */
+import { writeHeapSnapshot } from 'node:v8'
 import { createJob } from '../../src/sdk/index.ts'
 import { trivialPackage, type TrivialPackageOptions } from './trivialPackage.ts'
 
@@ -61,6 +62,9 @@ job.on('progress', (progress) => {
   const cpu = process.cpuUsage(started.cpu)
   const seconds = (performance.now() - started.at) / 1000
   ;(globalThis as { gc?: () => void }).gc?.()
+  // BENCH_HEADLESS_HEAP_SNAPSHOT=<file>: the heap at this moment, for Chrome DevTools' Memory tab.
+  if (process.env.BENCH_HEADLESS_HEAP_SNAPSHOT)
+    writeHeapSnapshot(process.env.BENCH_HEADLESS_HEAP_SNAPSHOT)
   report = {
     unitsTotal: progress.unitsTotal,
     results: progress.verification.results,

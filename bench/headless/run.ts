@@ -212,6 +212,8 @@ async function measureCeiling(signalingUrl: string, dir: string): Promise<string
         units: ceiling.units,
         quorum: ceiling.quorum,
         seed: 1,
+        // As the tab host's memory bench runs it: the manifest's default verification.
+        adaptive: true,
       },
       (job) => {
         const options: LightVolunteersOptions = {
@@ -229,7 +231,7 @@ async function measureCeiling(signalingUrl: string, dir: string): Promise<string
     return [
       `### Node host ceiling: light volunteers over real data channels`,
       '',
-      `One Node host process (SDK createJob, SQLite store) and, in another process, ${ceiling.light} light volunteers (real VolunteerClient, identity and PeerJS peer over node-datachannel each; units run inline, ${ceiling.slots} at once). ${ceiling.units.toLocaleString('en')} trivial units, quorum ${ceiling.quorum}.`,
+      `One Node host process (SDK createJob, SQLite store) and, in another process, ${ceiling.light} light volunteers (real VolunteerClient, identity and PeerJS peer over node-datachannel each; units run inline, ${ceiling.slots} at once). ${ceiling.units.toLocaleString('en')} trivial units, quorum ${ceiling.quorum} with the manifest's default verification (adaptive replication and canaries), as the tab host's memory bench runs it.`,
       '',
       '| units | results | seconds | results/s | host CPU s | results per host CPU second | heap after GC, all final | heap peak | RSS peak |',
       '| ----: | ------: | ------: | --------: | ---------: | --------------------------: | -----------------------: | --------: | -------: |',

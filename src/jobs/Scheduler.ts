@@ -117,6 +117,18 @@ export type SchedulerStats = {
   reopened: number
 }
 
+/**
+ * The `inFlight` of every unit with no replica out: most units, once a job is under way. A unit
+ * gets a Map of its own at its first assignment and gives it up when the last one ends (an empty
+ * Map costs about 180 bytes; a job may have millions of units). Never written to.
+ */
+const noAssignments: Map<string, Assignment> = new Map()
+
+/** Records a result in its unit: a new array of the exact length, as `concat` above. */
+function addResult(record: UnitRecord, result: UnitResult): void {
+  record.results = record.results.concat([result])
+}
+
 type Unit = {
   record: UnitRecord
   /**
@@ -192,7 +204,7 @@ export class Scheduler {
   }
 
   #restore(record: UnitRecord): void {
-    const unit: Unit = { record, mode: undefined, inFlight: new Map() }
+    const unit: Unit = { record, mode: undefined, inFlight: noAssignments }
     this.#units.set(record.index, unit)
     this.#stats.issued += record.issued
     this.#stats.results += record.results.length
@@ -357,7 +369,7 @@ export class Scheduler {
     if (record.status === 'accepted') {
       if (sha256 === record.acceptedSha256) {
         // A check passed: the checker and, for a provisional unit, its owner.
-        record.results.push(result)
+        addResult(record, result)
         this.#setOf(this.#vouched, id).add(record.index)
         if (assignment.check && record.canary) this.#standing(id).canariesPassed++
         const owner = record.single
@@ -369,7 +381,7 @@ export class Scheduler {
         return recorded('checked', { sha256 })
       }
       // A disagreeing check: the unit is open again until one answer leads by a quorum.
-      record.results.push(result)
+      addResult(record, result)
       if (assignment.check && record.canary) {
         this.#standing(id).canariesFailed++
         const kernel = this.#kernelOf.get(id)
@@ -381,7 +393,7 @@ export class Scheduler {
       this.#afterChange()
       return settled.status === 'pending' ? recorded('disputed') : recorded(settled.status, settled)
     }
-    record.results.push(result)
+    addResult(record, result)
     const settled = this.#settle(unit, now, effects, id)
     this.#afterChange()
     return recorded(settled.status, settled)
@@ -573,7 +585,8 @@ export class Scheduler {
     const credited = new Set(record.credited)
     const fresh = ids.filter((id) => !credited.has(id))
     if (!fresh.length) return
-    record.credited = [...credited, ...fresh]
+    // concat: an array of the exact length (a hundred thousand units each keep one).
+    record.credited = (record.credited ?? []).concat(fresh)
     effects.finalized.push({
       index: record.index,
       sha256: record.acceptedSha256 ?? '',
@@ -692,7 +705,7 @@ export class Scheduler {
       this.#units.set(index, {
         record: { index, status: 'open', issued: 0, errors: 0, results: [] },
         mode: undefined,
-        inFlight: new Map(),
+        inFlight: noAssignments,
       })
       this.#active.add(index)
       untouched++
@@ -761,6 +774,7 @@ export class Scheduler {
       deadline: now + this.config.deadlineMs,
       check,
     }
+    if (unit.inFlight === noAssignments) unit.inFlight = new Map()
     unit.inFlight.set(assignment.assignmentId, assignment)
     unit.record.issued++
     this.#assignments.set(assignment.assignmentId, assignment)
@@ -791,6 +805,7 @@ export class Scheduler {
     const unit = this.#units.get(assignment.index)
     if (!unit) throw new Error(`unit ${assignment.index} of a live assignment is missing`)
     unit.inFlight.delete(assignment.assignmentId)
+    if (!unit.inFlight.size) unit.inFlight = noAssignments
     // Back to untouched: whoever takes it next decides its replication anew.
     const { record } = unit
     if (returned && record.status === 'open' && !record.results.length && !unit.inFlight.size)

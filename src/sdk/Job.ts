@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Peer } from 'peerjs'
+import type { Hex } from 'viem'
 import { DirectoryClient } from '../directory/DirectoryClient.ts'
 import { acceptVolunteers } from '../jobs/acceptVolunteers.ts'
 import type { HostProgress, JobHost } from '../jobs/JobHost.ts'
@@ -8,9 +9,10 @@ import type { SqliteJobStore } from '../node/SqliteJobStore.ts'
 import { openNodePeer } from '../node/openNodePeer.ts'
 import { reconnectPeer } from '../p2p/reconnectPeer.ts'
 import { withBackoff } from '../p2p/withBackoff.ts'
-import { listingProgress } from '../requester/listingProgress.ts'
+import { listingProgress, listingReward } from '../requester/listingProgress.ts'
 import { assembleOutputs } from '../tasks/assembleOutputs.ts'
 import { JobStoppedError, UnitsFailedError } from './errors.ts'
+import type { JobFunding, JobFundingState } from './JobFunding.ts'
 
 /** A unit whose answer is final: verified by the job's policy, stored, and credited. */
 export type UnitResult = {
@@ -41,7 +43,12 @@ export type JobEvents = {
    */
   unit: UnitResult
   signaling: SignalingEvent
-  /** Something went wrong that the job survives (a listing update refused, a failed read). */
+  /** A funded job's result root was recorded on chain, at its completion (before `done()`). */
+  resultRoot: { root: Hex; transactionHash: Hex }
+  /**
+   * Something went wrong that the job survives (a listing update refused, a failed read, the
+   * result root not recorded).
+   */
   error: Error
 }
 
@@ -63,6 +70,8 @@ export type JobParameters = {
   resumed: boolean
   /** Each unit's answer already accepted in the store (see `JobHost.acceptedHashes`): told before. */
   accepted: readonly (string | undefined)[]
+  /** The requester's wallet, for a funded job: the listing's reward, the result root. */
+  funding?: JobFunding | undefined
 }
 
 type Listener<E extends keyof JobEvents> = (value: JobEvents[E]) => void
@@ -95,10 +104,14 @@ export class Job {
   readonly #host: JobHost
   readonly #store: SqliteJobStore
   readonly #directory: DirectoryClient
+  readonly #funding: JobFunding | undefined
   readonly #listeners = new Map<keyof JobEvents, Set<Listener<never>>>()
   readonly #abort = new AbortController()
-  /** The answer last told for each unit, so a unit is told again only when it changes. */
-  readonly #told = new Map<number, string>()
+  /**
+   * The answer last told for each unit, so a unit is told again only when it changes: an array
+   * by unit index (8 bytes a unit; the strings are the unit records' own).
+   */
+  readonly #told: (string | undefined)[]
   readonly #reading = new Set<Promise<void>>()
   #waiters: Waiter[] = []
   #peer: Peer | undefined
@@ -110,8 +123,9 @@ export class Job {
   #stopped: JobStoppedError | undefined
   #closed = false
 
-  constructor({ host, store, storeFile, signalingUrl, resumed, accepted }: JobParameters) {
+  constructor({ host, store, storeFile, signalingUrl, resumed, accepted, funding }: JobParameters) {
     this.#host = host
+    this.#funding = funding
     this.#store = store
     this.storeFile = storeFile
     this.signalingUrl = signalingUrl
@@ -120,7 +134,7 @@ export class Job {
     this.name = host.job.name
     this.unitsTotal = host.job.unitsTotal
     this.#directory = new DirectoryClient(signalingUrl)
-    accepted.forEach((sha256, index) => sha256 && this.#told.set(index, sha256))
+    this.#told = Array.from({ length: host.job.unitsTotal }, (_, index) => accepted[index])
     host.onUnitFinal((unit) => this.#tellUnit(unit))
     host.onProgress((progress) => this.#onProgress(progress))
   }
@@ -137,6 +151,12 @@ export class Job {
 
   get progress(): HostProgress {
     return this.#host.progress
+  }
+
+  /** A funded job's escrow, budget and what its vouchers promised so far; `undefined` unfunded. */
+  get funding(): JobFundingState | undefined {
+    const rewards = this.#host.job.rewards
+    return rewards && this.#funding?.stateOf(rewards)
   }
 
   /** The host's peer id on the signaling server, once connected. */
@@ -197,7 +217,10 @@ export class Job {
     if (this.#listed && !progress.complete && now - this.#lastListed > listingUpdateMs) {
       this.#lastListed = now
       this.#directory
-        .update(this.id, this.#host.job.ownerToken, listingProgress(progress))
+        .update(this.id, this.#host.job.ownerToken, {
+          ...listingReward(this.#host.job.rewards, this.#funding?.chain),
+          ...listingProgress(progress),
+        })
         .catch((error: unknown) => this.#emit('error', asError(error, 'The listing update')))
     }
     if (!progress.complete || this.#finishing || this.#closed) return
@@ -221,6 +244,7 @@ export class Job {
       })
       const bytes = assembleOutputs(this.#host.job.manifest.output.assemble, units)
       const sha256 = createHash('sha256').update(bytes).digest('hex')
+      await this.#recordResultRoot()
       // Leave the signaling server, but keep the data links a moment: the last acknowledgements
       // and credits reach the volunteers before they close.
       this.#peer?.disconnect()
@@ -234,6 +258,21 @@ export class Job {
       await this.#close()
     }
     this.#settle()
+  }
+
+  /** A funded job's result root goes on chain once; failing to record it spoils no output. */
+  async #recordResultRoot(): Promise<void> {
+    const funding = this.#funding
+    if (!funding) return
+    const { job } = this.#host
+    try {
+      const recorded = await funding.recordResultRoot(job, await this.#host.acceptedHashes(), () =>
+        this.#store.saveJob(job),
+      )
+      if (recorded) this.#emit('resultRoot', recorded)
+    } catch (error) {
+      this.#emit('error', asError(error, 'Recording the result root on chain'))
+    }
   }
 
   #settle(): void {
@@ -257,8 +296,8 @@ export class Job {
   }
 
   #tellUnit(unit: FinalUnit): void {
-    if (this.#told.get(unit.index) === unit.sha256 || this.#closed) return
-    this.#told.set(unit.index, unit.sha256)
+    if (this.#told[unit.index] === unit.sha256 || this.#closed) return
+    this.#told[unit.index] = unit.sha256
     const reading = this.#host
       .outputOf(unit.index, unit.sha256)
       .then((output) => {
@@ -337,6 +376,7 @@ export class Job {
           kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
           unitsTotal: job.unitsTotal,
           ownerToken: job.ownerToken,
+          ...listingReward(job.rewards, this.#funding?.chain),
           ...listingProgress(this.#host.progress),
         }),
       {
