@@ -5,6 +5,7 @@ import { FileVoucherStore } from '../node/FileVoucherStore.ts'
 import { openNodePeer } from '../node/openNodePeer.ts'
 import { startNodeVolunteer } from '../node/startNodeVolunteer.ts'
 import type { VolunteerState } from '../volunteer/VolunteerClient.ts'
+import type { GpuAdapterDescription } from '../workers/webgpu/requestComputeDevice.ts'
 import { common, parse, signalingUrlOf, type Io } from './commandLine.ts'
 import { publishStatus } from './publishStatus.ts'
 import { defaultStatusDir, statusDirOf } from './statusFile.ts'
@@ -14,8 +15,10 @@ import { withBackoff } from '../p2p/withBackoff.ts'
 const volunteerUsage = `Usage: volunteer-compute volunteer [options]
 
 Donates this machine to open jobs until Ctrl-C: WASM kernels on worker threads, one per core,
-at the CPU share you set. Hosts know the machine by an identity key kept in a file, so the
-trust it earns carries over from run to run; a new key starts with none.
+at the CPU share you set, and WGSL kernels through Dawn (the optional npm package webgpu) where
+it finds a GPU adapter. A software adapter (Mesa's llvmpipe on a machine without a GPU) takes
+only jobs that have no WASM kernel. Hosts know the machine by an identity key kept in a file,
+so the trust it earns carries over from run to run; a new key starts with none.
 
 Options:
   --signaling URL     The signaling server (default $SIGNALING_URL, else http://127.0.0.1:9000)
@@ -23,6 +26,7 @@ Options:
   --cpu-share N       Share of each thread's time spent computing, 0.1 to 1 (default 0.5)
   --threads N         Compute threads (default: one per core, ${os.availableParallelism()} here)
   --job ID            Only this job
+  --no-gpu            WASM kernels only: do not start Dawn
   --site URL          The app whose job hosts pay rewards, named in the wallet binding (default
                       $VOLUNTEER_SITE, else port 5173 of the signaling server's host)
   --status-dir DIR    Where \`volunteer-compute status\` finds this process (default
@@ -54,6 +58,7 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
     'cpu-share': { type: 'string' },
     threads: { type: 'string' },
     job: { type: 'string' },
+    'no-gpu': { type: 'boolean' },
     site: { type: 'string' },
     'status-dir': { type: 'string' },
   })
@@ -79,6 +84,7 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
     identityFile,
     cpuShare,
     threads,
+    useGpu: values['no-gpu'] !== true,
     jobId: values.job,
     ...(wallet && { wallet: wallet.forPeer, vouchers: new FileVoucherStore(vouchersFile) }),
     openPeer: (url) =>
@@ -93,7 +99,7 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
     [
       `Identity ${started.identity.id} (${identityFile})${started.identity.created ? ': new, so no host trusts it yet' : ''}`,
       `WASM: ${started.pool.size} threads at ${Math.round(cpuShare * 100)}% CPU share, ${started.gflops.toFixed(1)} GFLOPS`,
-      `WGSL: ${started.gpuUnavailable}`,
+      `WGSL: ${started.gpu ? describeGpu(started.gpu.adapter, started.gpuGflops ?? 0) : started.gpuUnavailable}`,
       wallet
         ? `Wallet ${wallet.address} (VOLUNTEER_WALLET_KEY): rewards of jobs that pay them; vouchers in ${vouchersFile}`
         : 'No wallet (VOLUNTEER_WALLET_KEY): computing unpaid',
@@ -129,7 +135,7 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
         credit: state.credit,
         threads: started.pool.size,
         cpuShare,
-        engines: ['wasm'],
+        engines: started.gpu ? ['wasm', 'webgpu'] : ['wasm'],
         ...(wallet && { wallet: wallet.address }),
       }
     },
@@ -181,6 +187,16 @@ function once(report: (error: unknown) => void): (error: unknown) => void {
     reported = true
     report(error)
   }
+}
+
+function describeGpu(adapter: GpuAdapterDescription, gflops: number): string {
+  const name = [adapter.vendor, adapter.device || adapter.architecture, adapter.description]
+    .filter(Boolean)
+    .join(', ')
+  const software = adapter.isFallbackAdapter
+    ? ': a software adapter, for jobs with no WASM kernel only'
+    : ''
+  return `Dawn on ${name}, ${gflops.toFixed(1)} GFLOPS${software}`
 }
 
 function numberFlag(name: string, text: string, min: number, max: number): number {

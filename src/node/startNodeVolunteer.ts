@@ -1,16 +1,23 @@
 import { readFile } from 'node:fs/promises'
 import type { Peer } from 'peerjs'
 import { DirectoryClient } from '../directory/DirectoryClient.ts'
+import type { EngineOffer } from '../p2p/messages.ts'
 import { createPeerLink } from '../p2p/createPeerLink.ts'
 import { hostMessageSchema, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
 import { connectToPeer } from '../p2p/openPeer.ts'
 import { calibrateWasm } from '../volunteer/calibrateWasm.ts'
-import { VolunteerClient, type VolunteerWallet } from '../volunteer/VolunteerClient.ts'
+import {
+  VolunteerClient,
+  type Runners,
+  type VolunteerWallet,
+} from '../volunteer/VolunteerClient.ts'
 import type { VoucherStore } from '../rewards/StoredVoucher.ts'
+import type { GpuUnitRunner } from '../workers/webgpu/GpuUnitRunner.ts'
 import type { WorkerPool } from '../workers/WorkerPool.ts'
 import { createNodeWorkerPool } from './createNodeWorkerPool.ts'
 import { loadFileIdentity } from './loadFileIdentity.ts'
 import { openNodePeer } from './openNodePeer.ts'
+import { startNodeGpuRunner } from './startNodeGpuRunner.ts'
 
 export type StartNodeVolunteerParameters = {
   signalingUrl: string
@@ -18,6 +25,10 @@ export type StartNodeVolunteerParameters = {
   identityFile: string
   /** Fraction of each thread's time spent computing, 0.1 to 1. */
   cpuShare: number
+  /** Whether to run WGSL kernels through Dawn where it finds an adapter; default true. */
+  useGpu?: boolean | undefined
+  /** Fraction of the time the GPU computes, 0.1 to 1; default the CPU share. */
+  gpuShare?: number | undefined
   /** Compute threads; default one per core. */
   threads?: number | undefined
   /** Only this job. */
@@ -37,8 +48,12 @@ export type NodeVolunteer = {
   identity: { id: string; created: boolean }
   /** GFLOPS of the WASM engine, every thread at once. */
   gflops: number
-  /** Why WGSL kernels are not run here. */
-  gpuUnavailable: string
+  /** The WGSL engine (Dawn), when it started; its adapter says whether it is software. */
+  gpu: GpuUnitRunner | undefined
+  /** GFLOPS of the WGSL engine, when it started. */
+  gpuGflops: number | undefined
+  /** Why WGSL kernels are not run here, when they are not. */
+  gpuUnavailable: string | undefined
   stop(): void
 }
 
@@ -49,8 +64,10 @@ const calibrationKernel = new URL('../../build/wasm/matmul.wasm', import.meta.ur
  * kernels run on worker threads (`createNodeWorkerPool`), one per core, with the CPU share; the
  * identity key lives in a file (`loadFileIdentity`); the peer is PeerJS over node-datachannel
  * (`openNodePeer`). The `VolunteerClient` that finds jobs, talks to hosts and runs units is the
- * tab's. WGSL kernels are not run in Node yet: the engine offer is WASM only, and
- * `gpuUnavailable` says why. On a failure everything started so far is stopped.
+ * tab's. WGSL kernels run through Dawn (`startNodeGpuRunner`) where it finds an adapter; a
+ * software one (llvmpipe) is offered as such, so hosts give it only jobs without a WASM kernel.
+ * Otherwise the offer is WASM only and `gpuUnavailable` says why. On a failure everything
+ * started so far is stopped.
  *
  * @example
  * const volunteer = await startNodeVolunteer({ signalingUrl, identityFile, cpuShare: 1 })
@@ -64,20 +81,41 @@ export async function startNodeVolunteer(
     ...(parameters.threads !== undefined && { size: parameters.threads }),
   })
   let peer: Peer | undefined
+  let gpu: GpuUnitRunner | undefined
   try {
     const identity = await loadFileIdentity(parameters.identityFile)
     const gflops = await calibrateWasm(pool, async () => {
       const bytes = await readFile(calibrationKernel)
       return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
     })
+    const offers: EngineOffer[] = [
+      { kind: 'wasm', slots: pool.size, gflops: Math.round(gflops * 100) / 100 },
+    ]
+    const runners: Runners = { wasm: pool }
+    const dawn =
+      parameters.useGpu === false
+        ? { runner: undefined, reason: 'off (--no-gpu)' }
+        : await startNodeGpuRunner({ gpuShare: parameters.gpuShare ?? parameters.cpuShare })
+    gpu = dawn.runner
+    if (dawn.runner) {
+      runners.webgpu = dawn.runner
+      offers.push({
+        kind: 'webgpu',
+        slots: dawn.runner.size,
+        gflops: dawn.gflops,
+        fallback: dawn.runner.adapter.isFallbackAdapter,
+      })
+    }
     const open = parameters.openPeer ?? ((url: string) => openNodePeer({ signalingUrl: url }))
     peer = await open(parameters.signalingUrl)
     const opened = peer
     const directory = new DirectoryClient(parameters.signalingUrl)
     const client = new VolunteerClient({
-      runners: { wasm: pool },
+      runners,
       identity,
-      engines: [{ kind: 'wasm', slots: pool.size, gflops: Math.round(gflops * 100) / 100 }],
+      engines: offers,
+      // A machine without a GPU still runs GPU-only jobs on its software adapter.
+      allowFallbackGpu: true,
       ...(parameters.wallet && {
         wallet: parameters.wallet(opened.id),
         vouchers: parameters.vouchers,
@@ -97,15 +135,19 @@ export async function startNodeVolunteer(
       peer,
       identity: { id: identity.id, created: identity.created },
       gflops,
-      gpuUnavailable: 'WebGPU is not used by the Node volunteer yet: WASM kernels only',
+      gpu: dawn.runner,
+      gpuGflops: dawn.runner && dawn.gflops,
+      gpuUnavailable: dawn.reason,
       stop() {
         client.stop()
         pool.dispose()
+        dawn.runner?.dispose()
         opened.destroy()
       },
     }
   } catch (error) {
     pool.dispose()
+    gpu?.dispose()
     peer?.destroy()
     throw error
   }

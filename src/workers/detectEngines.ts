@@ -1,3 +1,5 @@
+import { isSoftwareAdapter } from './webgpu/isSoftwareAdapter.ts'
+
 export type EngineReport = {
   wasm: {
     available: boolean
@@ -66,9 +68,14 @@ async function detectWebGpu(parameters: DetectEnginesParameters): Promise<Engine
     return { available: false, reason: `requestAdapter failed: ${String(error)}` }
   }
   if (!adapter) return { available: false, reason: 'no adapter' }
-  const { vendor, architecture, isFallbackAdapter } = adapter.info
+  const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info
   // Browsers before adapter.info.isFallbackAdapter had it on the adapter itself.
   const legacy = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter
-  const isFallback = (isFallbackAdapter ?? legacy ?? false) || architecture === 'swiftshader'
+  const isFallback = isSoftwareAdapter({
+    isFallbackAdapter: isFallbackAdapter ?? legacy ?? false,
+    architecture,
+    device,
+    description,
+  })
   return { available: true, isFallback, vendor, architecture }
 }

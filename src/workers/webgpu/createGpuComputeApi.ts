@@ -39,6 +39,11 @@ export type GpuComputeApi = {
   calibrate(): Promise<number>
 }
 
+export type CreateGpuComputeApiParameters = {
+  /** The WebGPU entry point; defaults to `navigator.gpu` (Node passes Dawn's: `openNodeGpu`). */
+  gpu?: GPU | undefined
+}
+
 type Loaded = { kernel: GpuComputeKernel; source: string }
 
 /**
@@ -52,7 +57,8 @@ type Loaded = { kernel: GpuComputeKernel; source: string }
  * await api.load(kernel)
  * const { output, kernelMs } = await api.run(unit)
  */
-export function createGpuComputeApi(): GpuComputeApi {
+export function createGpuComputeApi(parameters: CreateGpuComputeApiParameters = {}): GpuComputeApi {
+  const entryPoint = parameters.gpu ? { gpu: parameters.gpu } : {}
   let engine: GpuEngine | undefined
   let loaded: Loaded | undefined
 
@@ -64,7 +70,7 @@ export function createGpuComputeApi(): GpuComputeApi {
   return {
     async start(parameters) {
       engine?.dispose()
-      const request = { ...parameters, label: 'volunteer compute' }
+      const request = { ...parameters, label: 'volunteer compute', ...entryPoint }
       const { device, adapterInfo, isFallback } = await requestComputeDevice(request)
       engine = new GpuEngine(device, { request })
       return { ...adapterInfo, isFallbackAdapter: isFallback }

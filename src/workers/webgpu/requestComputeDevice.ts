@@ -11,6 +11,7 @@ import {
   requiredLimitsFor,
   type GpuRequirements,
 } from './GpuRequirements.ts'
+import { isSoftwareAdapter } from './isSoftwareAdapter.ts'
 
 export type RequestComputeDeviceParameters = {
   powerPreference?: GPUPowerPreference
@@ -78,7 +79,7 @@ export async function requestComputeDevice(
   if (!adapter) throw new WebGpuNoAdapterError({ powerPreference })
 
   const adapterInfo = describeAdapter(adapter)
-  const isFallback = adapterInfo.isFallbackAdapter || adapterInfo.architecture === 'swiftshader'
+  const isFallback = isSoftwareAdapter(adapterInfo)
   if (isFallback && !parameters.allowFallbackAdapter)
     throw new WebGpuFallbackAdapterError(adapterInfo)
   assertGpuRequirements(adapter, requirements)
