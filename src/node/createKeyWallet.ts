@@ -1,12 +1,8 @@
 import type { Address } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
-import { BaseError } from '../errors/BaseError.ts'
 import type { VolunteerWallet } from '../volunteer/VolunteerRewards.ts'
+import { accountOfKey } from './accountOfKey.ts'
 
-/** The wallet key is not a secp256k1 private key. Its message never contains the key. */
-export class WalletKeyError extends BaseError {
-  override readonly code = 'wallet/key'
-}
+export { WalletKeyError } from './accountOfKey.ts'
 
 export type CreateKeyWalletParameters = {
   /** The private key in hex, 64 digits, with or without `0x`. */
@@ -34,25 +30,7 @@ export type KeyWallet = {
  * await startNodeVolunteer({ ...parameters, wallet: wallet.forPeer })
  */
 export function createKeyWallet(parameters: CreateKeyWalletParameters): KeyWallet {
-  const { source } = parameters
-  const hex = parameters.privateKey.trim().replace(/^0x/i, '')
-  if (!/^[0-9a-fA-F]*$/.test(hex))
-    throw new WalletKeyError(
-      `${source} must be a private key in hex (0x and 64 hex digits); it holds other characters.`,
-    )
-  if (hex.length !== 64)
-    throw new WalletKeyError(
-      `${source} must be a private key in hex (0x and 64 hex digits); it has ${hex.length} digits.`,
-    )
-  let account: ReturnType<typeof privateKeyToAccount>
-  try {
-    account = privateKeyToAccount(`0x${hex.toLowerCase()}`)
-  } catch {
-    // No cause: the library's message may quote the key.
-    throw new WalletKeyError(
-      `${source} is not a valid secp256k1 private key (zero, or not below the curve order).`,
-    )
-  }
+  const account = accountOfKey(parameters.privateKey, parameters.source)
   const site = new URL(parameters.siteUrl)
   return {
     address: account.address,

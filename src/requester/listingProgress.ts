@@ -1,5 +1,6 @@
-import type { ListingVerification } from '../../signaling/directory/schemas.ts'
+import type { ListingVerification, Reward } from '../../signaling/directory/schemas.ts'
 import type { HostProgress } from '../jobs/HostProgress.ts'
+import type { JobRewards } from '../jobs/JobRecord.ts'
 import { listingVerification } from './listingVerification.ts'
 
 export type ListingProgress = {
@@ -22,5 +23,29 @@ export function listingProgress(progress: HostProgress): ListingProgress {
     unitsDone: progress.validated + progress.failed,
     verification: listingVerification(progress.verification),
     ...(Object.keys(progress.sites).length > 0 && { sites: { ...progress.sites } }),
+  }
+}
+
+/**
+ * What a funded job's listing says of its reward, whoever hosts it: what a unit pays and what is
+ * left to earn (the budget less every voucher promised). Nothing for an unfunded job.
+ *
+ * @example
+ * await directory.update(job.jobId, job.ownerToken, { ...listingReward(job.rewards, chain), ...listingProgress(progress) })
+ */
+export function listingReward(
+  rewards: JobRewards | undefined,
+  token: { tokenSymbol: string; tokenDecimals: number } | undefined,
+): { reward: Reward } | Record<string, never> {
+  if (!rewards || !token) return {}
+  const promised = Object.values(rewards.earned).reduce((sum, a) => sum + BigInt(a), 0n)
+  return {
+    reward: {
+      chainId: rewards.chainId,
+      tokenSymbol: token.tokenSymbol,
+      tokenDecimals: token.tokenDecimals,
+      perUnit: rewards.rewardPerUnit,
+      remaining: String(BigInt(rewards.budget) - promised),
+    },
   }
 }

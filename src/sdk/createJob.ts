@@ -8,8 +8,9 @@ import { readJobPackageFolder } from '../node/readJobPackageFolder.ts'
 import { SqliteJobStore } from '../node/SqliteJobStore.ts'
 import { checkUpload, type UploadFiles } from '../requester/checkUpload.ts'
 import type { JobPackage } from '../tasks/JobPackage.ts'
-import { InvalidPackageError } from './errors.ts'
+import { FundingMismatchError, InvalidPackageError } from './errors.ts'
 import { Job } from './Job.ts'
+import { JobFunding, type JobRewardsOption } from './JobFunding.ts'
 
 /**
  * A job package built in code: the manifest (an object or its JSON text), its kernel files and
@@ -38,6 +39,12 @@ export type CreateJobOptions = {
    * replicas that check each other come from different networks.
    */
   privatePool?: boolean
+  /**
+   * Funds the job in the escrow from this wallet before it is listed, pays its volunteers in
+   * vouchers, and records its result root on chain when it completes. A resumed job keeps the
+   * funding it has (its reward and budget); a funded job resumes only with `rewards` on its chain.
+   */
+  rewards?: JobRewardsOption
 }
 
 /**
@@ -46,7 +53,10 @@ export type CreateJobOptions = {
  * and starts hosting: the job is listed on the signaling server, volunteers (browser tabs or
  * headless nodes) connect over WebRTC, and their results are verified by the manifest's policy
  * before they count. Resolves once the job is open; connecting to the signaling server goes on
- * in the background, retried with backoff (`signaling` events).
+ * in the background, retried with backoff (`signaling` events). With `rewards`, a new job is
+ * funded in the escrow first (and stored with its funding before anything else happens); an
+ * underfunded wallet or a wrong chain rejects with a typed error (`sdk/insufficient-funds`,
+ * `sdk/wrong-chain`…) and nothing is listed.
  *
  * @example
  * const job = await createJob({ package: 'examples/monte-carlo-pi', signaling: 'http://127.0.0.1:9000' })
@@ -66,6 +76,7 @@ export async function createJob(options: CreateJobOptions): Promise<Job> {
       ? path.join(source, '.volunteer-compute', 'host.sqlite')
       : path.join('.volunteer-compute', 'jobs', `${packageDigest(pkg, inputSha256)}.sqlite`))
 
+  const funding = options.rewards && (await JobFunding.connect(options.rewards))
   await mkdir(path.dirname(storeFile), { recursive: true })
   const store = new SqliteJobStore(storeFile)
   try {
@@ -73,12 +84,28 @@ export async function createJob(options: CreateJobOptions): Promise<Job> {
     const resumed = stored !== undefined && sameJob(stored, pkg, inputSha256)
     const record = resumed ? stored : createJobRecord(pkg, inputSha256 ? { inputSha256 } : {})
     if (!resumed && options.privatePool) record.privatePool = true
-    const host = await JobHost.open(
-      store,
-      record,
-      !resumed && pkg.input ? { input: pkg.input } : {},
-    )
+    let input = !resumed && pkg.input ? pkg.input : undefined
+    if (funding && !record.rewards) {
+      await funding.checkFunds(record)
+      // The input first, then the funding, then at once the record that holds it: a crash after
+      // the funding transaction leaves a stored, funded job to resume, never one funded twice.
+      if (input) await store.saveInput(record.jobId, input)
+      input = undefined
+      record.rewards = await funding.fund(record)
+      await store.saveJob(record)
+    } else if (funding && record.rewards) {
+      funding.checkStored(record.rewards)
+    } else if (record.rewards) {
+      throw new FundingMismatchError(
+        `The stored job was funded in escrow ${record.rewards.escrow} on chain ${record.rewards.chainId}: resume it with the rewards option (the requester's key and that chain), so its volunteers are paid.`,
+      )
+    }
+    const host = await JobHost.open(store, record, {
+      ...(input && { input }),
+      rewards: funding?.hostRewards,
+    })
     const job = new Job({
+      funding,
       host,
       store,
       storeFile,

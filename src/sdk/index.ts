@@ -9,7 +9,20 @@
  */
 export { createJob, type CreateJobOptions, type JobPackageSource } from './createJob.ts'
 export { Job, type JobEvents, type JobOutput, type SignalingEvent, type UnitResult } from './Job.ts'
-export { InvalidPackageError, JobStoppedError, UnitsFailedError } from './errors.ts'
+export {
+  ChainUnavailableError,
+  FundingFailedError,
+  FundingMismatchError,
+  InsufficientFundsError,
+  InvalidPackageError,
+  JobStoppedError,
+  RewardsOptionError,
+  UnitsFailedError,
+  WrongChainError,
+} from './errors.ts'
+export type { JobFundingState, JobRewardsOption } from './JobFunding.ts'
+export type { ChainConfig } from '../chain/chainConfig.ts'
+export { WalletKeyError } from '../node/accountOfKey.ts'
 export type { HostProgress, VerificationFigures } from '../jobs/HostProgress.ts'
 export type { UploadProblems } from '../requester/checkUpload.ts'
 export type { Manifest } from '../tasks/manifestSchema.ts'

@@ -11,7 +11,6 @@ import { readVoucherDomain } from '../../chain/readVoucherDomain.ts'
 import { fundJob, jobCost } from '../../rewards/fundJob.ts'
 import { describeWalletError } from '../../wallet/describeWalletError.ts'
 import { WalletSession } from '../shared/WalletSession.svelte.ts'
-import type { Reward } from '../../../signaling/directory/schemas.ts'
 import { loadChainConfig } from '../../chain/chainConfig.ts'
 import { JobHost, type HostProgress, type JobHostRewards } from '../../jobs/JobHost.ts'
 import { chainOf } from '../../wallet/createWalletConfig.ts'
@@ -24,7 +23,7 @@ import type { JobPackage } from '../../tasks/JobPackage.ts'
 import type { Manifest, Verification } from '../../tasks/manifestSchema.ts'
 import { openPeer } from '../../p2p/openPeer.ts'
 import { reconnectPeer } from '../../p2p/reconnectPeer.ts'
-import { listingProgress } from '../../requester/listingProgress.ts'
+import { listingProgress, listingReward } from '../../requester/listingProgress.ts'
 import { packAcceptedOutputs } from '../../requester/packAcceptedOutputs.ts'
 import type { ReputationEntry } from '../../trust/ReputationBook.ts'
 import { createThrottle } from '../shared/createThrottle.ts'
@@ -270,7 +269,7 @@ export class HostSession {
       kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
       unitsTotal: job.unitsTotal,
       ownerToken: job.ownerToken,
-      ...this.#listingReward(job),
+      ...listingReward(job.rewards, this.wallet?.chain),
       ...listingProgress(progress),
     })
     this.#listed = true
@@ -356,26 +355,10 @@ export class HostSession {
     if (!this.#listed || !progress || progress.complete || !job) return
     this.#directory
       .update(job.jobId, job.ownerToken, {
-        ...this.#listingReward(job),
+        ...listingReward(job.rewards, this.wallet?.chain),
         ...listingProgress(progress),
       })
       .catch((error) => (this.error = `Could not update the job listing: ${describe(error)}`))
-  }
-
-  /** A funded job's listing says what a unit pays and what is left to earn. */
-  #listingReward(job: JobRecord): { reward: Reward } | Record<string, never> {
-    const chain = this.wallet?.chain
-    if (!job.rewards || !chain) return {}
-    const promised = Object.values(job.rewards.earned).reduce((sum, a) => sum + BigInt(a), 0n)
-    return {
-      reward: {
-        chainId: job.rewards.chainId,
-        tokenSymbol: chain.tokenSymbol,
-        tokenDecimals: chain.tokenDecimals,
-        perUnit: job.rewards.rewardPerUnit,
-        remaining: String(BigInt(job.rewards.budget) - promised),
-      },
-    }
   }
 
   /**
