@@ -1,10 +1,12 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { formatUnits } from 'viem'
 import type { HostProgress } from '../jobs/HostProgress.ts'
 import type { UploadProblems } from '../requester/checkUpload.ts'
 import { createJob } from '../sdk/createJob.ts'
 import { InvalidPackageError, JobStoppedError, UnitsFailedError } from '../sdk/errors.ts'
 import type { Job, SignalingEvent } from '../sdk/Job.ts'
+import type { JobRewardsOption } from '../sdk/JobFunding.ts'
 import { formatProgress } from './formatProgress.ts'
 
 export type HostJobParameters = {
@@ -17,6 +19,8 @@ export type HostJobParameters = {
   outputFile?: string | undefined
   /** Replicas of a unit may go to one network: volunteers on the host's own LAN. */
   privatePool?: boolean
+  /** Funds the job and pays its volunteers (see `createJob`); absent: unpaid. */
+  rewards?: JobRewardsOption | undefined
   /** Progress and messages; a TTY gets one line rewritten in place. */
   out: NodeJS.WriteStream
   err: NodeJS.WriteStream
@@ -42,12 +46,18 @@ export type HostJobResult =
 export async function hostJob(parameters: HostJobParameters): Promise<HostJobResult> {
   const { folder, signalingUrl, out, err, signal } = parameters
   let job: Job
+  const { rewards } = parameters
+  if (rewards)
+    err.write(
+      `Rewards on ${rewards.chain.chainName} (chain ${rewards.chain.chainId}): a new job is funded before it is listed.\n`,
+    )
   try {
     job = await createJob({
       package: folder,
       signaling: signalingUrl,
       ...(parameters.storeFile && { store: parameters.storeFile }),
       ...(parameters.privatePool && { privatePool: true }),
+      ...(rewards && { rewards }),
     })
   } catch (error) {
     if (error instanceof InvalidPackageError) return { kind: 'problems', problems: error.problems }
@@ -59,7 +69,19 @@ export async function hostJob(parameters: HostJobParameters): Promise<HostJobRes
       ? `Resuming ${job.name} (${job.id}) from ${job.storeFile}: ${job.progress.validated} of ${job.unitsTotal} units already validated.\n`
       : `Hosting ${job.name} (${job.id}): ${job.unitsTotal} units; store ${job.storeFile}.\n`,
   )
+  const funding = job.funding
+  if (funding) {
+    const tokens = (amount: bigint) =>
+      `${formatUnits(amount, funding.tokenDecimals)} ${funding.tokenSymbol}`
+    err.write(
+      `${job.resumed ? 'Funded earlier' : 'Funded'} by ${funding.requester}: ${tokens(funding.budget)} in escrow ${funding.escrow} (job ${funding.chainJobId}), ${tokens(funding.rewardPerUnit)} per unit per agreeing volunteer; ${tokens(funding.budget - funding.promised)} left to earn.\n`,
+    )
+  }
   const progressLine = new ProgressLine(out)
+  job.on('resultRoot', ({ root, transactionHash }) => {
+    progressLine.interrupt()
+    err.write(`Result root ${root} recorded on chain (transaction ${transactionHash}).\n`)
+  })
   job.on('signaling', (event) => {
     progressLine.interrupt()
     err.write(signalingMessage(event))

@@ -1,6 +1,8 @@
 import { DirectoryClient } from '../directory/DirectoryClient.ts'
 import { formatUploadProblems } from '../requester/formatUploadProblems.ts'
+import { FundingMismatchError, RewardsOptionError } from '../sdk/errors.ts'
 import { hostJob } from './hostJob.ts'
+import { hostRewardsOf } from './hostRewards.ts'
 import { publishStatus } from './publishStatus.ts'
 import { hostSnapshotOf, statusDirOf } from './statusFile.ts'
 import { status } from './status.ts'
@@ -52,8 +54,22 @@ Options:
                     (default $VOLUNTEER_COMPUTE_STATUS_DIR, else ~/.volunteer-compute/run)
   -h, --help        This help
 
-Example:
+Rewards (optional: the job is funded in the escrow before it is listed, and pays volunteers
+that bind a wallet in vouchers; its result root is recorded on chain when it completes):
+  --reward-per-unit AMOUNT  Tokens (decimal, e.g. 0.5) each agreeing volunteer earns per
+                    accepted unit; the job costs AMOUNT × units × quorum
+  --key-file FILE   The requester's private key (hex) in a file only you may read (chmod 600);
+                    default $REQUESTER_WALLET_KEY. The key is never printed
+  --chain URL|FILE  An app's chain.json (default: the CHAIN_RPC_URL, CHAIN_ID, TOKEN_ADDRESS,
+                    ESCROW_ADDRESS… variables if set, else <site>/chain.json)
+  --site URL        The app volunteers bind their wallets for (default port 5173 of the
+                    signaling server's host, as npm start serves it)
+  --funding-days N  How long the vouchers pay (default 7)
+  A resumed job keeps its funding; run it again with the same key and chain.
+
+Examples:
   volunteer-compute host examples/monte-carlo-pi --signaling http://127.0.0.1:9000
+  REQUESTER_WALLET_KEY=0x… volunteer-compute host examples/monte-carlo-pi --reward-per-unit 1
 `
 
 const jobsUsage = `Usage: volunteer-compute jobs [options]
@@ -107,6 +123,11 @@ async function host(argv: string[], io: Io): Promise<number> {
     output: { type: 'string' },
     'private-pool': { type: 'boolean' },
     'status-dir': { type: 'string' },
+    'reward-per-unit': { type: 'string' },
+    'key-file': { type: 'string' },
+    chain: { type: 'string' },
+    site: { type: 'string' },
+    'funding-days': { type: 'string' },
   })
   if (values.help) {
     io.out.write(hostUsage)
@@ -119,12 +140,23 @@ async function host(argv: string[], io: Io): Promise<number> {
         : 'host needs a job package folder',
     )
   const statusDir = statusDirOf(values['status-dir'], io.env)
+  const signalingUrl = signalingUrlOf(values.signaling, io.env)
+  const rewards = await hostRewardsOf({
+    rewardPerUnit: values['reward-per-unit'],
+    keyFile: values['key-file'],
+    chain: values.chain,
+    site: values.site,
+    fundingDays: values['funding-days'],
+    signalingUrl,
+    env: io.env,
+  })
   let stopPublishing: (() => Promise<void>) | undefined
   let statusFailed = false
   const result = await hostJob({
     folder: positionals[0]!,
-    signalingUrl: signalingUrlOf(values.signaling, io.env),
+    signalingUrl,
     storeFile: values.store,
+    rewards,
     outputFile: values.output,
     // On a loopback signaling server every volunteer is on this machine's network.
     privatePool: values['private-pool'] ?? isLoopback(signalingUrlOf(values.signaling, io.env)),
@@ -144,7 +176,14 @@ async function host(argv: string[], io: Io): Promise<number> {
         },
       })
     },
-  }).finally(() => stopPublishing?.())
+  })
+    .catch((error: unknown) => {
+      // The command line did not fit the stored job, or asked for an impossible reward.
+      if (error instanceof FundingMismatchError || error instanceof RewardsOptionError)
+        throw new UsageError(error.shortMessage)
+      throw error
+    })
+    .finally(() => stopPublishing?.())
   switch (result.kind) {
     case 'problems':
       io.err.write(`${formatUploadProblems(result.problems)}\n`)
