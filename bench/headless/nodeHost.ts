@@ -6,6 +6,7 @@
  *
  *   node --expose-gc --import tsx bench/headless/nodeHost.ts '<NodeHostOptions as JSON>'
  */
+import { performance } from 'node:perf_hooks'
 import { writeHeapSnapshot } from 'node:v8'
 import { createJob } from '../../src/sdk/index.ts'
 import { trivialPackage, type TrivialPackageOptions } from './trivialPackage.ts'
@@ -19,6 +20,8 @@ export type NodeHostReport = {
   seconds: number
   /** Process CPU time (user + system) over that window, all threads. */
   cpuSeconds: number
+  /** The main thread's busy time over that window (event-loop utilisation's active time). */
+  mainThreadSeconds: number
   /** `heapUsed` after a full GC once every unit is final; and its largest sample during the run. */
   heapAfterGcMiB: number
   heapPeakMiB: number
@@ -41,7 +44,9 @@ const sampler = setInterval(() => {
   heapPeak = Math.max(heapPeak, usage.heapUsed)
   rssPeak = Math.max(rssPeak, usage.rss)
 }, 250)
-let started: { at: number; cpu: NodeJS.CpuUsage } | undefined
+let started:
+  | { at: number; cpu: NodeJS.CpuUsage; elu: ReturnType<typeof performance.eventLoopUtilization> }
+  | undefined
 let report: NodeHostReport | undefined
 job.on('signaling', (event) => {
   if (event.kind === 'listed')
@@ -57,9 +62,15 @@ job.on('signaling', (event) => {
     )
 })
 job.on('progress', (progress) => {
-  if (!started && progress.issued > 0) started = { at: performance.now(), cpu: process.cpuUsage() }
+  if (!started && progress.issued > 0)
+    started = {
+      at: performance.now(),
+      cpu: process.cpuUsage(),
+      elu: performance.eventLoopUtilization(),
+    }
   if (!progress.complete || report || !started) return
   const cpu = process.cpuUsage(started.cpu)
+  const elu = performance.eventLoopUtilization(started.elu)
   const seconds = (performance.now() - started.at) / 1000
   ;(globalThis as { gc?: () => void }).gc?.()
   // BENCH_HEADLESS_HEAP_SNAPSHOT=<file>: the heap at this moment, for Chrome DevTools' Memory tab.
@@ -70,6 +81,7 @@ job.on('progress', (progress) => {
     results: progress.verification.results,
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    mainThreadSeconds: elu.active / 1000,
     heapAfterGcMiB: mib(process.memoryUsage().heapUsed),
     heapPeakMiB: mib(heapPeak),
     rssPeakMiB: mib(rssPeak),

@@ -29,6 +29,7 @@ import {
   launchBrowsers,
   machine,
   median,
+  metrics,
   openHost,
   openVolunteers,
   type BenchContext,
@@ -49,7 +50,13 @@ const ceiling = {
   slots: 4,
 }
 
-type Sample = { unitsPerSecond: number; resultsPerSecond: number; seconds: number }
+type Sample = {
+  unitsPerSecond: number
+  resultsPerSecond: number
+  seconds: number
+  /** The host's main thread: busy ms per result (tab: CDP TaskDuration; Node: event-loop active time). */
+  mainMsPerResult: number
+}
 
 /** A child process running a bench script under tsx, its stdout JSON lines handed to `onLine`. */
 function runScript(
@@ -104,18 +111,21 @@ async function tabRun(
   volunteers: Page[],
   pkg: { manifest: object; wasm: Uint8Array },
 ): Promise<Sample> {
-  const { page } = await openHost(context)
+  const { page, cdp } = await openHost(context)
   try {
     const info = await call(page, 'hostStartPackage', [
       context.signalingUrl,
       JSON.stringify(pkg.manifest),
       [...pkg.wasm],
     ])
+    const before = await metrics(cdp)
     await Promise.all(volunteers.map((v) => call(v, 'volunteerJoin', [info])))
     const report = await call(page, 'hostDone', [])
+    const after = await metrics(cdp)
     const seconds = (report.completeAt! - report.firstAssignAt!) / 1000
     return {
       seconds,
+      mainMsPerResult: ((after.TaskDuration! - before.TaskDuration!) * 1000) / report.results,
       unitsPerSecond: report.unitsTotal / seconds,
       resultsPerSecond: report.results / seconds,
     }
@@ -150,6 +160,7 @@ async function nodeRun(
       unitsPerSecond: report.unitsTotal / report.seconds,
       resultsPerSecond: report.results / report.seconds,
       cpuSeconds: report.cpuSeconds,
+      mainMsPerResult: (report.mainThreadSeconds * 1000) / report.results,
     }
   } finally {
     await Promise.all(volunteers.map((v) => call(v, 'volunteerLeave', [])))
@@ -182,15 +193,16 @@ async function measureVersus(context: BenchContext, dir: string): Promise<string
     await Promise.all(volunteers.map((page) => page.close()))
   }
   const ratios = tab.map((t, i) => node[i]!.unitsPerSecond / t.unitsPerSecond)
+  const mainRatios = tab.map((t, i) => t.mainMsPerResult / node[i]!.mainMsPerResult)
   const row = (name: string, samples: Sample[], cpu = '') =>
-    `| ${name} | ${median(samples.map((s) => s.unitsPerSecond)).toFixed(0)} | ${Math.min(...samples.map((s) => s.unitsPerSecond)).toFixed(0)}–${Math.max(...samples.map((s) => s.unitsPerSecond)).toFixed(0)} | ${median(samples.map((s) => s.resultsPerSecond)).toFixed(0)} | ${cpu} |`
+    `| ${name} | ${median(samples.map((s) => s.unitsPerSecond)).toFixed(0)} | ${Math.min(...samples.map((s) => s.unitsPerSecond)).toFixed(0)}–${Math.max(...samples.map((s) => s.unitsPerSecond)).toFixed(0)} | ${median(samples.map((s) => s.resultsPerSecond)).toFixed(0)} | ${median(samples.map((s) => s.mainMsPerResult)).toFixed(3)} | ${cpu} |`
   return [
     `### Node host against tab host, same volunteer tabs`,
     '',
     `${versus.units} trivial units, quorum ${versus.quorum} (adaptive replication and canaries off), ${versus.volunteers} volunteer tabs × ${versus.workers} workers in a second Chromium process; ${runs} runs of each host, alternating. Units/s from the first unit issued to the last one final.`,
     '',
-    '| host | units/s (median) | min–max | results/s | host CPU ms per result |',
-    '| ---- | ---------------: | ------: | --------: | ---------------------: |',
+    '| host | units/s (median) | min–max | results/s | host main thread, busy ms per result | host process CPU ms per result |',
+    '| ---- | ---------------: | ------: | --------: | -----------------------------------: | -----------------------------: |',
     row('tab (JobHost on IndexedDB)', tab),
     row(
       'Node (SDK createJob on SQLite)',
@@ -198,7 +210,7 @@ async function measureVersus(context: BenchContext, dir: string): Promise<string
       median(node.map((s) => (s.cpuSeconds * 1000) / (s.resultsPerSecond * s.seconds))).toFixed(3),
     ),
     '',
-    `**Node / tab = ${median(ratios).toFixed(2)}** (median of per-run ratios: ${ratios.map((r) => r.toFixed(2)).join(', ')}).`,
+    `**Node / tab = ${median(ratios).toFixed(2)}** in units/s (median of per-run ratios: ${ratios.map((r) => r.toFixed(2)).join(', ')}). The host's main thread, which caps a host, is busy ${median(mainRatios).toFixed(2)}× less per result in Node (per-run: ${mainRatios.map((r) => r.toFixed(2)).join(', ')}).`,
   ]
 }
 

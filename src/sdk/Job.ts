@@ -77,8 +77,8 @@ export type JobParameters = {
 type Listener<E extends keyof JobEvents> = (value: JobEvents[E]) => void
 type Waiter = { resolve: (output: JobOutput) => void; reject: (error: Error) => void }
 
-/** How long the host keeps its links after completion, for the last acknowledgements and credits. */
-const goodbyeMs = 1000
+/** The longest the host keeps its links after completion, for the last acknowledgements and credits. */
+const goodbyeMs = 5000
 /** Listing updates are sent at most this often. */
 const listingUpdateMs = 2000
 
@@ -245,10 +245,7 @@ export class Job {
       const bytes = assembleOutputs(this.#host.job.manifest.output.assemble, units)
       const sha256 = createHash('sha256').update(bytes).digest('hex')
       await this.#recordResultRoot()
-      // Leave the signaling server, but keep the data links a moment: the last acknowledgements
-      // and credits reach the volunteers before they close.
-      this.#peer?.disconnect()
-      if (this.#peer) await new Promise((resolve) => setTimeout(resolve, goodbyeMs))
+      await this.#goodbye()
       await this.#close()
       this.#output = { bytes, sha256, units }
     } catch (error) {
@@ -258,6 +255,22 @@ export class Job {
       await this.#close()
     }
     this.#settle()
+  }
+
+  /**
+   * Leaves the signaling server but keeps the data links until the host has let every volunteer
+   * go (it does once the last result's acknowledgement, credit and voucher are sent), or for
+   * `goodbyeMs` at most: a volunteer that has not left by then is cut off.
+   */
+  async #goodbye(): Promise<void> {
+    const peer = this.#peer
+    if (!peer) return
+    peer.disconnect()
+    const deadline = Date.now() + goodbyeMs
+    while (this.#host.progress.volunteers > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    // The last frames leave the data channels' buffers.
+    await new Promise((resolve) => setTimeout(resolve, 200))
   }
 
   /** A funded job's result root goes on chain once; failing to record it spoils no output. */

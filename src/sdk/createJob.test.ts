@@ -98,6 +98,8 @@ describe.skipIf(!insidePrivateNet)('createJob: hosting over WebRTC', () => {
         identityFile: path.join(dir, `${name}.json`),
         cpuShare: 1,
         threads: 1,
+        // The GPU is not what these tests are about: WASM only.
+        useGpu: false,
         jobId,
       }),
     )

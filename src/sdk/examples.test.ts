@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 describe.skipIf(!insidePrivateNet)('the SDK examples, run as the docs say', () => {
   let server: SignalingServer
   let dir: string
-  let volunteers: NodeVolunteer[] = []
+  const volunteers: NodeVolunteer[] = []
 
   beforeEach(async () => {
     server = await createSignalingServer({ port: 0 })
@@ -55,6 +55,8 @@ describe.skipIf(!insidePrivateNet)('the SDK examples, run as the docs say', () =
           identityFile: path.join(dir, `${name}.json`),
           cpuShare: 1,
           threads: 1,
+          // The GPU is not what these tests are about: WASM only.
+          useGpu: false,
           jobId,
         }),
       )
