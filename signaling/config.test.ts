@@ -26,6 +26,8 @@ describe('parseSignalingConfig', () => {
         '--origins',
         'https://a.example, http://localhost:5173/',
         '--max-listings-per-host=8',
+        '--peer-message-burst',
+        '40',
       ],
       {
         SIGNALING_PORT: '1',
@@ -33,6 +35,8 @@ describe('parseSignalingConfig', () => {
         SIGNALING_MAX_BODY_BYTES: '8192',
         SIGNALING_MAX_CONNECTIONS_PER_ADDRESS: '64',
         SIGNALING_MAX_LISTINGS: '50',
+        SIGNALING_MAX_PEERS: '2000',
+        SIGNALING_PEER_MESSAGES_PER_SECOND: '20',
       },
     )
     expect(config).toEqual({
@@ -43,6 +47,9 @@ describe('parseSignalingConfig', () => {
       maxListingsPerHost: 8,
       maxConnectionsPerAddress: 64,
       maxListings: 50,
+      maxPeers: 2000,
+      peerMessagesPerSecond: 20,
+      peerMessageBurst: 40,
     })
   })
 

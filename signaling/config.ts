@@ -11,6 +11,11 @@ export type SignalingConfig = {
   maxListingsPerHost: number
   maxConnectionsPerAddress: number
   maxListings: number
+  /** Peer sockets this server holds in all. */
+  maxPeers: number
+  /** Signaling frames one peer may send per second on average, and at once after a quiet spell. */
+  peerMessagesPerSecond: number
+  peerMessageBurst: number
   /** Where partner sites' counts are kept across restarts; in memory only when undefined. */
   sitesFile: string | undefined
 }
@@ -23,6 +28,9 @@ export const defaultSignalingConfig: SignalingConfig = {
   maxListingsPerHost: 4,
   maxConnectionsPerAddress: 32,
   maxListings: 1000,
+  maxPeers: 10_000,
+  peerMessagesPerSecond: 100,
+  peerMessageBurst: 500,
   sitesFile: undefined,
 }
 
@@ -69,6 +77,21 @@ const integerSettings: readonly IntegerSetting[] = [
     min: 1,
     max: 1_000_000,
   },
+  { key: 'maxPeers', flag: 'max-peers', env: 'SIGNALING_MAX_PEERS', min: 1, max: 10_000_000 },
+  {
+    key: 'peerMessagesPerSecond',
+    flag: 'peer-messages-per-second',
+    env: 'SIGNALING_PEER_MESSAGES_PER_SECOND',
+    min: 1,
+    max: 1_000_000,
+  },
+  {
+    key: 'peerMessageBurst',
+    flag: 'peer-message-burst',
+    env: 'SIGNALING_PEER_MESSAGE_BURST',
+    min: 1,
+    max: 1_000_000,
+  },
 ]
 
 export const signalingUsage = `Usage: tsx signaling/main.ts [options]
@@ -81,6 +104,10 @@ Options (each falls back to the environment variable in brackets):
   --max-listings-per-host N        jobs one host peer may list [SIGNALING_MAX_LISTINGS_PER_HOST] (4)
   --max-connections-per-address N  peer sockets per remote IP [SIGNALING_MAX_CONNECTIONS_PER_ADDRESS] (32)
   --max-listings N                 jobs listed in all [SIGNALING_MAX_LISTINGS] (1000)
+  --max-peers N                    peer sockets held in all [SIGNALING_MAX_PEERS] (10000)
+  --peer-messages-per-second N     signaling frames one peer may send per second, on average
+                                   [SIGNALING_PEER_MESSAGES_PER_SECOND] (100)
+  --peer-message-burst N           ... and at once [SIGNALING_PEER_MESSAGE_BURST] (500)
   --sites-file PATH                keep partner sites' counts in this file across restarts
                                    [SIGNALING_SITES_FILE] (none: in memory)
   -h, --help                       show this help`

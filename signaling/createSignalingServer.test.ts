@@ -45,14 +45,21 @@ describe('createSignalingServer', () => {
 
   it('reports health, counting connected peers', async () => {
     await start()
-    expect(await health()).toEqual({ v: 1, status: 'ok', peers: 0, listings: 0, uptimeS: 0 })
+    expect(await health()).toEqual({
+      v: 1,
+      status: 'ok',
+      peers: 0,
+      listings: 0,
+      frames: { relayed: 0, queued: 0, expired: 0, rateLimited: 0, rejected: 0, timedOut: 0 },
+      uptimeS: 0,
+    })
     const ws = await peer('peer-1')
     expect((await health()).peers).toBe(1)
     await closePeer(ws)
     await vi.waitFor(async () => expect((await health()).peers).toBe(0))
   })
 
-  it('serves the PeerServer under /peerjs', async () => {
+  it('serves the PeerJS id endpoint under /peerjs', async () => {
     await start()
     const response = await fetch(`${server.url}/peerjs/peerjs/id`)
     expect(response.status).toBe(200)
@@ -80,13 +87,18 @@ describe('createSignalingServer', () => {
     expect((await health()).peers).toBe(2)
   })
 
-  it('survives malformed peer messages and reports them', async () => {
+  it('closes a peer socket that sends a malformed message, counts it, and keeps the others', async () => {
     const onError = vi.fn()
     await start({ onError })
     const ws = await peer('peer-1')
+    await peer('peer-2')
+    const closed = new Promise<number>((resolve) => ws.once('close', resolve))
     ws.send('not json')
-    await vi.waitFor(() => expect(onError).toHaveBeenCalled())
-    expect((await health()).peers).toBe(1)
+    expect(await closed).toBe(1008)
+    await vi.waitFor(async () => expect((await health()).peers).toBe(1))
+    expect((await health()).frames.rejected).toBe(1)
+    // A client's fault is counted, not logged: a flood of them must not fill the disk.
+    expect(onError).not.toHaveBeenCalled()
   })
 
   it('closes a peer socket that sends an oversized message', async () => {

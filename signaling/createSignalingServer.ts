@@ -1,11 +1,6 @@
-import { createServer, STATUS_CODES } from 'node:http'
-import type { IncomingMessage } from 'node:http'
-import type { Duplex } from 'node:stream'
+import { createServer } from 'node:http'
 import express from 'express'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { ExpressPeerServer } from 'peer'
-import type { IClient } from 'peer'
-import { WebSocketServer } from 'ws'
 import { defaultSignalingConfig } from './config.ts'
 import type { SignalingConfig } from './config.ts'
 import { createDirectoryRouter } from './directory/createDirectoryRouter.ts'
@@ -18,16 +13,29 @@ import {
   NotFoundError,
   OriginNotAllowedError,
   toErrorResponse,
-  TooManyConnectionsError,
 } from './directory/errors.ts'
 import { siteKeySchema } from './directory/schemas.ts'
 import type { HealthResponse, SiteContributionResponse } from './directory/schemas.ts'
+import { isOriginAllowed } from './isOriginAllowed.ts'
+import { createPeerIdHandler } from './peers/createPeerIdHandler.ts'
+import { createPeerSocketServer } from './peers/createPeerSocketServer.ts'
+import type {
+  PeerSocketServer,
+  PeerSocketTimingsOverrides,
+} from './peers/createPeerSocketServer.ts'
+import { createUpgradeGate } from './peers/createUpgradeGate.ts'
+import { LocalPeerRouter } from './peers/LocalPeerRouter.ts'
+import type { PeerRouter } from './peers/PeerRouter.ts'
 
 export type SignalingServerOptions = {
   [key in keyof SignalingConfig]?: SignalingConfig[key] | undefined
 } & {
-  /** Errors no request can be answered with: a peer socket failing, a bug in a route. */
+  /** Errors no request can be answered with: a bug in a route or in peer routing. */
   onError?: ((error: unknown) => void) | undefined
+  /** Where peers are found; a `LocalPeerRouter` (this process only) by default. */
+  peerRouter?: PeerRouter | undefined
+  /** Peer socket timeouts and waiting-room sizes; tests shorten them. */
+  peerTimings?: PeerSocketTimingsOverrides | undefined
 }
 
 export type SignalingServer = {
@@ -37,14 +45,9 @@ export type SignalingServer = {
   close: () => Promise<void>
 }
 
-/** The PeerServer relays SDP offers, answers and ICE candidates: a few KB. ws would take 100 MiB. */
-const maxPeerMessageBytes = 64 * 1024
-
-const peerServerKey = 'peerjs'
-
 /**
- * Starts the signaling server: a PeerServer that introduces peers (`/peerjs`), the job directory
- * (`/api/v1/jobs`) and a health check (`/healthz`), on one HTTP port.
+ * Starts the signaling server: the PeerJS server protocol that introduces peers (`/peerjs`), the
+ * job directory (`/api/v1/jobs`) and a health check (`/healthz`), on one HTTP port.
  *
  * @example
  * const server = await createSignalingServer({ port: 0, allowedOrigins: ['https://example.org'] })
@@ -57,56 +60,40 @@ export async function createSignalingServer(
   const onError = options.onError ?? (() => {})
   const startedAt = Date.now()
 
-  // Keyed by id but holding the client, so that a stale socket's disconnect cannot evict a newer one.
-  const connectedPeers = new Map<string, IClient>()
   // Throws `signaling/site-history-file` for a file that exists but is not ours to overwrite.
   const siteHistory = await SiteHistory.open({ file: config.sitesFile, onError })
+  const router = options.peerRouter ?? new LocalPeerRouter()
   const directory = new Directory({
     maxListings: config.maxListings,
     maxListingsPerHost: config.maxListingsPerHost,
-    isHostConnected: (peerId) => connectedPeers.has(peerId),
+    isHostConnected: (peerId) => router.localSession(peerId) !== undefined,
     siteHistory,
+  })
+  const peers = createPeerSocketServer({
+    router,
+    gate: createUpgradeGate(config),
+    maxPeers: config.maxPeers,
+    messagesPerSecond: config.peerMessagesPerSecond,
+    messageBurst: config.peerMessageBurst,
+    timings: options.peerTimings,
+    onPeerGone: (id) => directory.removeHost(id),
+    onError,
   })
 
   const app = express()
   app.disable('x-powered-by')
   const server = createServer(app)
-
-  let peerSockets: WebSocketServer | undefined
-  const peerServer = ExpressPeerServer(server, {
-    path: '/',
-    key: peerServerKey,
-    allow_discovery: false,
-    corsOptions: { origin: config.allowedOrigins === '*' ? true : [...config.allowedOrigins] },
-    createWebSocketServer: (serverOptions) => {
-      // No `server` here: our own upgrade handler applies the origin and per-address limits first.
-      peerSockets = new WebSocketServer({
-        noServer: true,
-        path: serverOptions.path ?? '/',
-        maxPayload: maxPeerMessageBytes,
-      })
-      return peerSockets
-    },
-  })
-  peerServer.on('connection', (client) => {
-    connectedPeers.set(client.getId(), client)
-  })
-  peerServer.on('disconnect', (client) => {
-    const id = client.getId()
-    directory.removeHost(id)
-    if (connectedPeers.get(id) === client) connectedPeers.delete(id)
-  })
-  // The PeerServer emits 'error' for every malformed peer message; unheard, it would crash us.
-  peerServer.on('error', onError)
+  server.on('upgrade', peers.handleUpgrade)
 
   app.use(cors(config.allowedOrigins))
-  app.use('/peerjs', peerServer)
+  app.get('/peerjs/:key/id', createPeerIdHandler({ router }))
   app.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({
       v: 1,
       status: 'ok',
-      peers: connectedPeers.size,
+      peers: router.localCount,
       listings: directory.size,
+      frames: framesOf(peers.stats),
       uptimeS: Math.floor((Date.now() - startedAt) / 1000),
     } satisfies HealthResponse)
   })
@@ -129,35 +116,20 @@ export async function createSignalingServer(
     res.status(answer.status).json(toErrorResponse(answer))
   })
 
-  const connectionsByAddress = new Map<string, number>()
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const sockets = peerSockets
-    if (!sockets || !sockets.shouldHandle(req))
-      return rejectUpgrade(socket, new NotFoundError('No WebSocket endpoint here.'))
-    const origin = req.headers.origin
-    if (origin !== undefined && !isOriginAllowed(config.allowedOrigins, origin))
-      return rejectUpgrade(socket, new OriginNotAllowedError(origin))
-    const address = remoteAddressOf(req)
-    const count = connectionsByAddress.get(address) ?? 0
-    if (count >= config.maxConnectionsPerAddress)
-      return rejectUpgrade(socket, new TooManyConnectionsError(config.maxConnectionsPerAddress))
-    connectionsByAddress.set(address, count + 1)
-    // Counted per TCP socket, so the slot comes back however the handshake or the peer ends.
-    socket.once('close', () => {
-      const left = (connectionsByAddress.get(address) ?? 1) - 1
-      if (left > 0) connectionsByAddress.set(address, left)
-      else connectionsByAddress.delete(address)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
-    sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req))
-  })
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  } catch (error) {
+    // Nothing may keep the process alive after a failed start: the sweep timer, the sites file.
+    await peers.close()
+    await siteHistory.close()
+    throw error
+  }
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
@@ -166,12 +138,13 @@ export async function createSignalingServer(
     url: `http://${host}:${port}`,
     port,
     close: async () => {
-      await new Promise<void>((resolve, reject) => {
+      const closed = new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()))
-        server.closeAllConnections()
-        for (const ws of peerSockets?.clients ?? []) ws.terminate()
-        peerSockets?.close()
       })
+      server.closeAllConnections()
+      // Upgraded sockets count as the server's connections until they end.
+      await peers.close()
+      await closed
       await siteHistory.close()
     },
   }
@@ -181,10 +154,6 @@ function withDefaults(options: SignalingServerOptions): SignalingConfig {
   const config: Record<string, unknown> = { ...defaultSignalingConfig }
   for (const [key, value] of Object.entries(options)) if (value !== undefined) config[key] = value
   return config as SignalingConfig
-}
-
-function isOriginAllowed(allowedOrigins: SignalingConfig['allowedOrigins'], origin: string) {
-  return allowedOrigins === '*' || allowedOrigins.includes(origin)
 }
 
 /** Requests without an `Origin` header come from tools, not pages, and are let through. */
@@ -215,21 +184,8 @@ function toDirectoryError(error: unknown): DirectoryError {
   return new InternalError({ cause: error })
 }
 
-function remoteAddressOf(req: IncomingMessage): string {
-  const address = req.socket.remoteAddress ?? 'unknown'
-  // Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d; count them as one address.
-  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address
-}
-
-function rejectUpgrade(socket: Duplex, error: DirectoryError): void {
-  const body = JSON.stringify(toErrorResponse(error))
-  // A client that resets mid-answer must not take the server down with an unhandled 'error'.
-  socket.on('error', () => socket.destroy())
-  socket.once('finish', () => socket.destroy())
-  socket.end(
-    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n` +
-      'Connection: close\r\n' +
-      'Content-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  )
+function framesOf(stats: PeerSocketServer['stats']): HealthResponse['frames'] {
+  const { relayed, queued, expired, rateLimited, timedOut } = stats
+  const rejected = Object.values(stats.rejected).reduce((sum, count) => sum + count, 0)
+  return { relayed, queued, expired, rateLimited, rejected, timedOut }
 }

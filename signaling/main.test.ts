@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { connectPeer } from './testing/connectPeer.ts'
 
 const mainPath = fileURLToPath(new URL('./main.ts', import.meta.url))
 
@@ -37,7 +38,11 @@ describe('signaling/main.ts', () => {
       void run.exited.then((code) => reject(new Error(`exited ${code}: ${run.output().stderr}`)))
     })
     expect((await fetch(`${url}/healthz`)).status).toBe(200)
+    // A connected peer too: closing must leave no timer or socket that would keep the process alive.
+    const peer = await connectPeer({ port: Number(new URL(url).port), id: 'peer-1' })
+    const peerClosed = new Promise((resolve) => peer.once('close', resolve))
     run.child.kill('SIGTERM')
     expect(await run.exited).toBe(0)
+    await peerClosed
   }, 20_000)
 })

@@ -39,8 +39,11 @@ const stop = (signal: NodeJS.Signals) => {
   stopping = true
   console.log(`signaling server stopping (${signal})`)
   server.close().then(
-    // The PeerServer keeps internal timers running that it never clears, so exit explicitly.
-    () => process.exit(0),
+    // close() leaves no timer or socket behind: the process ends by itself, with code 0.
+    () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    },
     (error: unknown) => {
       console.error('signaling: error while stopping:', error)
       process.exit(1)

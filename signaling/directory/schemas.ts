@@ -164,6 +164,15 @@ export const healthResponseSchema = z.object({
   status: z.literal('ok'),
   peers: z.int().min(0),
   listings: z.int().min(0),
+  /** What this node's peer sockets did since it started (see `PeerSocketStats`). */
+  frames: z.object({
+    relayed: z.int().min(0),
+    queued: z.int().min(0),
+    expired: z.int().min(0),
+    rateLimited: z.int().min(0),
+    rejected: z.int().min(0),
+    timedOut: z.int().min(0),
+  }),
   uptimeS: z.number().min(0),
 })
 export type HealthResponse = z.infer<typeof healthResponseSchema>
