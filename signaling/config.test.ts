@@ -26,6 +26,8 @@ describe('parseSignalingConfig', () => {
         '--origins',
         'https://a.example, http://localhost:5173/',
         '--max-listings-per-host=8',
+        '--max-listings-per-network',
+        '64',
         '--peer-message-burst',
         '40',
       ],
@@ -35,6 +37,8 @@ describe('parseSignalingConfig', () => {
         SIGNALING_MAX_BODY_BYTES: '8192',
         SIGNALING_MAX_CONNECTIONS_PER_ADDRESS: '64',
         SIGNALING_MAX_LISTINGS: '50',
+        SIGNALING_MAX_LISTINGS_PER_ADDRESS: '4',
+        SIGNALING_MAX_LISTINGS_PER_NETWORK: '16',
         SIGNALING_MAX_PEERS: '2000',
         SIGNALING_PEER_MESSAGES_PER_SECOND: '20',
       },
@@ -47,6 +51,9 @@ describe('parseSignalingConfig', () => {
       maxListingsPerHost: 8,
       maxConnectionsPerAddress: 64,
       maxListings: 50,
+      maxListingsPerAddress: 4,
+      maxListingsPerNetwork: 64,
+      maxRegistrationsPerMinute: 60,
       maxPeers: 2000,
       peerMessagesPerSecond: 20,
       peerMessageBurst: 40,
@@ -59,6 +66,21 @@ describe('parseSignalingConfig', () => {
       '/var/lib/signaling/sites.json',
     )
     expect(configOf([], { SIGNALING_SITES_FILE: 'sites.json' }).sitesFile).toBe('sites.json')
+  })
+
+  it('takes a Redis URL from the flag or the environment; none by default', () => {
+    expect(configOf([]).redisUrl).toBeUndefined()
+    expect(configOf(['--redis', 'redis://10.0.0.5:6379/2']).redisUrl).toBe(
+      'redis://10.0.0.5:6379/2',
+    )
+    expect(
+      configOf(['--redis=rediss://:secret@redis.example:6380'], {
+        SIGNALING_REDIS_URL: 'redis://ignored:1',
+      }).redisUrl,
+    ).toBe('rediss://:secret@redis.example:6380')
+    expect(configOf([], { SIGNALING_REDIS_URL: ' redis://127.0.0.1:6379 ' }).redisUrl).toBe(
+      'redis://127.0.0.1:6379',
+    )
   })
 
   it('recognizes --help', () => {
@@ -82,6 +104,10 @@ describe('parseSignalingConfig', () => {
     [['--origins', 'https://example.org/app'], {}, '--origins'],
     [['--origins', ' , '], {}, '--origins'],
     [['--host', 'a b'], {}, '--host'],
+    [['--redis', '127.0.0.1:6379'], {}, '--redis'],
+    [['--redis', 'http://127.0.0.1:6379'], {}, '--redis'],
+    [[], { SIGNALING_REDIS_URL: 'redis://' }, 'SIGNALING_REDIS_URL'],
+    [['--max-listings-per-address', '0'], {}, '--max-listings-per-address'],
     [['--verbose'], {}, '--verbose'],
     [['extra'], {}, 'extra'],
   ])('rejects %j %j naming %s', (argv, env, culprit) => {

@@ -11,6 +11,11 @@ export type SignalingConfig = {
   maxListingsPerHost: number
   maxConnectionsPerAddress: number
   maxListings: number
+  /** Listings one remote address, and one /24 (IPv4) or /48 (IPv6) network, may hold. */
+  maxListingsPerAddress: number
+  maxListingsPerNetwork: number
+  /** Listing requests (POST) one remote address may make per minute. */
+  maxRegistrationsPerMinute: number
   /** Peer sockets this server holds in all. */
   maxPeers: number
   /** Signaling frames one peer may send per second on average, and at once after a quiet spell. */
@@ -18,6 +23,8 @@ export type SignalingConfig = {
   peerMessageBurst: number
   /** Where partner sites' counts are kept across restarts; in memory only when undefined. */
   sitesFile: string | undefined
+  /** The Redis that signaling nodes share (`redis://host:port`); this process only when undefined. */
+  redisUrl: string | undefined
 }
 
 export const defaultSignalingConfig: SignalingConfig = {
@@ -28,10 +35,14 @@ export const defaultSignalingConfig: SignalingConfig = {
   maxListingsPerHost: 4,
   maxConnectionsPerAddress: 32,
   maxListings: 1000,
+  maxListingsPerAddress: 32,
+  maxListingsPerNetwork: 128,
+  maxRegistrationsPerMinute: 60,
   maxPeers: 10_000,
   peerMessagesPerSecond: 100,
   peerMessageBurst: 500,
   sitesFile: undefined,
+  redisUrl: undefined,
 }
 
 export class InvalidConfigError extends BaseError {
@@ -39,7 +50,7 @@ export class InvalidConfigError extends BaseError {
 }
 
 type IntegerSetting = {
-  key: Exclude<keyof SignalingConfig, 'host' | 'allowedOrigins' | 'sitesFile'>
+  key: Exclude<keyof SignalingConfig, 'host' | 'allowedOrigins' | 'sitesFile' | 'redisUrl'>
   flag: string
   env: string
   min: number
@@ -77,6 +88,27 @@ const integerSettings: readonly IntegerSetting[] = [
     min: 1,
     max: 1_000_000,
   },
+  {
+    key: 'maxListingsPerAddress',
+    flag: 'max-listings-per-address',
+    env: 'SIGNALING_MAX_LISTINGS_PER_ADDRESS',
+    min: 1,
+    max: 1_000_000,
+  },
+  {
+    key: 'maxListingsPerNetwork',
+    flag: 'max-listings-per-network',
+    env: 'SIGNALING_MAX_LISTINGS_PER_NETWORK',
+    min: 1,
+    max: 1_000_000,
+  },
+  {
+    key: 'maxRegistrationsPerMinute',
+    flag: 'max-registrations-per-minute',
+    env: 'SIGNALING_MAX_REGISTRATIONS_PER_MINUTE',
+    min: 1,
+    max: 1_000_000,
+  },
   { key: 'maxPeers', flag: 'max-peers', env: 'SIGNALING_MAX_PEERS', min: 1, max: 10_000_000 },
   {
     key: 'peerMessagesPerSecond',
@@ -104,12 +136,20 @@ Options (each falls back to the environment variable in brackets):
   --max-listings-per-host N        jobs one host peer may list [SIGNALING_MAX_LISTINGS_PER_HOST] (4)
   --max-connections-per-address N  peer sockets per remote IP [SIGNALING_MAX_CONNECTIONS_PER_ADDRESS] (32)
   --max-listings N                 jobs listed in all [SIGNALING_MAX_LISTINGS] (1000)
+  --max-listings-per-address N     jobs one remote IP may list [SIGNALING_MAX_LISTINGS_PER_ADDRESS] (32)
+  --max-listings-per-network N     jobs one /24 (IPv4) or /48 (IPv6) may list
+                                   [SIGNALING_MAX_LISTINGS_PER_NETWORK] (128)
+  --max-registrations-per-minute N listing requests one remote IP may make per minute
+                                   [SIGNALING_MAX_REGISTRATIONS_PER_MINUTE] (60)
   --max-peers N                    peer sockets held in all [SIGNALING_MAX_PEERS] (10000)
   --peer-messages-per-second N     signaling frames one peer may send per second, on average
                                    [SIGNALING_PEER_MESSAGES_PER_SECOND] (100)
   --peer-message-burst N           ... and at once [SIGNALING_PEER_MESSAGE_BURST] (500)
   --sites-file PATH                keep partner sites' counts in this file across restarts
                                    [SIGNALING_SITES_FILE] (none: in memory)
+  --redis URL                      keep the job directory in this Redis, shared by every node that
+                                   names it (redis://[:password@]host:port[/db], rediss:// for TLS)
+                                   [SIGNALING_REDIS_URL] (none: in this process)
   -h, --help                       show this help`
 
 export type ParseSignalingConfigReturnType =
@@ -148,6 +188,8 @@ export function parseSignalingConfig(
   if (origins) config.allowedOrigins = parseOrigins(origins.source, origins.value)
   const sitesFile = setting('sites-file', 'SIGNALING_SITES_FILE')
   if (sitesFile) config.sitesFile = sitesFile.value
+  const redis = setting('redis', 'SIGNALING_REDIS_URL')
+  if (redis) config.redisUrl = parseRedisUrl(redis.source, redis.value)
   return { help: false, config }
 }
 
@@ -156,6 +198,7 @@ function parseFlags(argv: readonly string[]) {
     host: { type: 'string' },
     origins: { type: 'string' },
     'sites-file': { type: 'string' },
+    redis: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }
   for (const { flag } of integerSettings) options[flag] = { type: 'string' }
@@ -175,6 +218,21 @@ function parseInteger(source: string, value: string, min: number, max: number): 
       `${source} must be a whole number from ${min} to ${max}, not "${value}".`,
     )
   return number
+}
+
+function parseRedisUrl(source: string, value: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(value.trim())
+  } catch {
+    url = undefined
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '')
+    throw new InvalidConfigError(
+      // Not echoed: the URL may hold a password.
+      `${source} must be a Redis URL: redis://[:password@]host:port[/db], or rediss:// for TLS.`,
+    )
+  return value.trim()
 }
 
 function parseHost(source: string, value: string): string {

@@ -52,6 +52,7 @@ describe('createSignalingServer', () => {
       listings: 0,
       frames: { relayed: 0, queued: 0, expired: 0, rateLimited: 0, rejected: 0, timedOut: 0 },
       uptimeS: 0,
+      store: { kind: 'memory', reachable: true },
     })
     const ws = await peer('peer-1')
     expect((await health()).peers).toBe(1)

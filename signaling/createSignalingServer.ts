@@ -4,8 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { defaultSignalingConfig } from './config.ts'
 import type { SignalingConfig } from './config.ts'
 import { createDirectoryRouter } from './directory/createDirectoryRouter.ts'
-import { Directory } from './directory/Directory.ts'
-import { SiteHistory } from './directory/SiteHistory.ts'
+import { openDirectory } from './directory/openDirectory.ts'
 import {
   BadRequestError,
   DirectoryError,
@@ -60,14 +59,12 @@ export async function createSignalingServer(
   const onError = options.onError ?? (() => {})
   const startedAt = Date.now()
 
-  // Throws `signaling/site-history-file` for a file that exists but is not ours to overwrite.
-  const siteHistory = await SiteHistory.open({ file: config.sitesFile, onError })
   const router = options.peerRouter ?? new LocalPeerRouter()
-  const directory = new Directory({
-    maxListings: config.maxListings,
-    maxListingsPerHost: config.maxListingsPerHost,
+  // Throws `signaling/site-history-file` for a file that exists but is not ours to overwrite.
+  const directory = await openDirectory({
+    ...config,
     isHostConnected: (peerId) => router.localSession(peerId) !== undefined,
-    siteHistory,
+    onError,
   })
   const peers = createPeerSocketServer({
     router,
@@ -76,7 +73,7 @@ export async function createSignalingServer(
     messagesPerSecond: config.peerMessagesPerSecond,
     messageBurst: config.peerMessageBurst,
     timings: options.peerTimings,
-    onPeerGone: (id) => directory.removeHost(id),
+    onPeerGone: (id) => void directory.removeHost(id).catch(onError),
     onError,
   })
 
@@ -88,23 +85,34 @@ export async function createSignalingServer(
   app.use(cors(config.allowedOrigins))
   app.get('/peerjs/:key/id', createPeerIdHandler({ router }))
   app.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({
-      v: 1,
-      status: 'ok',
-      peers: router.localCount,
-      listings: directory.size,
-      frames: framesOf(peers.stats),
-      uptimeS: Math.floor((Date.now() - startedAt) / 1000),
-    } satisfies HealthResponse)
+    void (async () => {
+      const reachable = await directory.ping()
+      const listings = reachable ? (await directory.state().catch(() => undefined))?.count : 0
+      const up = reachable && listings !== undefined
+      res
+        .status(up ? 200 : 503)
+        .set('Cache-Control', 'no-store')
+        .json({
+          v: 1,
+          status: up ? 'ok' : 'unavailable',
+          peers: router.localCount,
+          listings: listings ?? 0,
+          frames: framesOf(peers.stats),
+          uptimeS: Math.floor((Date.now() - startedAt) / 1000),
+          store: { kind: config.redisUrl === undefined ? 'memory' : 'redis', reachable: up },
+        } satisfies HealthResponse)
+    })()
   })
   app.use('/api/v1/jobs', createDirectoryRouter({ directory, maxBodyBytes: config.maxBodyBytes }))
   // A partner site's page of ours reads what its visitors contributed.
-  app.get('/api/v1/sites/:siteKey', (req, res) => {
+  app.get('/api/v1/sites/:siteKey', (req, res, next) => {
     const parsed = siteKeySchema.safeParse(req.params['siteKey'])
     if (!parsed.success) throw new NotFoundError('No such site key.')
-    res
-      .set('Cache-Control', 'no-store')
-      .json({ v: 1, ...directory.siteContribution(parsed.data) } satisfies SiteContributionResponse)
+    directory.siteContribution(parsed.data).then((contribution) => {
+      res
+        .set('Cache-Control', 'no-store')
+        .json({ v: 1, ...contribution } satisfies SiteContributionResponse)
+    }, next)
   })
   app.use((req, _res, next) => {
     next(new NotFoundError(`No route for ${req.method} ${req.path.slice(0, 200)}.`))
@@ -127,7 +135,7 @@ export async function createSignalingServer(
   } catch (error) {
     // Nothing may keep the process alive after a failed start: the sweep timer, the sites file.
     await peers.close()
-    await siteHistory.close()
+    await directory.close()
     throw error
   }
   const address = server.address()
@@ -145,7 +153,7 @@ export async function createSignalingServer(
       // Upgraded sockets count as the server's connections until they end.
       await peers.close()
       await closed
-      await siteHistory.close()
+      await directory.close()
     },
   }
 }

@@ -31,6 +31,10 @@ const server = await createSignalingServer({
   process.exit(1)
 })
 console.log(`signaling server listening on ${server.url}`)
+if (config.redisUrl !== undefined) {
+  const redis = new URL(config.redisUrl)
+  console.log(`job directory kept in Redis at ${redis.protocol}//${redis.host}${redis.pathname}`)
+}
 
 let stopping = false
 const stop = (signal: NodeJS.Signals) => {

@@ -1,28 +1,58 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import type {
+  DirectoryQuotas,
+  DirectoryState,
+  DirectoryStore,
+  ListingPage,
+} from './DirectoryStore.ts'
 import {
+  AddressLimitError,
+  DirectoryError,
   DirectoryFullError,
+  DirectoryUnavailableError,
   ForbiddenError,
   HostNotConnectedError,
   InvalidBodyError,
   JobExistsError,
   ListingLimitError,
   NotFoundError,
+  RateLimitedError,
 } from './errors.ts'
+import { MemoryDirectoryStore } from './MemoryDirectoryStore.ts'
+import { networkOf, normalizeAddress } from './networkOf.ts'
 import type {
   Listing,
   RegisterJobRequest,
   SiteContributionResponse,
   UpdateJobRequest,
 } from './schemas.ts'
-import { SiteHistory } from './SiteHistory.ts'
+import type { SiteHistory } from './SiteHistory.ts'
 
 export type DirectoryParameters = {
   maxListings: number
   maxListingsPerHost: number
-  /** Whether a peer id currently holds a PeerServer connection; only live hosts may list jobs. */
-  isHostConnected: (peerId: string) => boolean
-  /** Where each job's per-site counts are kept; in memory when absent. */
+  /** Listings one remote address may hold (32 by default). */
+  maxListingsPerAddress?: number | undefined
+  /** Listings one network may hold: a `/24` for IPv4, a `/48` for IPv6 (128 by default). */
+  maxListingsPerNetwork?: number | undefined
+  /** Registrations (`register` calls, refused ones too) one address may make per minute (60 by default). */
+  maxRegistrationsPerMinute?: number | undefined
+  /** Whether a peer id currently holds a peer connection; only live hosts may list jobs. */
+  isHostConnected: (peerId: string) => boolean | Promise<boolean>
+  /**
+   * Whether the host's socket is held by this node: each node keeps its own hosts' listings
+   * alive. `isHostConnected` when absent.
+   */
+  isHostLocal?: ((peerId: string) => boolean) | undefined
+  /** Where listings, quotas, site history and counters are kept; in this process when absent. */
+  store?: DirectoryStore | undefined
+  /** The site history of the default in-memory store; ignored with `store`. */
   siteHistory?: SiteHistory | undefined
+  /**
+   * How long a listing outlives the last sign of its host (90 s by default): a listing whose
+   * node died goes after this, unless the host reconnects to another node, which keeps it.
+   */
+  listingTtlMs?: number | undefined
   now?: (() => Date) | undefined
 }
 
@@ -32,75 +62,110 @@ export type RegisterReturnType = {
   replaced: boolean
 }
 
-type Entry = {
-  listing: Listing
-  /** Only a digest is kept, so a heap dump or log of the directory cannot impersonate an owner. */
-  ownerTokenDigest: Buffer
+export type ListParameters = {
+  /** The last job id of the page before; from the start when absent. */
+  after?: string | undefined
+  limit?: number | undefined
 }
 
+export const defaultListingTtlMs = 90_000
+const defaultPageSize = 100
+
 /**
- * In-memory list of open jobs. It holds no job data: just enough for a volunteer to find a host
- * and connect to it. Listings live as long as their host's PeerServer connection.
+ * The list of open jobs. It holds no job data: just enough for a volunteer to find a host and
+ * connect to it. Listings live as long as their host's peer connection. Its state is kept in a
+ * `DirectoryStore`: this process's memory by default, or a Redis that several signaling nodes
+ * share, so that any node answers for any listing.
  *
  * @example
  * const directory = new Directory({ maxListings: 1000, maxListingsPerHost: 4, isHostConnected: (id) => peers.has(id) })
- * directory.register({ v: 1, jobId: 'j1', name: 'Mandelbrot', hostPeerId: 'h1', kernelKinds: ['wgsl'], unitsTotal: 64, unitsDone: 0, ownerToken })
+ * await directory.register({ v: 1, jobId: 'j1', name: 'Mandelbrot', hostPeerId: 'h1', kernelKinds: ['wgsl'], unitsTotal: 64, unitsDone: 0, ownerToken }, '203.0.113.7')
  */
 export class Directory {
-  readonly #entries = new Map<string, Entry>()
-  /** Each job's latest per-site counts; see `siteContribution`. */
-  readonly #siteHistory: SiteHistory
+  readonly #store: DirectoryStore
   readonly #parameters: DirectoryParameters
+  readonly #quotas: DirectoryQuotas
+  readonly #ttlMs: number
+  readonly #keepAlive: ReturnType<typeof setInterval>
+  #keepingAlive = false
 
   constructor(parameters: DirectoryParameters) {
     this.#parameters = parameters
-    this.#siteHistory = parameters.siteHistory ?? SiteHistory.inMemory()
+    this.#store =
+      parameters.store ?? new MemoryDirectoryStore({ siteHistory: parameters.siteHistory })
+    this.#quotas = {
+      maxListings: parameters.maxListings,
+      maxListingsPerHost: parameters.maxListingsPerHost,
+      maxListingsPerAddress: parameters.maxListingsPerAddress ?? 32,
+      maxListingsPerNetwork: parameters.maxListingsPerNetwork ?? 128,
+    }
+    this.#ttlMs = parameters.listingTtlMs ?? defaultListingTtlMs
+    this.#keepAlive = setInterval(() => void this.keepAlive(), this.#ttlMs / 3)
+    this.#keepAlive.unref()
   }
 
-  get size(): number {
-    return this.#entries.size
+  get store(): DirectoryStore {
+    return this.#store
+  }
+
+  /** How many jobs are listed, and a version that changes with any listing. */
+  state(): Promise<DirectoryState> {
+    return this.#call(() => this.#store.state(this.#nowMs()))
   }
 
   /**
    * What a partner site's visitors contributed to every job this server has listed (kept after a
-   * listing goes, for the last 10,000 jobs, and across restarts when the history has a file):
+   * listing goes, for the last 10,000 jobs, and across restarts when the history is persistent):
    * each job's host reports its cumulative per-site counts, so a job listed again is not counted
    * twice.
    */
-  siteContribution(siteKey: string): Omit<SiteContributionResponse, 'v'> {
+  async siteContribution(siteKey: string): Promise<Omit<SiteContributionResponse, 'v'>> {
+    const now = this.#nowMs()
+    const [history, listed] = await Promise.all([
+      this.#call(() => this.#store.siteHistory(siteKey)),
+      this.#call(() => this.#store.hosts(now)),
+    ])
+    const open = new Set(listed.map(({ jobId }) => jobId))
     const jobs: SiteContributionResponse['jobs'] = []
-    for (const { jobId, name, sites } of this.#siteHistory.entries()) {
+    for (const { jobId, name, sites } of history) {
       const units = sites[siteKey]
-      if (units) jobs.push({ jobId, name, units, open: this.#entries.has(jobId) })
+      if (units) jobs.push({ jobId, name, units, open: open.has(jobId) })
     }
     return { siteKey, units: jobs.reduce((sum, job) => sum + job.units, 0), jobs }
   }
 
-  #remember(listing: Listing): void {
-    if (!listing.sites) return
-    this.#siteHistory.remember({ jobId: listing.jobId, name: listing.name, sites: listing.sites })
+  /** One page of listings, in job id order. */
+  page({ after, limit = defaultPageSize }: ListParameters = {}): Promise<ListingPage> {
+    return this.#call(() => this.#store.page(after, limit, this.#nowMs()))
   }
 
-  list(): Listing[] {
-    return [...this.#entries.values()].map((entry) => ({ ...entry.listing }))
+  /** Every listing, page by page. */
+  async list(): Promise<Listing[]> {
+    const listings: Listing[] = []
+    let after: string | undefined
+    do {
+      const page = await this.page({ after, limit: 500 })
+      listings.push(...page.listings)
+      after = page.next
+    } while (after !== undefined)
+    return listings
   }
 
-  get(jobId: string): Listing {
-    return { ...this.#find(jobId).listing }
+  async get(jobId: string): Promise<Listing> {
+    return (await this.#find(jobId)).listing
   }
 
-  register(request: RegisterJobRequest): RegisterReturnType {
-    const { maxListings, maxListingsPerHost, isHostConnected } = this.#parameters
-    const existing = this.#entries.get(request.jobId)
-    const ownerTokenDigest = digest(request.ownerToken)
-    if (existing && !timingSafeEqual(existing.ownerTokenDigest, ownerTokenDigest))
-      throw new JobExistsError(request.jobId)
-    if (!isHostConnected(request.hostPeerId)) throw new HostNotConnectedError(request.hostPeerId)
-    if (this.#countHostListings(request.hostPeerId, request.jobId) >= maxListingsPerHost)
-      throw new ListingLimitError(request.hostPeerId, maxListingsPerHost)
-    if (!existing && this.#entries.size >= maxListings) throw new DirectoryFullError(maxListings)
+  /** `address` is the remote address that asked: quotas apply to it and to its network. */
+  async register(request: RegisterJobRequest, address: string): Promise<RegisterReturnType> {
+    const { maxRegistrationsPerMinute = 60, isHostConnected } = this.#parameters
+    const normalized = normalizeAddress(address)
+    const now = this.#nowMs()
+    const hits = await this.#call(() => this.#store.hit(`register:${normalized}`, 60_000, now))
+    if (hits > maxRegistrationsPerMinute) throw new RateLimitedError(maxRegistrationsPerMinute)
+    if (!(await isHostConnected(request.hostPeerId)))
+      throw new HostNotConnectedError(request.hostPeerId)
 
-    const now = this.#now()
+    const iso = new Date(now).toISOString()
     const listing: Listing = {
       jobId: request.jobId,
       name: request.name,
@@ -111,76 +176,153 @@ export class Directory {
       ...(request.reward && { reward: request.reward }),
       ...(request.sites && { sites: request.sites }),
       ...(request.verification && { verification: request.verification }),
-      listedAt: existing?.listing.listedAt ?? now,
-      updatedAt: now,
+      listedAt: iso,
+      updatedAt: iso,
     }
-    this.#entries.set(request.jobId, { listing, ownerTokenDigest })
-    this.#remember(listing)
-    return { listing: { ...listing }, replaced: existing !== undefined }
+    const entry = {
+      listing,
+      ownerTokenDigest: digest(request.ownerToken),
+      address: normalized,
+      network: networkOf(normalized),
+    }
+    const result = await this.#call(() =>
+      this.#store.put(entry, this.#quotas, now, now + this.#ttlMs),
+    )
+    if (!result.ok)
+      switch (result.refusal) {
+        case 'job-exists':
+          throw new JobExistsError(request.jobId)
+        case 'host-limit':
+          throw new ListingLimitError(request.hostPeerId, this.#quotas.maxListingsPerHost)
+        case 'address-limit':
+          throw new AddressLimitError('address', this.#quotas.maxListingsPerAddress)
+        case 'network-limit':
+          throw new AddressLimitError('network', this.#quotas.maxListingsPerNetwork)
+        case 'full':
+          throw new DirectoryFullError(this.#quotas.maxListings)
+      }
+    const stored = { ...listing, listedAt: result.listedAt }
+    await this.#remember(stored)
+    return { listing: stored, replaced: result.replaced }
   }
 
   /** Throws `NotFoundError` or `ForbiddenError` before looking at the request. */
-  authorize(jobId: string, ownerToken: string | undefined): void {
-    const entry = this.#find(jobId)
-    if (ownerToken === undefined || !timingSafeEqual(entry.ownerTokenDigest, digest(ownerToken)))
-      throw new ForbiddenError(jobId)
+  async authorize(jobId: string, ownerToken: string | undefined): Promise<void> {
+    await this.#authorized(jobId, ownerToken)
   }
 
-  update(jobId: string, ownerToken: string | undefined, request: UpdateJobRequest): Listing {
-    this.authorize(jobId, ownerToken)
-    const entry = this.#find(jobId)
+  async update(
+    jobId: string,
+    ownerToken: string | undefined,
+    request: UpdateJobRequest,
+  ): Promise<Listing> {
+    const entry = await this.#authorized(jobId, ownerToken)
     const unitsTotal = request.unitsTotal ?? entry.listing.unitsTotal
     if (request.unitsDone > unitsTotal)
       throw new InvalidBodyError([
         { path: ['unitsDone'], message: `Must not exceed unitsTotal (${unitsTotal}).` },
       ])
-    entry.listing = {
+    const now = this.#nowMs()
+    const listing: Listing = {
       ...entry.listing,
       unitsDone: request.unitsDone,
       unitsTotal,
       ...(request.reward && { reward: request.reward }),
       ...(request.sites && { sites: request.sites }),
       ...(request.verification && { verification: request.verification }),
-      updatedAt: this.#now(),
+      updatedAt: new Date(now).toISOString(),
     }
-    this.#remember(entry.listing)
-    return { ...entry.listing }
+    const updated = await this.#call(() =>
+      this.#store.update(jobId, entry.ownerTokenDigest, listing, now, now + this.#ttlMs),
+    )
+    // Removed, or re-listed by another owner, since it was read.
+    if (!updated) throw new NotFoundError(`Job "${jobId}" is not listed.`)
+    await this.#remember(listing)
+    return listing
   }
 
-  remove(jobId: string, ownerToken: string | undefined): void {
-    this.authorize(jobId, ownerToken)
-    this.#entries.delete(jobId)
+  async remove(jobId: string, ownerToken: string | undefined): Promise<void> {
+    const entry = await this.#authorized(jobId, ownerToken)
+    await this.#call(() => this.#store.remove(jobId, entry.ownerTokenDigest, this.#nowMs()))
   }
 
   /** Drops every listing of a host that left; returns how many went. */
-  removeHost(hostPeerId: string): number {
-    let removed = 0
-    for (const [jobId, entry] of this.#entries)
-      if (entry.listing.hostPeerId === hostPeerId) {
-        this.#entries.delete(jobId)
-        removed++
-      }
-    return removed
+  removeHost(hostPeerId: string): Promise<number> {
+    return this.#call(() => this.#store.removeHost(hostPeerId, this.#nowMs()))
   }
 
-  #find(jobId: string): Entry {
-    const entry = this.#entries.get(jobId)
+  /**
+   * Pushes back the expiry of the listings whose hosts this node holds. Runs every third of the
+   * listing TTL by itself; failures wait for the next round (the TTL spans three).
+   */
+  async keepAlive(): Promise<void> {
+    if (this.#keepingAlive) return
+    this.#keepingAlive = true
+    try {
+      const isLocal = this.#parameters.isHostLocal ?? this.#parameters.isHostConnected
+      const now = this.#nowMs()
+      const hosts = await this.#store.hosts(now)
+      const local: string[] = []
+      for (const { jobId, hostPeerId } of hosts)
+        if ((await isLocal(hostPeerId)) === true) local.push(jobId)
+      await this.#store.touch(local, now, now + this.#ttlMs)
+    } catch {
+      // The store is away; the next round tries again.
+    } finally {
+      this.#keepingAlive = false
+    }
+  }
+
+  /** Whether the store answers. */
+  ping(): Promise<boolean> {
+    return this.#store.ping().catch(() => false)
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#keepAlive)
+    await this.#store.close()
+  }
+
+  async #remember(listing: Listing): Promise<void> {
+    if (!listing.sites) return
+    const { jobId, name, sites } = listing
+    await this.#call(() => this.#store.rememberSites({ jobId, name, sites }))
+  }
+
+  async #find(jobId: string) {
+    const entry = await this.#call(() => this.#store.get(jobId, this.#nowMs()))
     if (!entry) throw new NotFoundError(`Job "${jobId}" is not listed.`)
     return entry
   }
 
-  #countHostListings(hostPeerId: string, exceptJobId: string): number {
-    let count = 0
-    for (const entry of this.#entries.values())
-      if (entry.listing.hostPeerId === hostPeerId && entry.listing.jobId !== exceptJobId) count++
-    return count
+  async #authorized(jobId: string, ownerToken: string | undefined) {
+    const entry = await this.#find(jobId)
+    const expected = Buffer.from(entry.ownerTokenDigest, 'hex')
+    if (ownerToken === undefined || !timingSafeEqual(expected, digestBytes(ownerToken)))
+      throw new ForbiddenError(jobId)
+    return entry
   }
 
-  #now(): string {
-    return (this.#parameters.now?.() ?? new Date()).toISOString()
+  /** A store failure (Redis away, a timeout) is a 503 the client may retry, not a bug. */
+  async #call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation()
+    } catch (error) {
+      if (error instanceof DirectoryError) throw error
+      if (this.#store instanceof MemoryDirectoryStore) throw error
+      throw new DirectoryUnavailableError({ cause: error })
+    }
+  }
+
+  #nowMs(): number {
+    return (this.#parameters.now?.() ?? new Date()).getTime()
   }
 }
 
-function digest(token: string): Buffer {
+function digestBytes(token: string): Buffer {
   return createHash('sha256').update(token).digest()
+}
+
+function digest(token: string): string {
+  return digestBytes(token).toString('hex')
 }

@@ -410,3 +410,74 @@ describe('job directory', () => {
     await vi.waitFor(async () => expect(await listedJobIds()).toEqual(['b']))
   })
 })
+
+describe('job directory pages and quotas', () => {
+  it('answers in pages with an ETag, and 304 until something changes', async () => {
+    await start({ maxListingsPerHost: 10 })
+    await peer('host-1')
+    for (const jobId of ['c', 'a', 'b'])
+      expect((await api('', { method: 'POST', json: jobBody({ jobId }) })).status).toBe(201)
+
+    const first = await api('?limit=2')
+    expect(first.headers.get('cache-control')).toBe('no-cache')
+    const etag = first.headers.get('etag')
+    expect(etag).toMatch(/^".+"$/)
+    const firstBody = jobListResponseSchema.parse(await first.json())
+    expect(firstBody.jobs.map((job) => job.jobId)).toEqual(['a', 'b'])
+    expect(firstBody.next).toBe('b')
+    const second = jobListResponseSchema.parse(await (await api('?limit=2&after=b')).json())
+    expect(second.jobs.map((job) => job.jobId)).toEqual(['c'])
+    expect(second.next).toBeUndefined()
+    expect(await listedJobIds()).toEqual(['a', 'b', 'c'])
+
+    const again = await api('?limit=2', { headers: { 'if-none-match': etag! } })
+    expect(again.status).toBe(304)
+    expect(await again.text()).toBe('')
+    // Another page is another question.
+    expect((await api('?limit=3', { headers: { 'if-none-match': etag! } })).status).toBe(200)
+
+    await api('/a', { method: 'PATCH', json: { v: 1, unitsDone: 3 }, token: ownerToken })
+    const changed = await api('?limit=2', { headers: { 'if-none-match': etag! } })
+    expect(changed.status).toBe(200)
+    expect(changed.headers.get('etag')).not.toBe(etag)
+    // Single listings and writes are never stored.
+    expect((await api('/a')).headers.get('cache-control')).toBe('no-store')
+  })
+
+  it('refuses a bad page query', async () => {
+    await start()
+    for (const query of [
+      '?limit=0',
+      '?limit=501',
+      '?limit=ten',
+      '?after=a%20b',
+      '?after=a&after=b',
+    ])
+      await expectError(await api(query), 400, 'directory/invalid-query')
+  })
+
+  it('caps listings per remote address', async () => {
+    await start({ maxListingsPerHost: 10, maxListingsPerAddress: 2 })
+    await peer('host-1')
+    for (const jobId of ['a', 'b'])
+      expect((await api('', { method: 'POST', json: jobBody({ jobId }) })).status).toBe(201)
+    await expectError(
+      await api('', { method: 'POST', json: jobBody({ jobId: 'c' }) }),
+      429,
+      'directory/address-limit',
+    )
+    // Re-listing a job it holds is no new listing.
+    expect((await api('', { method: 'POST', json: jobBody({ jobId: 'b' }) })).status).toBe(200)
+  })
+
+  it('limits listing requests per remote address and minute', async () => {
+    await start({ maxRegistrationsPerMinute: 2 })
+    await peer('host-1')
+    for (let i = 0; i < 2; i++) await api('', { method: 'POST', json: jobBody() })
+    await expectError(
+      await api('', { method: 'POST', json: jobBody() }),
+      429,
+      'directory/rate-limited',
+    )
+  })
+})

@@ -158,3 +158,44 @@ export function toErrorResponse(error: DirectoryError): ErrorResponse {
     },
   }
 }
+
+export class AddressLimitError extends DirectoryError {
+  override readonly code = 'directory/address-limit'
+  override readonly status = 429
+
+  constructor(scope: 'address' | 'network', max: number) {
+    super(
+      scope === 'address'
+        ? `This address already lists ${max} jobs, the most allowed.`
+        : `This address's network (/24 for IPv4, /48 for IPv6) already lists ${max} jobs, the most allowed.`,
+    )
+  }
+}
+
+export class RateLimitedError extends DirectoryError {
+  override readonly code = 'directory/rate-limited'
+  override readonly status = 429
+
+  constructor(max: number) {
+    super(`This address sent more than ${max} listings this minute; try again in a minute.`)
+  }
+}
+
+/** The directory's shared store (Redis) does not answer: the request may succeed on a retry. */
+export class DirectoryUnavailableError extends DirectoryError {
+  override readonly code = 'directory/unavailable'
+  override readonly status = 503
+
+  constructor(parameters?: BaseErrorParameters) {
+    super('The job directory cannot reach its store right now.', parameters)
+  }
+}
+
+export class InvalidQueryError extends DirectoryError {
+  override readonly code = 'directory/invalid-query'
+  override readonly status = 400
+
+  constructor(message: string) {
+    super(message)
+  }
+}

@@ -140,7 +140,12 @@ export type Listing = z.infer<typeof listingSchema>
 export const listingResponseSchema = z.object({ v: z.literal(1), listing: listingSchema })
 export type ListingResponse = z.infer<typeof listingResponseSchema>
 
-export const jobListResponseSchema = z.object({ v: z.literal(1), jobs: z.array(listingSchema) })
+/** One page of listings in job id order; `next`, when there, is the `after` of the next page. */
+export const jobListResponseSchema = z.object({
+  v: z.literal(1),
+  jobs: z.array(listingSchema),
+  next: jobIdSchema.optional(),
+})
 export type JobListResponse = z.infer<typeof jobListResponseSchema>
 
 /** What a partner site's visitors contributed: accepted units per job this server has seen. */
@@ -161,7 +166,8 @@ export type SiteContributionResponse = z.infer<typeof siteContributionResponseSc
 
 export const healthResponseSchema = z.object({
   v: z.literal(1),
-  status: z.literal('ok'),
+  /** `unavailable` (with status 503) while the directory's Redis does not answer. */
+  status: z.enum(['ok', 'unavailable']),
   peers: z.int().min(0),
   listings: z.int().min(0),
   /** What this node's peer sockets did since it started (see `PeerSocketStats`). */
@@ -174,6 +180,8 @@ export const healthResponseSchema = z.object({
     timedOut: z.int().min(0),
   }),
   uptimeS: z.number().min(0),
+  /** Where the directory is kept: this process, or a Redis that several nodes share. */
+  store: z.object({ kind: z.enum(['memory', 'redis']), reachable: z.boolean() }).optional(),
 })
 export type HealthResponse = z.infer<typeof healthResponseSchema>
 

@@ -53,3 +53,24 @@ describe('DirectoryClient.remove', () => {
     expect((await directory.list()).map((job) => job.jobId)).toEqual(['job-1'])
   })
 })
+
+describe('DirectoryClient.list', () => {
+  it('follows the pages of a directory longer than one', async () => {
+    await server.close()
+    server = await createSignalingServer({
+      port: 0,
+      host: '127.0.0.1',
+      maxListingsPerHost: 300,
+      maxListingsPerAddress: 300,
+      maxListingsPerNetwork: 300,
+      maxRegistrationsPerMinute: 1000,
+    })
+    await closePeer(host)
+    host = await connectPeer({ port: server.port, id: 'host-1' })
+    const directory = new DirectoryClient(server.url)
+    const jobIds = Array.from({ length: 230 }, (_, i) => `job-${String(i).padStart(3, '0')}`)
+    for (const jobId of jobIds) await directory.register({ ...listing(), jobId })
+    expect((await directory.list()).map((job) => job.jobId)).toEqual(jobIds)
+    expect(await directory.list({ maxPages: 1 })).toHaveLength(100)
+  })
+})

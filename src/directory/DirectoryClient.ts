@@ -26,8 +26,17 @@ export class DirectoryClient {
     this.baseUrl = baseUrl.replace(/\/$/, '')
   }
 
-  async list(): Promise<Listing[]> {
-    return (await this.#request('GET', '/api/v1/jobs', jobListResponseSchema)).jobs
+  /** Every open job: the directory answers in pages, followed here up to `maxPages`. */
+  async list({ maxPages = 100 }: { maxPages?: number } = {}): Promise<Listing[]> {
+    const jobs: Listing[] = []
+    let path = '/api/v1/jobs'
+    for (let page = 0; page < maxPages; page++) {
+      const { jobs: listed, next } = await this.#request('GET', path, jobListResponseSchema)
+      jobs.push(...listed)
+      if (next === undefined) break
+      path = `/api/v1/jobs?after=${encodeURIComponent(next)}`
+    }
+    return jobs
   }
 
   /** What a partner site's visitors contributed to the jobs this server has listed. */
