@@ -219,28 +219,42 @@ export function createPeerSocketServer(
 
     const session = new Session(id, ws)
     sessions.add(session)
-    ws.on('message', (data: Buffer, isBinary: boolean) => receive(session, data, isBinary))
-    ws.on('close', () => void onClose(session))
-    router.register(session, token).then(
-      (outcome) => {
-        if (session.state === 'closed') {
-          if (outcome === 'registered') void forget(session)
-          return
-        }
-        if (outcome === 'id-taken') return refuse('ID-TAKEN', 'ID is taken')
-        session.state = 'open'
-        session.send(serializeServerFrame({ type: 'OPEN' }))
-        for (const message of pending.take(id)) {
-          stats.relayed += 1
-          session.send(message.frame)
-        }
-        for (const frame of session.early.splice(0)) handle(session, frame)
-      },
-      (error: unknown) => {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      // A throw here would take the whole process down with it; it would be our bug, not the peer's.
+      try {
+        receive(session, data, isBinary)
+      } catch (error) {
         onError(error)
-        if (session.state !== 'closed') refuse('ERROR', 'The server could not register this peer')
-      },
-    )
+        ws.terminate()
+      }
+    })
+    ws.on('close', () => void onClose(session))
+    router
+      .register(session, token)
+      .then(
+        (outcome) => {
+          if (session.state === 'closed') {
+            if (outcome === 'registered') void forget(session)
+            return
+          }
+          if (outcome === 'id-taken') return refuse('ID-TAKEN', 'ID is taken')
+          session.state = 'open'
+          session.send(serializeServerFrame({ type: 'OPEN' }))
+          for (const message of pending.take(id)) {
+            stats.relayed += 1
+            session.send(message.frame)
+          }
+          for (const frame of session.early.splice(0)) handle(session, frame)
+        },
+        (error: unknown) => {
+          onError(error)
+          if (session.state !== 'closed') refuse('ERROR', 'The server could not register this peer')
+        },
+      )
+      .catch((error: unknown) => {
+        onError(error)
+        ws.terminate()
+      })
   }
 
   function receive(session: Session, data: Buffer, isBinary: boolean) {
@@ -289,18 +303,21 @@ export function createPeerSocketServer(
       dst,
       payload,
     } satisfies ServerFrame)
-    router.deliver(dst, frame).then((found) => {
-      if (found) return void (stats.relayed += 1)
-      // The target may have registered here while the lookup was out.
-      const target = router.localSession(dst)
-      if (target) {
-        stats.relayed += 1
-        return target.send(frame)
-      }
-      if (session.state === 'closed') return
-      if (pending.add(session.id, dst, frame)) stats.queued += 1
-      else sendExpire(session.id, dst)
-    }, onError)
+    router
+      .deliver(dst, frame)
+      .then((found) => {
+        if (found) return void (stats.relayed += 1)
+        // The target may have registered here while the lookup was out.
+        const target = router.localSession(dst)
+        if (target) {
+          stats.relayed += 1
+          return target.send(frame)
+        }
+        if (session.state === 'closed') return
+        if (pending.add(session.id, dst, frame)) stats.queued += 1
+        else sendExpire(session.id, dst)
+      })
+      .catch(onError)
   }
 
   function leave(session: Session, dst: string, payload: unknown) {
@@ -309,9 +326,12 @@ export function createPeerSocketServer(
       payload === undefined
         ? { type: 'LEAVE', src: session.id, dst }
         : { type: 'LEAVE', src: session.id, dst, payload }
-    router.deliver(dst, serializeServerFrame(frame)).then((found) => {
-      if (found) stats.relayed += 1
-    }, onError)
+    router
+      .deliver(dst, serializeServerFrame(frame))
+      .then((found) => {
+        if (found) stats.relayed += 1
+      })
+      .catch(onError)
   }
 
   async function onClose(session: Session) {

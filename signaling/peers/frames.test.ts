@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { parseClientFrame, peerIdSchema } from './frames.ts'
+import { maxFrameDepth, parseClientFrame, peerIdSchema } from './frames.ts'
 
 describe('parseClientFrame', () => {
   it('accepts what peerjs 1.5 sends, payload untouched', () => {
@@ -33,6 +33,18 @@ describe('parseClientFrame', () => {
     expect(
       parseClientFrame('{"type":"ANSWER","dst":"a","payload":{"sdp":"x"}}', false),
     ).toMatchObject({ reason: 'invalid-frame', message: expect.stringContaining('connectionId') })
+  })
+
+  it('refuses a frame nested past maxFrameDepth, whatever its type', () => {
+    const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth)
+    const frame = (depth: number) =>
+      `{"type":"OFFER","dst":"a","payload":{"connectionId":"c","metadata":${nested(depth)}}}`
+    // The frame itself, its payload, then the metadata's arrays.
+    expect(parseClientFrame(frame(maxFrameDepth - 2), false).ok).toBe(true)
+    expect(parseClientFrame(frame(maxFrameDepth - 1), false)).toMatchObject({
+      reason: 'invalid-frame',
+    })
+    expect(parseClientFrame(nested(100_000), false)).toMatchObject({ reason: 'invalid-frame' })
   })
 })
 

@@ -10,6 +10,12 @@ import { z } from 'zod'
 export const maxFrameBytes = 64 * 1024
 
 /**
+ * SDP, candidates and peerjs's own fields nest 4 deep; metadata is the caller's. The bound matters:
+ * a 64 KiB frame can nest 30,000 deep, and `JSON.stringify` overflows the stack on it when relaying.
+ */
+export const maxFrameDepth = 32
+
+/**
  * What peerjs itself accepts as an id (`validateId` in its `utils/`), at most 64 characters, so that
  * any id the client would use is served and nothing else is.
  */
@@ -93,6 +99,12 @@ export function parseClientFrame(
   } catch {
     return { ok: false, reason: 'invalid-json', message: 'The frame is not JSON.' }
   }
+  if (nestsDeeperThan(json, maxFrameDepth))
+    return {
+      ok: false,
+      reason: 'invalid-frame',
+      message: `The frame nests deeper than ${maxFrameDepth} levels.`,
+    }
   const parsed = clientFrameSchema.safeParse(json)
   if (parsed.success) return { ok: true, frame: parsed.data }
   const type =
@@ -106,6 +118,18 @@ export function parseClientFrame(
     reason: 'invalid-frame',
     message: `Invalid ${type === undefined ? 'frame' : `${type} frame`}${where}: ${issue?.message ?? 'does not match the schema'}.`,
   }
+}
+
+/** Walks without recursion, so that the check cannot overflow the stack it protects. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]]
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [item, depth] = next
+    if (typeof item !== 'object' || item === null) continue
+    if (depth > limit) return true
+    for (const child of Object.values(item)) stack.push([child, depth + 1])
+  }
+  return false
 }
 
 /** Frames go out as the text peerjs parses; built once per frame, whichever socket or node it is for. */

@@ -227,6 +227,12 @@ describe('bad frames close their socket only', () => {
     ['a relay without payload', { type: 'CANDIDATE', dst: 'peer-b' }, 'at payload'],
     ['an unknown field', { type: 'HEARTBEAT', extra: 1 }, 'Invalid HEARTBEAT frame'],
     ['a binary frame', Buffer.from('{"type":"HEARTBEAT"}'), 'Frames are JSON text'],
+    // Relaying it would overflow JSON.stringify's stack.
+    [
+      'a payload nested 30,000 deep',
+      `{"type":"OFFER","dst":"peer-b","payload":{"connectionId":"c","x":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`,
+      'nests deeper than 32 levels',
+    ],
   ]
 
   it.each(bad)('%s: ERROR, close, counted; other peers unaffected', async (_name, frame, msg) => {
