@@ -299,7 +299,7 @@ async function main(): Promise<void> {
   console.log(lines.join('\n').trimEnd())
 }
 
-// Exit explicitly: PeerServer keeps timers that would hold the process open.
+// Exit explicitly: the browsers' and peers' handles may hold the process open.
 main().then(
   () => process.exit(0),
   (error: unknown) => {

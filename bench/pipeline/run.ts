@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   }
 }
 
-// Exit explicitly: PeerServer keeps timers that would hold the process open.
+// Exit explicitly: the browsers' and peers' handles may hold the process open.
 main().then(
   () => process.exit(0),
   (error: unknown) => {

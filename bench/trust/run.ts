@@ -250,7 +250,7 @@ async function main(): Promise<void> {
   console.log(sections.map((lines) => lines.join('\n')).join('\n\n'))
 }
 
-// Exit explicitly: PeerServer keeps timers that would hold the process open.
+// Exit explicitly: the browsers' and peers' handles may hold the process open.
 main().then(
   () => process.exit(0),
   (error: unknown) => {
