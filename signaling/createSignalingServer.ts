@@ -25,13 +25,17 @@ import type {
 import { createUpgradeGate } from './peers/createUpgradeGate.ts'
 import { LocalPeerRouter } from './peers/LocalPeerRouter.ts'
 import type { PeerRouter } from './peers/PeerRouter.ts'
+import { RedisPeerRouter } from './peers/RedisPeerRouter.ts'
 
 export type SignalingServerOptions = {
   [key in keyof SignalingConfig]?: SignalingConfig[key] | undefined
 } & {
   /** Errors no request can be answered with: a bug in a route or in peer routing. */
   onError?: ((error: unknown) => void) | undefined
-  /** Where peers are found; a `LocalPeerRouter` (this process only) by default. */
+  /**
+   * Where peers are found: a `RedisPeerRouter` with `redisUrl`, else a `LocalPeerRouter` (this
+   * process only).
+   */
   peerRouter?: PeerRouter | undefined
   /** Peer socket timeouts and waiting-room sizes; tests shorten them. */
   peerTimings?: PeerSocketTimingsOverrides | undefined
@@ -59,12 +63,20 @@ export async function createSignalingServer(
   const onError = options.onError ?? (() => {})
   const startedAt = Date.now()
 
-  const router = options.peerRouter ?? new LocalPeerRouter()
+  const router =
+    options.peerRouter ??
+    (config.redisUrl === undefined
+      ? new LocalPeerRouter()
+      : new RedisPeerRouter({ url: config.redisUrl, onError }))
   // Throws `signaling/site-history-file` for a file that exists but is not ours to overwrite.
   const directory = await openDirectory({
     ...config,
-    isHostConnected: (peerId) => router.localSession(peerId) !== undefined,
+    isHostConnected: (peerId) => router.isConnected(peerId),
+    isHostLocal: (peerId) => router.localSession(peerId) !== undefined,
     onError,
+  }).catch(async (error: unknown) => {
+    await router.close()
+    throw error
   })
   const peers = createPeerSocketServer({
     router,

@@ -52,6 +52,10 @@ export class LocalPeerRouter implements PeerRouter {
     return Promise.resolve(entry !== undefined)
   }
 
+  isConnected(id: string): Promise<boolean> {
+    return Promise.resolve(this.#entries.has(id))
+  }
+
   localSession(id: string): PeerSession | undefined {
     return this.#entries.get(id)?.session
   }

@@ -31,6 +31,9 @@ export interface PeerRouter {
    */
   deliver(dst: string, frame: string): Promise<boolean>
 
+  /** Whether any node holds a socket for `id` (a clustered router asks its shared store). */
+  isConnected(id: string): Promise<boolean>
+
   /** The session holding `id` on this node, if any: synchronous, for checks that cannot wait. */
   localSession(id: string): PeerSession | undefined
 
