@@ -41,6 +41,7 @@ describe('parseSignalingConfig', () => {
         SIGNALING_MAX_LISTINGS_PER_NETWORK: '16',
         SIGNALING_MAX_PEERS: '2000',
         SIGNALING_PEER_MESSAGES_PER_SECOND: '20',
+        SIGNALING_DRAIN_SECONDS: '30',
       },
     )
     expect(config).toEqual({
@@ -57,6 +58,9 @@ describe('parseSignalingConfig', () => {
       maxPeers: 2000,
       peerMessagesPerSecond: 20,
       peerMessageBurst: 40,
+      sitesFile: undefined,
+      redisUrl: undefined,
+      drainSeconds: 30,
     })
   })
 

@@ -25,6 +25,8 @@ export type SignalingConfig = {
   sitesFile: string | undefined
   /** The Redis that signaling nodes share (`redis://host:port`); this process only when undefined. */
   redisUrl: string | undefined
+  /** After SIGTERM, the peer sockets are closed over this many seconds, then the node stops. */
+  drainSeconds: number
 }
 
 export const defaultSignalingConfig: SignalingConfig = {
@@ -43,6 +45,7 @@ export const defaultSignalingConfig: SignalingConfig = {
   peerMessageBurst: 500,
   sitesFile: undefined,
   redisUrl: undefined,
+  drainSeconds: 10,
 }
 
 export class InvalidConfigError extends BaseError {
@@ -124,6 +127,13 @@ const integerSettings: readonly IntegerSetting[] = [
     min: 1,
     max: 1_000_000,
   },
+  {
+    key: 'drainSeconds',
+    flag: 'drain-seconds',
+    env: 'SIGNALING_DRAIN_SECONDS',
+    min: 0,
+    max: 3_600,
+  },
 ]
 
 export const signalingUsage = `Usage: tsx signaling/main.ts [options]
@@ -150,6 +160,9 @@ Options (each falls back to the environment variable in brackets):
   --redis URL                      keep the job directory in this Redis, shared by every node that
                                    names it (redis://[:password@]host:port[/db], rediss:// for TLS)
                                    [SIGNALING_REDIS_URL] (none: in this process)
+  --drain-seconds N                after SIGTERM, close the peer sockets over N seconds (their
+                                   peers reconnect to other nodes), then stop; SIGINT stops at
+                                   once [SIGNALING_DRAIN_SECONDS] (10)
   -h, --help                       show this help`
 
 export type ParseSignalingConfigReturnType =

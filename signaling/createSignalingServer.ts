@@ -15,6 +15,7 @@ import {
 } from './directory/errors.ts'
 import { siteKeySchema } from './directory/schemas.ts'
 import type { HealthResponse, SiteContributionResponse } from './directory/schemas.ts'
+import { createNodeMetrics } from './createNodeMetrics.ts'
 import { isOriginAllowed } from './isOriginAllowed.ts'
 import { createPeerIdHandler } from './peers/createPeerIdHandler.ts'
 import { createPeerSocketServer } from './peers/createPeerSocketServer.ts'
@@ -45,6 +46,13 @@ export type SignalingServer = {
   /** `http://host:port`; PeerJS clients use `path: '/peerjs'`, `key: 'peerjs'` on the same host and port. */
   url: string
   port: number
+  /**
+   * Takes the node out of service before `close()`: `/healthz` answers 503 `draining` (so that
+   * a load balancer stops sending new clients), new peer sockets get 503, and the open ones are
+   * closed with 1012 over `spreadMs`, their peers left to reconnect to another node; their
+   * listings stay for the node they reconnect to. HTTP requests are still answered meanwhile.
+   */
+  drain: (spreadMs: number) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -89,6 +97,16 @@ export async function createSignalingServer(
     onError,
   })
 
+  const metrics = createNodeMetrics({
+    peers: () => router.localCount,
+    stats: peers.stats,
+    draining: () => peers.draining,
+    listings: async () => (await directory.state().catch(() => undefined))?.count,
+    pingStore: () => directory.ping(),
+    storeKind: config.redisUrl === undefined ? 'memory' : 'redis',
+    redisReconnects: router instanceof RedisPeerRouter ? () => router.reconnects : undefined,
+  })
+
   const app = express()
   app.disable('x-powered-by')
   const server = createServer(app)
@@ -98,22 +116,37 @@ export async function createSignalingServer(
   app.get('/peerjs/:key/id', createPeerIdHandler({ router }))
   app.get('/healthz', (_req, res) => {
     void (async () => {
+      const started = performance.now()
       const reachable = await directory.ping()
+      const roundTripMs = performance.now() - started
       const listings = reachable ? (await directory.state().catch(() => undefined))?.count : 0
       const up = reachable && listings !== undefined
+      const status = peers.draining ? 'draining' : up ? 'ok' : 'unavailable'
       res
-        .status(up ? 200 : 503)
+        .status(status === 'ok' ? 200 : 503)
         .set('Cache-Control', 'no-store')
         .json({
           v: 1,
-          status: up ? 'ok' : 'unavailable',
+          status,
           peers: router.localCount,
           listings: listings ?? 0,
           frames: framesOf(peers.stats),
           uptimeS: Math.floor((Date.now() - startedAt) / 1000),
-          store: { kind: config.redisUrl === undefined ? 'memory' : 'redis', reachable: up },
+          store: {
+            kind: config.redisUrl === undefined ? 'memory' : 'redis',
+            reachable: up,
+            ...(up &&
+              config.redisUrl !== undefined && {
+                roundTripMs: Math.round(roundTripMs * 1000) / 1000,
+              }),
+          },
         } satisfies HealthResponse)
     })()
+  })
+  app.get('/metrics', (_req, res, next) => {
+    metrics.render().then((text) => {
+      res.set('Cache-Control', 'no-store').type(metrics.contentType).send(text)
+    }, next)
   })
   app.use('/api/v1/jobs', createDirectoryRouter({ directory, maxBodyBytes: config.maxBodyBytes }))
   // A partner site's page of ours reads what its visitors contributed.
@@ -146,6 +179,7 @@ export async function createSignalingServer(
     })
   } catch (error) {
     // Nothing may keep the process alive after a failed start: the sweep timer, the sites file.
+    metrics.close()
     await peers.close()
     await directory.close()
     throw error
@@ -157,7 +191,9 @@ export async function createSignalingServer(
   return {
     url: `http://${host}:${port}`,
     port,
+    drain: (spreadMs) => peers.drain(spreadMs),
     close: async () => {
+      metrics.close()
       const closed = new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()))
       })

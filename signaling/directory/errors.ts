@@ -199,3 +199,13 @@ export class InvalidQueryError extends DirectoryError {
     super(message)
   }
 }
+
+/** This node is draining (stopping after SIGTERM): the client should retry, and reach another. */
+export class DrainingError extends DirectoryError {
+  override readonly code = 'signaling/draining'
+  override readonly status = 503
+
+  constructor(parameters?: BaseErrorParameters) {
+    super('This signaling node is shutting down; connect again to reach another.', parameters)
+  }
+}

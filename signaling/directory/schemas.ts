@@ -166,8 +166,11 @@ export type SiteContributionResponse = z.infer<typeof siteContributionResponseSc
 
 export const healthResponseSchema = z.object({
   v: z.literal(1),
-  /** `unavailable` (with status 503) while the directory's Redis does not answer. */
-  status: z.enum(['ok', 'unavailable']),
+  /**
+   * `unavailable` (with status 503) while the directory's Redis does not answer; `draining` (503)
+   * while the node shuts down after SIGTERM.
+   */
+  status: z.enum(['ok', 'unavailable', 'draining']),
   peers: z.int().min(0),
   listings: z.int().min(0),
   /** What this node's peer sockets did since it started (see `PeerSocketStats`). */
@@ -181,7 +184,14 @@ export const healthResponseSchema = z.object({
   }),
   uptimeS: z.number().min(0),
   /** Where the directory is kept: this process, or a Redis that several nodes share. */
-  store: z.object({ kind: z.enum(['memory', 'redis']), reachable: z.boolean() }).optional(),
+  store: z
+    .object({
+      kind: z.enum(['memory', 'redis']),
+      reachable: z.boolean(),
+      /** One PING to the store, timed for this answer (ms); absent when it did not answer. */
+      roundTripMs: z.number().min(0).optional(),
+    })
+    .optional(),
 })
 export type HealthResponse = z.infer<typeof healthResponseSchema>
 

@@ -4,6 +4,8 @@ export type RejectReason =
 
 /** What the peer sockets of one node have done since it started; read by `/healthz`. */
 export type PeerSocketStats = {
+  /** Frames read from peers' sockets: HEARTBEAT, dropped and refused ones included. */
+  received: number
   /** Frames handed to their destination (queued ones included, when they are). */
   relayed: number
   /** Frames that had to wait for their destination to connect. */
@@ -16,10 +18,13 @@ export type PeerSocketStats = {
   rejected: Record<RejectReason, number>
   /** Sockets closed for silence (no frame within the alive timeout) or for not reading. */
   timedOut: number
+  /** Sockets closed by a drain, their peers told to reconnect elsewhere. */
+  drained: number
 }
 
 export function emptyPeerSocketStats(): PeerSocketStats {
   return {
+    received: 0,
     relayed: 0,
     queued: 0,
     expired: 0,
@@ -33,5 +38,6 @@ export function emptyPeerSocketStats(): PeerSocketStats {
       'rate-limit': 0,
     },
     timedOut: 0,
+    drained: 0,
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import WebSocket, { WebSocketServer } from 'ws'
-import { NotFoundError } from '../directory/errors.ts'
+import { DrainingError, NotFoundError } from '../directory/errors.ts'
 import type { ClientFrame, RelayFrame, ServerFrame } from './frames.ts'
 import {
   maxFrameBytes,
@@ -73,6 +73,16 @@ export type PeerSocketServer = {
   /** Serves the upgrade if it is for `peerSocketPath`, and answers 404 otherwise. */
   handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
   readonly stats: Readonly<PeerSocketStats>
+  /** Whether `drain` has begun: new sockets are refused with 503. */
+  readonly draining: boolean
+  /**
+   * Takes this node out of service gently: refuses new sockets, then closes the open ones with
+   * 1012 (service restart), spread evenly over `spreadMs` so that their reconnections do not all
+   * land on the other nodes at once. Their ids are released, but not their listings: a host that
+   * reconnects to another node within the listing's lifetime keeps its listing. Resolves when
+   * every socket is closed.
+   */
+  drain: (spreadMs: number) => Promise<void>
   /** Terminates every peer socket and stops every timer. */
   close: () => Promise<void>
 }
@@ -107,10 +117,13 @@ export function createPeerSocketServer(
   const sessions = new Set<Session>()
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes })
   let closed = false
+  let draining = false
 
   class Session implements PeerSession {
     state: 'registering' | 'open' | 'closed' = 'registering'
     evicted = false
+    /** Closed by a drain: its id is released, its listings are left to its next node. */
+    drained = false
     lastSeenAt = now()
     heard = false
     overLimit = 0
@@ -191,6 +204,7 @@ export function createPeerSocketServer(
     if (url.pathname !== peerSocketPath && url.pathname !== `${peerSocketPath}/`)
       return rejectUpgrade(socket, new NotFoundError('No WebSocket endpoint here.'))
     if (closed) return void socket.destroy()
+    if (draining) return rejectUpgrade(socket, new DrainingError())
     if (!gate(req, socket)) return
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, url.searchParams))
   }
@@ -261,6 +275,7 @@ export function createPeerSocketServer(
     if (session.state === 'closed' || session.ws.readyState !== WebSocket.OPEN) return
     session.lastSeenAt = now()
     session.heard = true
+    stats.received += 1
     if (!session.bucket.take()) {
       stats.rateLimited += 1
       // Dropping keeps a bursty but honest client alive; one that goes on at twice its rate is closed.
@@ -350,12 +365,37 @@ export function createPeerSocketServer(
     } catch (error) {
       onError(error)
     }
-    if (router.localSession(session.id) === undefined) onPeerGone(session.id)
+    if (router.localSession(session.id) === undefined && !session.drained) onPeerGone(session.id)
+  }
+
+  async function drain(spreadMs: number) {
+    draining = true
+    const open = [...sessions]
+    const gapMs = open.length > 1 ? spreadMs / (open.length - 1) : 0
+    const closing = open.map(
+      (session, i) =>
+        new Promise<void>((resolve) => {
+          session.ws.once('close', () => resolve())
+          setTimeout(() => {
+            if (session.state === 'closed') return resolve()
+            session.drained = true
+            stats.drained += 1
+            session.ws.close(1012, 'Service restart: reconnect')
+            // A peer that does not finish the close handshake is not waited for.
+            setTimeout(() => session.ws.terminate(), 2_000).unref()
+          }, i * gapMs)
+        }),
+    )
+    await Promise.all(closing)
   }
 
   return {
     handleUpgrade,
     stats,
+    get draining() {
+      return draining
+    },
+    drain,
     close: async () => {
       closed = true
       clearInterval(sweep)
