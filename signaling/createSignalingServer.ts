@@ -80,6 +80,7 @@ export async function createSignalingServer(
   const directory = await openDirectory({
     ...config,
     isHostConnected: (peerId) => router.isConnected(peerId),
+    isHostToken: (peerId, token) => router.holdsToken(peerId, token),
     isHostLocal: (peerId) => router.localSession(peerId) !== undefined,
     onError,
   }).catch(async (error: unknown) => {

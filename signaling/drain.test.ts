@@ -65,6 +65,7 @@ describe('draining a signaling node (SIGTERM)', () => {
         jobId: 'job-1',
         name: 'Mandelbrot',
         hostPeerId: 'host-1',
+        hostToken: 'host-token',
         kernelKinds: ['wasm'],
         unitsTotal: 10,
         unitsDone: 0,

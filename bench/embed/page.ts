@@ -9,7 +9,7 @@ import {
   type HostMessage,
   type VolunteerMessage,
 } from '../../src/p2p/messages.ts'
-import { openPeer } from '../../src/p2p/openPeer.ts'
+import { openPeer, signalingToken } from '../../src/p2p/openPeer.ts'
 
 /**
  * The embed bench's requester: a Mandelbrot job large enough to outlast the bench, hosted and
@@ -37,6 +37,7 @@ export const bench = {
       jobId: job.jobId,
       name: job.name,
       hostPeerId: peer.id,
+      hostToken: signalingToken(peer),
       kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
       unitsTotal: job.unitsTotal,
       unitsDone: 0,

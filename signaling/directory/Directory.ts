@@ -12,6 +12,7 @@ import {
   DirectoryUnavailableError,
   ForbiddenError,
   HostNotConnectedError,
+  NotHostError,
   InvalidBodyError,
   JobExistsError,
   ListingLimitError,
@@ -39,6 +40,11 @@ export type DirectoryParameters = {
   maxRegistrationsPerMinute?: number | undefined
   /** Whether a peer id currently holds a peer connection; only live hosts may list jobs. */
   isHostConnected: (peerId: string) => boolean | Promise<boolean>
+  /**
+   * Whether `token` is the one the peer id's connection registered with: the proof that whoever
+   * lists a job controls its host's signaling session.
+   */
+  isHostToken: (peerId: string, token: string) => boolean | Promise<boolean>
   /**
    * Whether the host's socket is held by this node: each node keeps its own hosts' listings
    * alive. `isHostConnected` when absent.
@@ -157,13 +163,16 @@ export class Directory {
 
   /** `address` is the remote address that asked: quotas apply to it and to its network. */
   async register(request: RegisterJobRequest, address: string): Promise<RegisterReturnType> {
-    const { maxRegistrationsPerMinute = 60, isHostConnected } = this.#parameters
+    const { maxRegistrationsPerMinute = 60, isHostConnected, isHostToken } = this.#parameters
     const normalized = normalizeAddress(address)
     const now = this.#nowMs()
     const hits = await this.#call(() => this.#store.hit(`register:${normalized}`, 60_000, now))
     if (hits > maxRegistrationsPerMinute) throw new RateLimitedError(maxRegistrationsPerMinute)
-    if (!(await isHostConnected(request.hostPeerId)))
-      throw new HostNotConnectedError(request.hostPeerId)
+    if (!(await isHostToken(request.hostPeerId, request.hostToken))) {
+      if (!(await isHostConnected(request.hostPeerId)))
+        throw new HostNotConnectedError(request.hostPeerId)
+      throw new NotHostError(request.hostPeerId)
+    }
 
     const iso = new Date(now).toISOString()
     const listing: Listing = {

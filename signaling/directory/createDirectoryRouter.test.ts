@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type WebSocket from 'ws'
 import { createSignalingServer } from '../createSignalingServer.ts'
 import type { SignalingServer, SignalingServerOptions } from '../createSignalingServer.ts'
-import { closePeer, connectPeer } from '../testing/connectPeer.ts'
+import { closePeer, connectPeer, testPeerToken } from '../testing/connectPeer.ts'
 import {
   errorResponseSchema,
   jobListResponseSchema,
@@ -36,6 +36,7 @@ function jobBody(overrides: Record<string, unknown> = {}) {
     jobId: 'job-1',
     name: 'Mandelbrot 4k',
     hostPeerId: 'host-1',
+    hostToken: testPeerToken(String(overrides['hostPeerId'] ?? 'host-1')),
     kernelKinds: ['wgsl'],
     unitsTotal: 256,
     unitsDone: 0,
@@ -93,6 +94,16 @@ describe('job directory', () => {
     expect(listingResponseSchema.parse(await (await api('/job-1')).json()).listing).toEqual(listing)
   })
 
+  it("refuses with 403 a listing that names another host's peer id without its token", async () => {
+    await start()
+    await peer('host-1')
+    await expectError(
+      await api('', { method: 'POST', json: jobBody({ hostToken: 'token-host-2' }) }),
+      403,
+      'directory/not-host',
+    )
+  })
+
   it.each([
     ['v', { v: 2 }],
     ['jobId', { jobId: '' }],
@@ -101,7 +112,10 @@ describe('job directory', () => {
     ['name', { name: '' }],
     ['name', { name: 'x'.repeat(121) }],
     ['name', { name: 'bell\u0007' }],
-    ['hostPeerId', { hostPeerId: 'host/1' }],
+    ['hostPeerId', { hostPeerId: 'host/1', hostToken: 'token' }],
+    ['hostToken', { hostToken: undefined }],
+    ['hostToken', { hostToken: 'two words' }],
+    ['hostToken', { hostToken: 'x'.repeat(129) }],
     ['kernelKinds', { kernelKinds: ['wasm', 'wasm'] }],
     ['kernelKinds', { kernelKinds: [] }],
     ['unitsTotal', { unitsTotal: 0 }],

@@ -108,6 +108,17 @@ export class HostNotConnectedError extends DirectoryError {
   }
 }
 
+export class NotHostError extends DirectoryError {
+  override readonly code = 'directory/not-host'
+  override readonly status = 403
+
+  constructor(hostPeerId: string) {
+    super(`hostToken is not the signaling token of host peer "${hostPeerId}".`, {
+      details: "Only the host's own signaling session may list a job under its peer id.",
+    })
+  }
+}
+
 export class ListingLimitError extends DirectoryError {
   override readonly code = 'directory/listing-limit'
   override readonly status = 429

@@ -14,6 +14,7 @@ export type OpenDirectoryParameters = {
   /** Where partner sites' counts are kept without Redis; in memory only when undefined. */
   sitesFile?: string | undefined
   isHostConnected: (peerId: string) => boolean | Promise<boolean>
+  isHostToken: (peerId: string, token: string) => boolean | Promise<boolean>
   isHostLocal?: ((peerId: string) => boolean) | undefined
   /** Failures no request sees: a sites file write, a lost Redis connection. */
   onError: (error: unknown) => void
@@ -43,6 +44,7 @@ export async function openDirectory(parameters: OpenDirectoryParameters): Promis
     maxListingsPerNetwork: parameters.maxListingsPerNetwork,
     maxRegistrationsPerMinute: parameters.maxRegistrationsPerMinute,
     isHostConnected: parameters.isHostConnected,
+    isHostToken: parameters.isHostToken,
     isHostLocal: parameters.isHostLocal,
     store,
   })

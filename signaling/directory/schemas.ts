@@ -15,6 +15,16 @@ export const jobIdSchema = idSchema
 /** PeerJS ids are free-form, but the ones worth listing fit in a URL path without escaping. */
 export const peerIdSchema = idSchema
 
+/**
+ * The token the host's PeerJS client registered its peer id with (peerjs's `token` option), sent
+ * when listing as proof that the lister controls the host's signaling session.
+ */
+export const hostTokenSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.~-]+$/, 'Use only letters, digits, "_", ".", "~" and "-".')
+
 export const kernelKindSchema = z.enum(['wasm', 'wgsl'])
 
 /** The kinds of kernel a job has (one of each at most): which volunteers can serve it. */
@@ -97,6 +107,7 @@ export const registerJobRequestSchema = z
     jobId: jobIdSchema,
     name: jobNameSchema,
     hostPeerId: peerIdSchema,
+    hostToken: hostTokenSchema,
     kernelKinds: kernelKindsSchema,
     unitsTotal: unitsTotalSchema,
     unitsDone: unitsDoneSchema,

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type WebSocket from 'ws'
 import { createSignalingServer } from '../createSignalingServer.ts'
 import type { SignalingServer } from '../createSignalingServer.ts'
-import { closePeer, connectPeer } from '../testing/connectPeer.ts'
+import { closePeer, connectPeer, testPeerToken } from '../testing/connectPeer.ts'
 import { startRedis } from '../testing/startRedis.ts'
 import type { StartedRedis } from '../testing/startRedis.ts'
 import { errorResponseSchema, healthResponseSchema, jobListResponseSchema } from './schemas.ts'
@@ -58,6 +58,7 @@ describe('signaling nodes sharing one Redis', () => {
       jobId: 'shared-1',
       name: 'Mandelbrot',
       hostPeerId: 'host-1',
+      hostToken: testPeerToken('host-1'),
       kernelKinds: ['wasm'],
       unitsTotal: 10,
       unitsDone: 0,
@@ -92,6 +93,7 @@ describe('signaling nodes sharing one Redis', () => {
       jobId: 'shared-2',
       name: 'Primes',
       hostPeerId: 'host-2',
+      hostToken: testPeerToken('host-2'),
       kernelKinds: ['wasm'],
       unitsTotal: 10,
       unitsDone: 0,
@@ -111,6 +113,7 @@ describe('signaling nodes sharing one Redis', () => {
       jobId: 'shared-3',
       name: 'Primes',
       hostPeerId: 'host-3',
+      hostToken: testPeerToken('host-3'),
       kernelKinds: ['wasm'],
       unitsTotal: 10,
       unitsDone: 0,

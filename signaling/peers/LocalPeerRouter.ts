@@ -56,6 +56,11 @@ export class LocalPeerRouter implements PeerRouter {
     return Promise.resolve(this.#entries.has(id))
   }
 
+  holdsToken(id: string, token: string): Promise<boolean> {
+    const entry = this.#entries.get(id)
+    return Promise.resolve(entry !== undefined && timingSafeEqual(entry.tokenDigest, digest(token)))
+  }
+
   localSession(id: string): PeerSession | undefined {
     return this.#entries.get(id)?.session
   }

@@ -34,6 +34,12 @@ export interface PeerRouter {
   /** Whether any node holds a socket for `id` (a clustered router asks its shared store). */
   isConnected(id: string): Promise<boolean>
 
+  /**
+   * Whether a socket for `id` is held, on any node, by a session that registered with `token`:
+   * the proof a host gives that a listing naming `id` is its own.
+   */
+  holdsToken(id: string, token: string): Promise<boolean>
+
   /** The session holding `id` on this node, if any: synchronous, for checks that cannot wait. */
   localSession(id: string): PeerSession | undefined
 

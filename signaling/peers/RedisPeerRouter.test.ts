@@ -167,6 +167,10 @@ describe('RedisPeerRouter: signaling nodes sharing one Redis', () => {
     const second = session('a')
     expect(await one.register(first, 'token')).toBe('registered')
     expect(await two.isConnected('a')).toBe(true)
+    // The token proof a listing gives, answered by a node that does not hold the socket.
+    expect(await two.holdsToken('a', 'token')).toBe(true)
+    expect(await two.holdsToken('a', 'tokem')).toBe(false)
+    expect(await two.holdsToken('b', 'token')).toBe(false)
     expect(await two.register(second, 'token')).toBe('registered')
     await vi.waitFor(() => expect(first.evict).toHaveBeenCalledOnce())
     await one.unregister(first)

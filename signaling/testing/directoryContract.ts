@@ -13,12 +13,18 @@ const token = 'a'.repeat(32)
 const otherToken = 'b'.repeat(32)
 const address = '203.0.113.7'
 
+/** The signaling token each connected host registered with, in these tests. */
+export function hostTokenOf(peerId: string): string {
+  return `token-${peerId}`
+}
+
 export function registerRequest(overrides: Partial<RegisterJobRequest> = {}): RegisterJobRequest {
   return {
     v: 1,
     jobId: 'job-1',
     name: 'Mandelbrot',
     hostPeerId: 'host-1',
+    hostToken: hostTokenOf(overrides.hostPeerId ?? 'host-1'),
     kernelKinds: ['wgsl'],
     unitsTotal: 100,
     unitsDone: 0,
@@ -52,6 +58,7 @@ export function directoryContract(
         maxListings: 10,
         maxListingsPerHost: 2,
         isHostConnected: (peerId) => connected.includes(peerId),
+        isHostToken: (peerId, token) => connected.includes(peerId) && token === hostTokenOf(peerId),
         now: () => new Date((clock += 1000)),
         store: await createStore(),
         ...limits,
@@ -136,6 +143,21 @@ export function directoryContract(
       ).rejects.toMatchObject({
         code: 'directory/host-not-connected',
       })
+    })
+
+    it("refuses a listing naming another host's peer id, and leaves that host's quota alone", async () => {
+      const directory = await createDirectory(['host-1', 'host-2'], { maxListingsPerHost: 1 })
+      for (const jobId of ['squat-1', 'squat-2'])
+        await expect(
+          directory.register(
+            registerRequest({ jobId, hostPeerId: 'host-1', hostToken: 'guessed-token' }),
+            address,
+          ),
+        ).rejects.toMatchObject({ code: 'directory/not-host', status: 403 })
+      expect((await directory.list()).length).toBe(0)
+      // The real host still lists its one job.
+      await directory.register(registerRequest({ hostPeerId: 'host-1' }), address)
+      expect((await directory.list()).map((listing) => listing.jobId)).toEqual(['job-1'])
     })
 
     it('caps listings per host, not counting the job being replaced', async () => {

@@ -4,7 +4,7 @@ import {
   createSignalingServer,
   type SignalingServer,
 } from '../../signaling/createSignalingServer.ts'
-import { closePeer, connectPeer } from '../../signaling/testing/connectPeer.ts'
+import { closePeer, connectPeer, testPeerToken } from '../../signaling/testing/connectPeer.ts'
 import { DirectoryClient } from './DirectoryClient.ts'
 import { DirectoryError } from './DirectoryError.ts'
 
@@ -28,6 +28,7 @@ function listing() {
     jobId: 'job-1',
     name: 'Mandelbrot',
     hostPeerId: 'host-1',
+    hostToken: testPeerToken('host-1'),
     kernelKinds: ['wasm' as const],
     unitsTotal: 4,
     unitsDone: 4,

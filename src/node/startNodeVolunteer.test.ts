@@ -17,6 +17,7 @@ import { JobHost } from '../jobs/JobHost.ts'
 import { MemoryJobStore } from '../jobs/MemoryJobStore.ts'
 import { createKeyWallet } from './createKeyWallet.ts'
 import { FileVoucherStore } from './FileVoucherStore.ts'
+import { signalingToken } from '../p2p/openPeer.ts'
 import { openNodePeer } from './openNodePeer.ts'
 import { startNodeVolunteer, type NodeVolunteer } from './startNodeVolunteer.ts'
 
@@ -75,6 +76,7 @@ describe.skipIf(!insidePrivateNet)(
         jobId: job.jobId,
         name: job.name,
         hostPeerId: hostPeer.id,
+        hostToken: signalingToken(hostPeer),
         kernelKinds: ['wasm'],
         unitsTotal: job.unitsTotal,
         unitsDone: 0,

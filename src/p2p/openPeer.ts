@@ -22,6 +22,9 @@ export async function openPeer({
   const secure = url.protocol === 'https:'
   const PeerClass = await importPeerClass()
   const peer = new PeerClass({
+    // peerjs's own token is Math.random(); this one proves the peer's ownership of its id when
+    // it lists a job, so it comes from the platform's random source.
+    token: randomToken(),
     host: url.hostname,
     port: Number(url.port || (secure ? 443 : 80)),
     path: `${url.pathname.replace(/\/$/, '')}/peerjs`,
@@ -49,6 +52,21 @@ export async function openPeer({
     })
     peer.once('error', fail)
   })
+}
+
+/**
+ * The token `peer` registered its id with: sent as `hostToken` when listing a job, to prove
+ * that the lister holds the host's signaling session. Only the signaling server sees it.
+ */
+export function signalingToken(peer: Peer): string {
+  const { token } = peer.options
+  if (token === undefined) throw new TypeError(`Peer ${peer.id} has no signaling token.`)
+  return token
+}
+
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
 }
 
 type PeerJsModule = { Peer?: typeof Peer; default: { Peer?: typeof Peer } }

@@ -7,6 +7,7 @@ import type { HostProgress, JobHost } from '../jobs/JobHost.ts'
 import type { FinalUnit } from '../jobs/Scheduler.ts'
 import type { SqliteJobStore } from '../node/SqliteJobStore.ts'
 import { openNodePeer } from '../node/openNodePeer.ts'
+import { signalingToken } from '../p2p/openPeer.ts'
 import { reconnectPeer } from '../p2p/reconnectPeer.ts'
 import { withBackoff } from '../p2p/withBackoff.ts'
 import { listingProgress, listingReward } from '../requester/listingProgress.ts'
@@ -386,6 +387,7 @@ export class Job {
           jobId: job.jobId,
           name: job.name,
           hostPeerId: peer.id,
+          hostToken: signalingToken(peer),
           kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
           unitsTotal: job.unitsTotal,
           ownerToken: job.ownerToken,

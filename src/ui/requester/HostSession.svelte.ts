@@ -21,7 +21,7 @@ import { previewOutput } from '../../requester/previewOutput.ts'
 import { assembleOutputs } from '../../tasks/assembleOutputs.ts'
 import type { JobPackage } from '../../tasks/JobPackage.ts'
 import type { Manifest, Verification } from '../../tasks/manifestSchema.ts'
-import { openPeer } from '../../p2p/openPeer.ts'
+import { openPeer, signalingToken } from '../../p2p/openPeer.ts'
 import { reconnectPeer } from '../../p2p/reconnectPeer.ts'
 import { listingProgress, listingReward } from '../../requester/listingProgress.ts'
 import { packAcceptedOutputs } from '../../requester/packAcceptedOutputs.ts'
@@ -266,6 +266,7 @@ export class HostSession {
       jobId: job.jobId,
       name: job.name,
       hostPeerId: peer.id,
+      hostToken: signalingToken(peer),
       kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
       unitsTotal: job.unitsTotal,
       ownerToken: job.ownerToken,
