@@ -94,6 +94,14 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
             `Signaling server ${url} unreachable (${error instanceof Error ? error.message : String(error)}); retrying in ${delayMs / 1000} s.\n`,
           ),
       }),
+    onSignaling: (event) => {
+      if (event.kind === 'lost')
+        io.err.write(
+          `Lost the signaling server ${signalingUrl}; reconnecting. Jobs joined go on.\n`,
+        )
+      else if (event.kind === 'back')
+        io.err.write(`Back on the signaling server ${signalingUrl}.\n`)
+    },
   })
   io.err.write(
     [

@@ -4,6 +4,8 @@ import { DirectoryClient } from '../directory/DirectoryClient.ts'
 import type { EngineOffer } from '../p2p/messages.ts'
 import { createPeerLink } from '../p2p/createPeerLink.ts'
 import { hostMessageSchema, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
+import { keepOnSignaling } from '../p2p/keepOnSignaling.ts'
+import type { SignalingLinkEvent } from '../p2p/keepOnSignaling.ts'
 import { connectToPeer } from '../p2p/openPeer.ts'
 import { calibrateWasm } from '../volunteer/calibrateWasm.ts'
 import {
@@ -39,6 +41,8 @@ export type StartNodeVolunteerParameters = {
   vouchers?: VoucherStore | undefined
   /** Opens the peer; default `openNodePeer` (retries belong to the caller). */
   openPeer?: (signalingUrl: string) => Promise<Peer>
+  /** The peer lost the signaling server, is trying again, or is back (`keepOnSignaling`). */
+  onSignaling?: ((event: SignalingLinkEvent) => void) | undefined
 }
 
 export type NodeVolunteer = {
@@ -109,6 +113,7 @@ export async function startNodeVolunteer(
     const open = parameters.openPeer ?? ((url: string) => openNodePeer({ signalingUrl: url }))
     peer = await open(parameters.signalingUrl)
     const opened = peer
+    const stopKeeping = keepOnSignaling(peer, { onEvent: parameters.onSignaling })
     const directory = new DirectoryClient(parameters.signalingUrl)
     const client = new VolunteerClient({
       runners,
@@ -142,6 +147,7 @@ export async function startNodeVolunteer(
         client.stop()
         pool.dispose()
         dawn.runner?.dispose()
+        stopKeeping()
         opened.destroy()
       },
     }

@@ -1,5 +1,6 @@
 /**
- * Runs `task` until it succeeds, waiting 1 s, 2 s, 4 s … (at most `maxDelayMs`) between tries and
+ * Runs `task` until it succeeds, waiting about 1 s, 2 s, 4 s … (at most `maxDelayMs`; each wait
+ * drawn between half and all of that) between tries and
  * telling `onRetry` each time why and for how long; gives up after `tries` tries with the last
  * error, or when `signal` aborts (with its reason). For a signaling server that is not up yet,
  * or restarting.
@@ -32,7 +33,10 @@ export async function withBackoff<T>(
     } catch (error) {
       signal?.throwIfAborted()
       if (attempt >= tries) throw error
-      const delayMs = Math.min(firstDelayMs * 2 ** (attempt - 1), maxDelayMs)
+      // Between half and all of the doubling delay: clients that lost one server together
+      // (a signaling node that stopped) do not all come back in the same instant.
+      const ceiling = Math.min(firstDelayMs * 2 ** (attempt - 1), maxDelayMs)
+      const delayMs = Math.round(ceiling * (0.5 + Math.random() * 0.5))
       onRetry(error, delayMs, attempt)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, delayMs)

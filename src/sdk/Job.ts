@@ -8,7 +8,8 @@ import type { FinalUnit } from '../jobs/Scheduler.ts'
 import type { SqliteJobStore } from '../node/SqliteJobStore.ts'
 import { openNodePeer } from '../node/openNodePeer.ts'
 import { signalingToken } from '../p2p/openPeer.ts'
-import { reconnectPeer } from '../p2p/reconnectPeer.ts'
+import { keepOnSignaling } from '../p2p/keepOnSignaling.ts'
+import type { SignalingLinkEvent } from '../p2p/keepOnSignaling.ts'
 import { withBackoff } from '../p2p/withBackoff.ts'
 import { listingProgress, listingReward } from '../requester/listingProgress.ts'
 import { assembleOutputs } from '../tasks/assembleOutputs.ts'
@@ -119,6 +120,7 @@ export class Job {
   #listed = false
   #lastListed = 0
   #finishing = false
+  #stopKeeping: (() => void) | undefined
   #output: JobOutput | undefined
   #failed: UnitsFailedError | undefined
   #stopped: JobStoppedError | undefined
@@ -266,6 +268,7 @@ export class Job {
   async #goodbye(): Promise<void> {
     const peer = this.#peer
     if (!peer) return
+    this.#stopKeeping?.()
     peer.disconnect()
     const deadline = Date.now() + goodbyeMs
     while (this.#host.progress.volunteers > 0 && Date.now() < deadline)
@@ -349,7 +352,10 @@ export class Job {
       }
       this.#peer = peer
       acceptVolunteers(peer, this.#host)
-      peer.on('disconnected', () => void this.#reconnect(peer))
+      this.#stopKeeping = keepOnSignaling(peer, {
+        signal,
+        onEvent: (event) => this.#onSignaling(peer, event),
+      })
       await this.#list(peer)
     } catch (error) {
       if (!signal.aborted) this.#emit('error', asError(error, 'Hosting on the signaling server'))
@@ -357,24 +363,28 @@ export class Job {
   }
 
   /**
-   * The signaling server went away (a restart, the network): the volunteers already here keep
-   * computing over their data links; new ones need the peer back under its id, and the listing.
+   * The signaling server went away (a node drained or died, the network): `keepOnSignaling`
+   * brings the peer back under its id; the volunteers already here keep computing over their
+   * data links meanwhile, and the job is listed again once the peer is back.
    */
-  async #reconnect(peer: Peer): Promise<void> {
-    if (peer.destroyed || this.#closed || this.#finishing) return
+  #onSignaling(peer: Peer, event: SignalingLinkEvent): void {
+    if (this.#closed || this.#finishing) return
     const url = this.signalingUrl
-    this.#emit('signaling', { kind: 'lost', url })
-    try {
-      await withBackoff(() => reconnectPeer(peer), {
-        tries: Infinity,
-        signal: this.#abort.signal,
-        onRetry: (error, delayMs) =>
-          this.#emit('signaling', { kind: 'retrying', url, reason: describe(error), delayMs }),
-      })
-      await this.#list(peer)
-    } catch (error) {
-      if (!this.#abort.signal.aborted)
-        this.#emit('error', asError(error, 'Reconnecting to the signaling server'))
+    switch (event.kind) {
+      case 'lost':
+        return this.#emit('signaling', { kind: 'lost', url })
+      case 'retrying':
+        return this.#emit('signaling', {
+          kind: 'retrying',
+          url,
+          reason: event.reason,
+          delayMs: event.delayMs,
+        })
+      case 'back':
+        return void this.#list(peer).catch((error: unknown) => {
+          if (!this.#abort.signal.aborted)
+            this.#emit('error', asError(error, 'Listing the job again'))
+        })
     }
   }
 

@@ -10,6 +10,7 @@ import {
   type HostMessage,
   type VolunteerMessage,
 } from '../p2p/messages.ts'
+import { keepOnSignaling } from '../p2p/keepOnSignaling.ts'
 import { connectToPeer, openPeer } from '../p2p/openPeer.ts'
 import type { VoucherStore } from '../rewards/StoredVoucher.ts'
 import { detectEngines, type EngineReport } from '../workers/detectEngines.ts'
@@ -109,6 +110,8 @@ export async function startVolunteerRuntime(
     const directory = new DirectoryClient(signaling)
     peer = await openPeer({ signalingUrl: signaling, iceServers: iceServers() })
     const openedPeer = peer
+    // Hosts already joined go on over their data links; new ones need the peer on signaling.
+    const stopKeeping = keepOnSignaling(peer)
     const identity = await loadBrowserIdentity(parameters.identityDb)
     const client = new VolunteerClient({
       runners,
@@ -141,6 +144,7 @@ export async function startVolunteerRuntime(
         client.stop()
         runtimePool.dispose()
         gpu?.dispose()
+        stopKeeping()
         openedPeer.destroy()
       },
     }

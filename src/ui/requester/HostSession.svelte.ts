@@ -22,7 +22,9 @@ import { assembleOutputs } from '../../tasks/assembleOutputs.ts'
 import type { JobPackage } from '../../tasks/JobPackage.ts'
 import type { Manifest, Verification } from '../../tasks/manifestSchema.ts'
 import { openPeer, signalingToken } from '../../p2p/openPeer.ts'
+import { keepOnSignaling } from '../../p2p/keepOnSignaling.ts'
 import { reconnectPeer } from '../../p2p/reconnectPeer.ts'
+import { withBackoff } from '../../p2p/withBackoff.ts'
 import { listingProgress, listingReward } from '../../requester/listingProgress.ts'
 import { packAcceptedOutputs } from '../../requester/packAcceptedOutputs.ts'
 import type { ReputationEntry } from '../../trust/ReputationBook.ts'
@@ -77,6 +79,7 @@ export class HostSession {
   #peerHost: JobHost | undefined
   /** The job is in the directory (registered and not yet removed): its listing takes updates. */
   #listed = false
+  #stopKeeping: (() => void) | undefined
   /** The job's end being handled (#finish), while it is. */
   #finishing: Promise<void> | undefined
   readonly #listingUpdate = createThrottle(() => this.#updateListing(), 1000)
@@ -259,8 +262,23 @@ export class HostSession {
 
   /** Takes the job's volunteers under this tab's peer, and lists the job in the directory. */
   async #serve(host: JobHost): Promise<void> {
-    const { job } = host
     const peer = await this.#connect(host)
+    await this.#list(host, peer)
+    // A signaling node that drains or dies drops the peer: it comes back under its id (to
+    // another node, behind a load balancer) and lists the job again; volunteers never noticed.
+    this.#stopKeeping?.()
+    this.#stopKeeping = keepOnSignaling(peer, {
+      onEvent: (event) => {
+        if (event.kind !== 'back' || !this.#listed || this.#peer !== peer) return
+        withBackoff(() => this.#list(host, peer), { tries: 5, onRetry: () => {} }).catch(
+          (error: unknown) => (this.error = `Could not list the job again: ${describe(error)}`),
+        )
+      },
+    })
+  }
+
+  async #list(host: JobHost, peer: Peer): Promise<void> {
+    const { job } = host
     const progress = host.progress
     await this.#directory.register({
       jobId: job.jobId,
@@ -381,6 +399,8 @@ export class HostSession {
     }
     // Leave the signaling server but keep the data connections: the host is still saying
     // goodbye to its volunteers (last acks, credits, the refusal that releases them).
+    this.#stopKeeping?.()
+    this.#stopKeeping = undefined
     this.#peer?.disconnect()
     await this.#showResult()
     if (this.#host) await this.#escrow.recordResultRoot(this.#host)
