@@ -65,6 +65,17 @@ describe('the PeerJS server protocol', () => {
     expect((await health()).frames.relayed).toBe(3)
   })
 
+  it('relays a burst of frames for one peer whole and in order (they leave in one write)', async () => {
+    await start({ peerMessagesPerSecond: 1000, peerMessageBurst: 1000 })
+    const a = await registered('peer-a')
+    const b = await registered('peer-b')
+    for (let i = 0; i < 300; i += 1) a.send(offer('peer-b', `dc_${i}`))
+    for (let i = 0; i < 300; i += 1)
+      expect((await b.next()).payload).toMatchObject({ connectionId: `dc_${i}` })
+    b.send({ type: 'ANSWER', dst: 'peer-a', payload: { sdp: 'x', connectionId: 'dc_0' } })
+    expect((await a.next()).type).toBe('ANSWER')
+  })
+
   it('relays LEAVE to a connected peer, and closes the socket of a peer that leaves', async () => {
     await start()
     const a = await registered('peer-a')
