@@ -23,10 +23,16 @@ export async function statNumber(page: Page, label: string): Promise<number> {
   return Number(await stat(page, label).textContent())
 }
 
-export async function openRequester(browser: Browser): Promise<Page> {
+/** `path` with `?signaling=URL` when a signaling server other than the app's default is wanted. */
+function withSignaling(path: string, signaling: string | undefined): string {
+  return signaling === undefined ? path : `${path}?${new URLSearchParams({ signaling })}`
+}
+
+/** The requester page, on the signaling server at `signaling` (the app's default when absent). */
+export async function openRequester(browser: Browser, signaling?: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage()
   page.on('pageerror', (error) => console.log(`[requester] page error: ${error.message}`))
-  await page.goto('/requester')
+  await page.goto(withSignaling('/requester', signaling))
   return page
 }
 
@@ -36,15 +42,17 @@ export async function startDemoJob(requester: Page): Promise<void> {
   await expect(stat(requester, 'Units total')).toHaveText('64')
 }
 
+/** The volunteer page, on the signaling server at `signaling` (the app's default when absent). */
 export async function openVolunteer(
   browser: Browser,
   name: string,
   initScript?: () => void,
+  signaling?: string,
 ): Promise<Page> {
   const page = await (await browser.newContext()).newPage()
   page.on('pageerror', (error) => console.log(`[${name}] page error: ${error.message}`))
   if (initScript) await page.addInitScript(initScript)
-  await page.goto('/')
+  await page.goto(withSignaling('/', signaling))
   return page
 }
 
