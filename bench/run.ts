@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: the transfer bench, the pipeline bench, the headless host bench, the matmul
  * bench, the engines' calibration against it, the WASM threads bench, the embed bench, the
- * escrow's gas bench, then the trust simulation, each in its own process; their markdown goes to stdout and to
- * bench/results/latest.md, their progress to stderr. BENCH_RUNS (default 3) is passed on to all.
+ * escrow's gas bench, the trust simulation, then the signaling load bench, each in its own
+ * process; their markdown goes to stdout and to bench/results/latest.md, their progress to
+ * stderr. BENCH_RUNS (default 3) is passed on to all.
  *
  *   ../shared/bin/private-net npm run bench
  */
@@ -23,6 +24,7 @@ const benches = [
   'embed/run.ts',
   'gas/run.ts',
   'trust/run.ts',
+  'signaling/run.ts',
 ]
 
 function runBench(file: string, env: NodeJS.ProcessEnv): Promise<string> {
