@@ -1,0 +1,188 @@
+// @vitest-environment node
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { startNodeVolunteer } from '../src/node/startNodeVolunteer.ts'
+import type { NodeVolunteer } from '../src/node/startNodeVolunteer.ts'
+import { createJob } from '../src/sdk/index.ts'
+import type { Job } from '../src/sdk/index.ts'
+import { referenceHits } from '../src/tasks/examples/monteCarloPiReference.ts'
+import { createSignalingServer } from './createSignalingServer.ts'
+import type { SignalingServer } from './createSignalingServer.ts'
+import { healthResponseSchema, jobListResponseSchema } from './directory/schemas.ts'
+import { RedisPeerRouter } from './peers/RedisPeerRouter.ts'
+import { openTestPeer } from './testing/openTestPeer.ts'
+import type { TestPeer } from './testing/openTestPeer.ts'
+import { startRedis } from './testing/startRedis.ts'
+import type { StartedRedis } from './testing/startRedis.ts'
+
+// A Node host and Node volunteers speak WebRTC: this runs only inside the private network
+// (`PRIVATE_NET=1 ../shared/bin/private-net npx vitest run signaling/redisRestart.test.ts`).
+const insidePrivateNet = process.env.PRIVATE_NET === '1'
+
+const exampleFolder = fileURLToPath(new URL('../examples/monte-carlo-pi/', import.meta.url))
+const seed = 11
+const samples = 20_000
+const unitCount = 8
+
+let redis: StartedRedis
+let admin: Redis
+let routers: RedisPeerRouter[]
+let nodes: SignalingServer[]
+let peers: TestPeer[]
+let volunteers: NodeVolunteer[]
+let job: Job | undefined
+let dir: string
+
+/** The Monte Carlo example with a smaller sweep. */
+async function smallPiPackage() {
+  const manifest = JSON.parse(await readFile(path.join(exampleFolder, 'manifest.json'), 'utf8'))
+  return {
+    manifest: {
+      ...manifest,
+      units: { mode: 'count', unitCount },
+      params: [
+        { name: 'seed', type: 'u32', value: seed },
+        { name: 'samples', type: 'u32', value: samples },
+      ],
+    },
+    wasm: new Uint8Array(await readFile(path.join(exampleFolder, 'monteCarloPi.wasm'))),
+  }
+}
+
+async function node(): Promise<SignalingServer> {
+  const router = new RedisPeerRouter({ url: redis.url })
+  routers.push(router)
+  // Connection errors while Redis is away are expected here; what matters is what comes back.
+  const server = await createSignalingServer({
+    port: 0,
+    host: '127.0.0.1',
+    redisUrl: redis.url,
+    peerRouter: router,
+  })
+  nodes.push(server)
+  return server
+}
+
+async function registered(server: SignalingServer, id: string): Promise<TestPeer> {
+  const peer = await openTestPeer({ port: server.port, id })
+  peers.push(peer)
+  expect(await peer.next()).toEqual({ type: 'OPEN' })
+  return peer
+}
+
+async function listedJobIds(server: SignalingServer): Promise<string[]> {
+  const response = await fetch(`${server.url}/api/v1/jobs`)
+  expect(response.status).toBe(200)
+  return jobListResponseSchema.parse(await response.json()).jobs.map((listing) => listing.jobId)
+}
+
+async function volunteer(server: SignalingServer, jobId: string, name: string): Promise<void> {
+  volunteers.push(
+    await startNodeVolunteer({
+      signalingUrl: server.url,
+      identityFile: path.join(dir, `${name}.json`),
+      cpuShare: 1,
+      threads: 1,
+      useGpu: false,
+      jobId,
+    }),
+  )
+}
+
+const offer = (dst: string) => ({
+  type: 'OFFER',
+  dst,
+  payload: { sdp: { type: 'offer', sdp: 'v=0' }, type: 'data', connectionId: 'after-restart' },
+})
+
+describe.skipIf(!insidePrivateNet)('two signaling nodes when their Redis restarts', () => {
+  beforeEach(async () => {
+    redis = await startRedis()
+    admin = new Redis(redis.url, { maxRetriesPerRequest: null })
+    routers = []
+    nodes = []
+    peers = []
+    volunteers = []
+    dir = await mkdtemp(path.join(os.tmpdir(), 'redis-restart-'))
+  })
+
+  afterEach(async () => {
+    for (const started of volunteers) started.stop()
+    await job?.stop()
+    job = undefined
+    for (const { ws } of peers) ws.terminate()
+    await Promise.all(nodes.map((server) => server.close()))
+    admin.disconnect()
+    await redis.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('recover: peers routed again across nodes, the listing back on both, and volunteers that join afterwards complete the job', async () => {
+    const [a, b] = [await node(), await node()]
+    job = await createJob({
+      package: await smallPiPackage(),
+      signaling: a.url,
+      store: path.join(dir, 'job.sqlite'),
+      privatePool: true,
+    })
+    const hostPeerId = await new Promise<string>((resolve) =>
+      job!.on('signaling', (event) => event.kind === 'listed' && resolve(event.hostPeerId)),
+    )
+    const jobId = job.id
+    expect(await listedJobIds(a)).toEqual([jobId])
+    expect(await listedJobIds(b)).toEqual([jobId])
+    const onA = await registered(a, 'peer-on-a')
+    const onB = await registered(b, 'peer-on-b')
+
+    await redis.restart({ crash: true })
+
+    // Both nodes answer again, and each has subscribed again and rewritten its peers' keys.
+    for (const server of [a, b])
+      await vi.waitFor(
+        async () => {
+          const response = await fetch(`${server.url}/healthz`)
+          expect(response.status).toBe(200)
+          expect(healthResponseSchema.parse(await response.json())).toMatchObject({
+            status: 'ok',
+            store: { kind: 'redis', reachable: true },
+          })
+        },
+        { timeout: 20_000, interval: 200 },
+      )
+    await vi.waitFor(() => expect(routers.map((router) => router.reconnects)).toEqual([1, 1]), {
+      timeout: 20_000,
+      interval: 100,
+    })
+    const keys = [hostPeerId, 'peer-on-a', 'peer-on-b'].map((id) => `vc:peers:peer:${id}`)
+    await vi.waitFor(async () => expect(await admin.exists(...keys)).toBe(3), { timeout: 10_000 })
+    onA.send(offer('peer-on-b'))
+    expect(await onB.next()).toEqual({ ...offer('peer-on-b'), src: 'peer-on-a' })
+    onB.send(offer('peer-on-a'))
+    expect(await onA.next()).toEqual({ ...offer('peer-on-a'), src: 'peer-on-b' })
+
+    // The listing is back through both nodes, without its host listing it again.
+    await vi.waitFor(
+      async () => {
+        expect(await listedJobIds(a)).toEqual([jobId])
+        expect(await listedJobIds(b)).toEqual([jobId])
+      },
+      { timeout: 10_000, interval: 200 },
+    )
+
+    // Volunteers that find the job through node B reach its host on node A, and finish it.
+    await volunteer(b, jobId, 'one')
+    await volunteer(b, jobId, 'two')
+    const output = await job.done()
+    const expected = Array.from({ length: unitCount }, (_, unit) =>
+      referenceHits(seed, unit, samples),
+    )
+    expect(
+      output.units.map((unit) => new DataView(unit.buffer, unit.byteOffset).getUint32(0, true)),
+    ).toEqual(expected)
+    expect(job.progress.validated).toBe(unitCount)
+  }, 120_000)
+})
