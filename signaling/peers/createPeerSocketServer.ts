@@ -260,7 +260,10 @@ export function createPeerSocketServer(
       .register(session, token)
       .then(
         (outcome) => {
-          if (session.state === 'closed') {
+          // Closed, or refused and closing, while its registration was out: it never opens, and
+          // the frames it sent early are never relayed.
+          if (session.state === 'closed' || ws.readyState !== WebSocket.OPEN) {
+            session.state = 'closed'
             if (outcome === 'registered') void forget(session)
             return
           }
