@@ -20,7 +20,7 @@ import { startRedis } from './testing/startRedis.ts'
 import type { StartedRedis } from './testing/startRedis.ts'
 
 // A Node host and Node volunteers speak WebRTC: this runs only inside the private network
-// (`PRIVATE_NET=1 ../shared/bin/private-net npx vitest run signaling/redisRestart.test.ts`).
+// (`../shared/bin/private-net npx vitest run signaling/redisRestart.test.ts`).
 const insidePrivateNet = process.env.PRIVATE_NET === '1'
 
 const exampleFolder = fileURLToPath(new URL('../examples/monte-carlo-pi/', import.meta.url))
@@ -103,6 +103,8 @@ describe.skipIf(!insidePrivateNet)('two signaling nodes when their Redis restart
   beforeEach(async () => {
     redis = await startRedis()
     admin = new Redis(redis.url, { maxRetriesPerRequest: null })
+    // Refused while Redis restarts; it reconnects by itself.
+    admin.on('error', () => {})
     routers = []
     nodes = []
     peers = []
@@ -184,5 +186,38 @@ describe.skipIf(!insidePrivateNet)('two signaling nodes when their Redis restart
       output.units.map((unit) => new DataView(unit.buffer, unit.byteOffset).getUint32(0, true)),
     ).toEqual(expected)
     expect(job.progress.validated).toBe(unitCount)
+  }, 120_000)
+
+  it('come back empty: the host lists its job again by itself, within its listing refresh', async () => {
+    const [a, b] = [await node(), await node()]
+    job = await createJob({
+      package: await smallPiPackage(),
+      signaling: a.url,
+      store: path.join(dir, 'job.sqlite'),
+      privatePool: true,
+    })
+    await new Promise<void>((resolve) =>
+      job!.on('signaling', (event) => event.kind === 'listed' && resolve()),
+    )
+    const jobId = job.id
+    // A Redis that lost its data (no persistence, or a new machine): listings and peer keys gone.
+    await admin.flushall()
+    await redis.restart({ crash: true })
+    await vi.waitFor(() => expect(routers.map((router) => router.reconnects)).toEqual([1, 1]), {
+      timeout: 20_000,
+      interval: 100,
+    })
+    expect(await listedJobIds(b)).toEqual([])
+    // No volunteer, so no progress: the periodic refresh finds the listing gone and lists again.
+    await vi.waitFor(
+      async () => {
+        expect(await listedJobIds(a)).toEqual([jobId])
+        expect(await listedJobIds(b)).toEqual([jobId])
+      },
+      { timeout: 30_000, interval: 500 },
+    )
+    await volunteer(b, jobId, 'one')
+    await volunteer(b, jobId, 'two')
+    expect((await job.done()).units).toHaveLength(unitCount)
   }, 120_000)
 })

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Peer } from 'peerjs'
 import type { Hex } from 'viem'
 import { DirectoryClient } from '../directory/DirectoryClient.ts'
+import { DirectoryError } from '../directory/DirectoryError.ts'
 import { acceptVolunteers } from '../jobs/acceptVolunteers.ts'
 import type { HostProgress, JobHost } from '../jobs/JobHost.ts'
 import type { FinalUnit } from '../jobs/Scheduler.ts'
@@ -83,6 +84,11 @@ type Waiter = { resolve: (output: JobOutput) => void; reject: (error: Error) => 
 const goodbyeMs = 5000
 /** Listing updates are sent at most this often. */
 const listingUpdateMs = 2000
+/**
+ * ... and at least this often, progress or not: a listing the directory lost (its Redis came back
+ * empty) is listed again within this time.
+ */
+const listingRefreshMs = 15_000
 
 /**
  * A job hosted from this process (see `createJob`): its units go to volunteers over WebRTC, its
@@ -119,6 +125,7 @@ export class Job {
   #peer: Peer | undefined
   #listed = false
   #lastListed = 0
+  #refresh: ReturnType<typeof setInterval> | undefined
   #finishing = false
   #stopKeeping: (() => void) | undefined
   #output: JobOutput | undefined
@@ -150,6 +157,8 @@ export class Job {
     }
     this.#host.start()
     void this.#serve()
+    this.#refresh = setInterval(() => this.#updateListing(this.#host.progress), listingRefreshMs)
+    this.#refresh.unref()
   }
 
   get progress(): HostProgress {
@@ -216,16 +225,7 @@ export class Job {
 
   #onProgress(progress: HostProgress): void {
     this.#emit('progress', progress)
-    const now = Date.now()
-    if (this.#listed && !progress.complete && now - this.#lastListed > listingUpdateMs) {
-      this.#lastListed = now
-      this.#directory
-        .update(this.id, this.#host.job.ownerToken, {
-          ...listingReward(this.#host.job.rewards, this.#funding?.chain),
-          ...listingProgress(progress),
-        })
-        .catch((error: unknown) => this.#emit('error', asError(error, 'The listing update')))
-    }
+    if (Date.now() - this.#lastListed > listingUpdateMs) this.#updateListing(progress)
     if (!progress.complete || this.#finishing || this.#closed) return
     if (progress.failed) {
       this.#failed = new UnitsFailedError(progress.failures)
@@ -234,6 +234,24 @@ export class Job {
     }
     this.#finishing = true
     void this.#finish()
+  }
+
+  #updateListing(progress: HostProgress): void {
+    if (this.#listed && !progress.complete) {
+      this.#lastListed = Date.now()
+      this.#directory
+        .update(this.id, this.#host.job.ownerToken, {
+          ...listingReward(this.#host.job.rewards, this.#funding?.chain),
+          ...listingProgress(progress),
+        })
+        .catch((error: unknown) => {
+          // The directory lost the listing (its Redis came back empty, or it expired while the
+          // host was away): list the job again rather than stay invisible.
+          const peer = this.#peer
+          if (isNotFound(error) && peer && !peer.disconnected) return void this.#relist(peer)
+          this.#emit('error', asError(error, 'The listing update'))
+        })
+    }
   }
 
   /** Assembles the output, says goodbye to the volunteers, and closes. */
@@ -305,6 +323,7 @@ export class Job {
   async #close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    clearInterval(this.#refresh)
     this.#abort.abort()
     this.#host.stop()
     this.#peer?.destroy()
@@ -381,11 +400,14 @@ export class Job {
           delayMs: event.delayMs,
         })
       case 'back':
-        return void this.#list(peer).catch((error: unknown) => {
-          if (!this.#abort.signal.aborted)
-            this.#emit('error', asError(error, 'Listing the job again'))
-        })
+        return this.#relist(peer)
     }
+  }
+
+  #relist(peer: Peer): void {
+    this.#list(peer).catch((error: unknown) => {
+      if (!this.#abort.signal.aborted) this.#emit('error', asError(error, 'Listing the job again'))
+    })
   }
 
   async #list(peer: Peer): Promise<void> {
@@ -426,6 +448,10 @@ export class Job {
     this.#listed = false
     await this.#directory.remove(this.id, this.#host.job.ownerToken).catch(() => undefined)
   }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof DirectoryError && error.code === 'directory/not-found'
 }
 
 function describe(error: unknown): string {

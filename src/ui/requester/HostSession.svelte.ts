@@ -2,6 +2,7 @@ import type { Peer } from 'peerjs'
 import { iceServers, signalingUrl } from '../../config.ts'
 import { sha256Hex } from '../../crypto/sha256Hex.ts'
 import { DirectoryClient } from '../../directory/DirectoryClient.ts'
+import { DirectoryError } from '../../directory/DirectoryError.ts'
 import { createJobRecord } from '../../jobs/createJobRecord.ts'
 import { IdbJobStore } from '../../jobs/IdbJobStore.ts'
 import { acceptVolunteers } from '../../jobs/acceptVolunteers.ts'
@@ -80,6 +81,7 @@ export class HostSession {
   /** The job is in the directory (registered and not yet removed): its listing takes updates. */
   #listed = false
   #stopKeeping: (() => void) | undefined
+  #refresh: ReturnType<typeof setInterval> | undefined
   /** The job's end being handled (#finish), while it is. */
   #finishing: Promise<void> | undefined
   readonly #listingUpdate = createThrottle(() => this.#updateListing(), 1000)
@@ -266,6 +268,10 @@ export class HostSession {
     await this.#list(host, peer)
     // A signaling node that drains or dies drops the peer: it comes back under its id (to
     // another node, behind a load balancer) and lists the job again; volunteers never noticed.
+    // Progress or not, the listing is refreshed now and then: one the directory lost (its Redis
+    // came back empty) is listed again (#updateListing).
+    clearInterval(this.#refresh)
+    this.#refresh = setInterval(() => this.#updateListing(), 15_000)
     this.#stopKeeping?.()
     this.#stopKeeping = keepOnSignaling(peer, {
       onEvent: (event) => {
@@ -377,7 +383,23 @@ export class HostSession {
         ...listingReward(job.rewards, this.wallet?.chain),
         ...listingProgress(progress),
       })
-      .catch((error) => (this.error = `Could not update the job listing: ${describe(error)}`))
+      .catch((error: unknown) => {
+        // The directory lost the listing (its Redis came back empty, or it expired while this
+        // tab was away from signaling): list the job again rather than stay invisible.
+        const host = this.#host
+        const peer = this.#peer
+        if (
+          error instanceof DirectoryError &&
+          error.code === 'directory/not-found' &&
+          host &&
+          peer &&
+          !peer.disconnected
+        )
+          return void this.#list(host, peer).catch(
+            (relist: unknown) => (this.error = `Could not list the job again: ${describe(relist)}`),
+          )
+        this.error = `Could not update the job listing: ${describe(error)}`
+      })
   }
 
   /**
@@ -399,6 +421,7 @@ export class HostSession {
     }
     // Leave the signaling server but keep the data connections: the host is still saying
     // goodbye to its volunteers (last acks, credits, the refusal that releases them).
+    clearInterval(this.#refresh)
     this.#stopKeeping?.()
     this.#stopKeeping = undefined
     this.#peer?.disconnect()
