@@ -22,7 +22,7 @@ import { openNodePeer } from './openNodePeer.ts'
 import { startNodeVolunteer, type NodeVolunteer } from './startNodeVolunteer.ts'
 
 // ICE gathers candidates on every interface: a WebRTC test runs only inside the private network
-// (`PRIVATE_NET=1 ../shared/bin/private-net npx vitest run ...`).
+// (`../shared/bin/private-net npx vitest run ...`).
 const insidePrivateNet = process.env.PRIVATE_NET === '1'
 const mandelbrotWasm = new URL('../../build/wasm/mandelbrot.wasm', import.meta.url)
 

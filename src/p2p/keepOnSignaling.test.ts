@@ -9,7 +9,7 @@ import type { SignalingLinkEvent } from './keepOnSignaling.ts'
 import { connectToPeer } from './openPeer.ts'
 
 // ICE gathers candidates on every interface: a WebRTC test runs only inside the private network
-// (`PRIVATE_NET=1 ../shared/bin/private-net npx vitest run ...`, as `npm test` does in CI).
+// (`../shared/bin/private-net npx vitest run ...`, as `npm test` does in CI).
 const insidePrivateNet = process.env.PRIVATE_NET === '1'
 
 let servers: SignalingServer[] = []
