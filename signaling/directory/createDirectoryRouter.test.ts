@@ -2,6 +2,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { connect } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type WebSocket from 'ws'
 import { createSignalingServer } from '../createSignalingServer.ts'
@@ -158,6 +159,35 @@ describe('job directory', () => {
       'directory/invalid-body',
     )
     expect(error.issues).toEqual([expect.objectContaining({ path: [] })])
+  })
+
+  it('refuses a body declared larger than the limit at once, before it arrives, and closes', async () => {
+    await start({ maxBodyBytes: 1024 })
+    const socket = connect(server.port, '127.0.0.1')
+    socket.write(
+      'POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 2147483648\r\n\r\n{"v":1',
+    )
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()))
+    // Only 6 of the 2 GiB were sent: the answer and the close come without the rest.
+    await new Promise((resolve) => socket.once('close', resolve))
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /)
+    expect(answer).toContain('directory/body-too-large')
+  })
+
+  it('asks for a Content-Length instead of reading a chunked body of unknown length', async () => {
+    await start()
+    const socket = connect(server.port, '127.0.0.1')
+    socket.write(
+      'POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n6\r\n{"v":1\r\n',
+    )
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()))
+    await new Promise((resolve) => socket.once('close', resolve))
+    expect(answer).toMatch(/^HTTP\/1\.1 411 /)
+    expect(answer).toContain('directory/length-required')
   })
 
   it('answers malformed, oversized and non-JSON bodies with specific codes', async () => {

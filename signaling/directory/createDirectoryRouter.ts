@@ -7,6 +7,7 @@ import {
   InvalidBodyError,
   InvalidJsonError,
   InvalidQueryError,
+  LengthRequiredError,
   UnsupportedMediaTypeError,
 } from './errors.ts'
 import { jobIdSchema, registerJobRequestSchema, updateJobRequestSchema } from './schemas.ts'
@@ -44,8 +45,17 @@ export function createDirectoryRouter({
     // Listings change under the client's feet: a stored answer must be revalidated (the list
     // answers 304 to a matching `If-None-Match`), everything else is never stored.
     res.set('Cache-Control', req.method === 'GET' && req.path === '/' ? 'no-cache' : 'no-store')
-    if ((req.method === 'POST' || req.method === 'PATCH') && !req.is('application/json'))
-      return next(new UnsupportedMediaTypeError())
+    if (req.method !== 'POST' && req.method !== 'PATCH') return next()
+    if (!req.is('application/json')) return next(new UnsupportedMediaTypeError())
+    // Refused on the declared length, before reading a byte: the body parser would otherwise
+    // read an oversized body to its end (2 GiB, if a client says so) before answering. A
+    // chunked body of unknown length is refused too; fetch always declares the length.
+    const declared = req.get('content-length')
+    if (declared === undefined) return next(new LengthRequiredError())
+    if (!/^\d+$/.test(declared) || Number(declared) > maxBodyBytes) {
+      res.set('Connection', 'close')
+      return next(new BodyTooLargeError(maxBodyBytes))
+    }
     next()
   })
   router.use(express.json({ limit: maxBodyBytes, strict: true }))

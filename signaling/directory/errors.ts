@@ -54,6 +54,15 @@ export class BodyTooLargeError extends DirectoryError {
   }
 }
 
+export class LengthRequiredError extends DirectoryError {
+  override readonly code = 'directory/length-required'
+  override readonly status = 411
+
+  constructor(parameters?: BaseErrorParameters) {
+    super('Send the body with a Content-Length header, not chunked.', parameters)
+  }
+}
+
 export class UnsupportedMediaTypeError extends DirectoryError {
   override readonly code = 'directory/unsupported-media-type'
   override readonly status = 415
