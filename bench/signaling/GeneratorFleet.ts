@@ -45,7 +45,7 @@ export class GeneratorFleet {
       this.#generators.map((generator, i) => {
         const share = Math.floor(count / size) + (i < count % size ? 1 : 0)
         return share === 0
-          ? { opened: 0, refused: {}, ms: 0 }
+          ? { opened: 0, refused: {}, ms: 0, cpuMs: 0 }
           : generator.call('open', { urls, count: share, concurrency: perProcess })
       }),
     )
@@ -57,6 +57,7 @@ export class GeneratorFleet {
       opened: results.reduce((sum, result) => sum + result.opened, 0),
       refused,
       ms: performance.now() - started,
+      cpuMs: results.reduce((sum, result) => sum + result.cpuMs, 0),
     }
   }
 

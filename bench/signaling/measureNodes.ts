@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { GeneratorFleet } from './GeneratorFleet.ts'
+import { summarize } from './measureLatency.ts'
 import type { LatencySample } from './measureLatency.ts'
 import { readRedisCpu } from './readRedisCpu.ts'
 import { startServer } from './startServer.ts'
 import type { ServerUnderTest } from './startServer.ts'
-import { percentile } from './statistics.ts'
 
 export type NodesPhase = {
   /** Nodes holding peers after this phase. */
@@ -91,12 +91,7 @@ export async function measureNodes({
       pairs: checkPairs,
       samples: 400,
     })
-    const crossWhileFull = {
-      p50: percentile(times, 50),
-      p95: percentile(times, 95),
-      p99: percentile(times, 99),
-      samples: times.length,
-    }
+    const crossWhileFull = summarize(times)
     log(`cross-node with ${held} held: p95 ${crossWhileFull.p95.toFixed(3)} ms`)
     const lost = await fleet.closeAll()
     if (lost > 0) log(`${lost} held peers were closed by their node`)

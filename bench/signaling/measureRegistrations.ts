@@ -16,6 +16,8 @@ export type RegistrationStep = {
   /** The server's CPU time per registration; for ours on Redis, Redis's CPU time besides. */
   cpuMs: number
   redisCpuMs: number
+  /** The generators' CPU time per registration. */
+  generatorCpuMs: number
   /** After the step, collected and settled. */
   usage: ServerUsage
 }
@@ -92,11 +94,12 @@ export async function measureRegistrations({
         perSecond: (result.opened / result.ms) * 1000,
         cpuMs: (after.cpuMs - before.cpuMs) / opened,
         redisCpuMs: server.kind === 'ours-redis' ? (redisAfter - redisBefore) / opened : 0,
+        generatorCpuMs: result.cpuMs / opened,
         usage: after,
       })
       const refused = Object.entries(result.refused)
       log(
-        `${server.kind}: ${previous + result.opened} held, ${((result.opened / result.ms) * 1000).toFixed(0)} registrations/s, ${((after.cpuMs - before.cpuMs) / opened).toFixed(3)} CPU ms each${refused.length ? `, refused ${JSON.stringify(result.refused)}` : ''}`,
+        `${server.kind}: ${previous + result.opened} held, ${((result.opened / result.ms) * 1000).toFixed(0)} registrations/s, ${((after.cpuMs - before.cpuMs) / opened).toFixed(3)} CPU ms each (generators ${(result.cpuMs / opened).toFixed(3)})${refused.length ? `, refused ${JSON.stringify(result.refused)}` : ''}`,
       )
     }
     // Measured for every server after the step, together: collecting is not part of the timed steps.

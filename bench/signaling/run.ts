@@ -52,9 +52,10 @@ const relayLoads = [
   { pairs: 16, window: 16 },
   { pairs: 64, window: 1 },
 ]
-const latency = { pairs: 8, samples: 2000 }
+// One pair: the hops alone; 8 at once: with some queueing.
+const latency = { pairs: [1, 8], samples: 1000 }
 const nodesBatch = Math.min(maxPeers, 3000)
-const handshakesInFlight = 128
+const handshakesInFlight = positive('BENCH_SIGNALING_IN_FLIGHT', 128)
 const kinds: ServerKind[] = ['ours', 'ours-redis', 'peerjs']
 
 const log = (line: string) => console.error(line)

@@ -46,7 +46,8 @@ export function startBenchChild<A extends Api>(
       '--import',
       'tsx',
     ],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The bench's stdout is its report: whatever a child prints goes to stderr.
+    stdio: ['ignore', process.stderr, 'inherit', 'ipc'],
   })
   const waiting = new Map<
     number,
