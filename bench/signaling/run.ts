@@ -11,12 +11,14 @@
  * 5. Peers held by 1, 2 and 3 nodes at the same per-node cap, and registrations per second of
  *    one node against three.
  *
- *   /work/shared/bin/private-net npx tsx bench/signaling/run.ts
+ *   ../shared/bin/private-net npx tsx bench/signaling/run.ts
  *
  * BENCH_RUNS (default 3); BENCH_SIGNALING_MAX_PEERS (default 16000: peers per server, and per
  * node in part 5; under the descriptor limit); BENCH_SIGNALING_STEP (default max / 8);
- * BENCH_SIGNALING_RELAY_SECONDS (default 3); BENCH_SIGNALING_ONLY (a comma-separated subset of
- * registrations,relay,latency,nodes).
+ * BENCH_SIGNALING_IN_FLIGHT (handshakes at once, default 128); BENCH_SIGNALING_RELAY_SECONDS
+ * (default 3); BENCH_SIGNALING_ONLY (a comma-separated subset of
+ * registrations,relay,latency,nodes); BENCH_SIGNALING_PROFILE (a folder: a CPU profile of every
+ * child process there). A smoke run: BENCH_RUNS=1 BENCH_SIGNALING_MAX_PEERS=600.
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
