@@ -42,6 +42,7 @@ describe('parseSignalingConfig', () => {
         SIGNALING_MAX_PEERS: '2000',
         SIGNALING_PEER_MESSAGES_PER_SECOND: '20',
         SIGNALING_DRAIN_SECONDS: '30',
+        SIGNALING_TRUSTED_PROXIES: '10.0.0.2, fd00::2',
       },
     )
     expect(config).toEqual({
@@ -61,6 +62,7 @@ describe('parseSignalingConfig', () => {
       sitesFile: undefined,
       redisUrl: undefined,
       drainSeconds: 30,
+      trustedProxies: ['10.0.0.2', 'fd00::2'],
     })
   })
 
@@ -112,6 +114,9 @@ describe('parseSignalingConfig', () => {
     [['--redis', 'http://127.0.0.1:6379'], {}, '--redis'],
     [[], { SIGNALING_REDIS_URL: 'redis://' }, 'SIGNALING_REDIS_URL'],
     [['--max-listings-per-address', '0'], {}, '--max-listings-per-address'],
+    [['--trusted-proxies', 'lb.example'], {}, '--trusted-proxies'],
+    [[], { SIGNALING_TRUSTED_PROXIES: ' , ' }, 'SIGNALING_TRUSTED_PROXIES'],
+    [['--drain-seconds', '3601'], {}, '--drain-seconds'],
     [['--verbose'], {}, '--verbose'],
     [['extra'], {}, 'extra'],
   ])('rejects %j %j naming %s', (argv, env, culprit) => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { BaseError } from '../src/errors/BaseError.ts'
 
@@ -27,6 +28,11 @@ export type SignalingConfig = {
   redisUrl: string | undefined
   /** After SIGTERM, the peer sockets are closed over this many seconds, then the node stops. */
   drainSeconds: number
+  /**
+   * Addresses of the load balancers in front of this node: for requests from them, the client's
+   * address (for per-address limits) is read from `X-Forwarded-For`.
+   */
+  trustedProxies: readonly string[]
 }
 
 export const defaultSignalingConfig: SignalingConfig = {
@@ -46,6 +52,7 @@ export const defaultSignalingConfig: SignalingConfig = {
   sitesFile: undefined,
   redisUrl: undefined,
   drainSeconds: 10,
+  trustedProxies: [],
 }
 
 export class InvalidConfigError extends BaseError {
@@ -53,7 +60,10 @@ export class InvalidConfigError extends BaseError {
 }
 
 type IntegerSetting = {
-  key: Exclude<keyof SignalingConfig, 'host' | 'allowedOrigins' | 'sitesFile' | 'redisUrl'>
+  key: Exclude<
+    keyof SignalingConfig,
+    'host' | 'allowedOrigins' | 'sitesFile' | 'redisUrl' | 'trustedProxies'
+  >
   flag: string
   env: string
   min: number
@@ -163,6 +173,9 @@ Options (each falls back to the environment variable in brackets):
   --drain-seconds N                after SIGTERM, close the peer sockets over N seconds (their
                                    peers reconnect to other nodes), then stop; SIGINT stops at
                                    once [SIGNALING_DRAIN_SECONDS] (10)
+  --trusted-proxies LIST           comma-separated IP addresses of the load balancers in front of
+                                   this node; for their requests the client's address is read
+                                   from X-Forwarded-For [SIGNALING_TRUSTED_PROXIES] (none)
   -h, --help                       show this help`
 
 export type ParseSignalingConfigReturnType =
@@ -203,6 +216,8 @@ export function parseSignalingConfig(
   if (sitesFile) config.sitesFile = sitesFile.value
   const redis = setting('redis', 'SIGNALING_REDIS_URL')
   if (redis) config.redisUrl = parseRedisUrl(redis.source, redis.value)
+  const proxies = setting('trusted-proxies', 'SIGNALING_TRUSTED_PROXIES')
+  if (proxies) config.trustedProxies = parseAddresses(proxies.source, proxies.value)
   return { help: false, config }
 }
 
@@ -212,6 +227,7 @@ function parseFlags(argv: readonly string[]) {
     origins: { type: 'string' },
     'sites-file': { type: 'string' },
     redis: { type: 'string' },
+    'trusted-proxies': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }
   for (const { flag } of integerSettings) options[flag] = { type: 'string' }
@@ -246,6 +262,19 @@ function parseRedisUrl(source: string, value: string): string {
       `${source} must be a Redis URL: redis://[:password@]host:port[/db], or rediss:// for TLS.`,
     )
   return value.trim()
+}
+
+function parseAddresses(source: string, value: string): readonly string[] {
+  const addresses = value
+    .split(',')
+    .map((address) => address.trim())
+    .filter((address) => address !== '')
+  if (addresses.length === 0)
+    throw new InvalidConfigError(`${source} must list at least one IP address.`)
+  for (const address of addresses)
+    if (isIP(address) === 0)
+      throw new InvalidConfigError(`${source}: "${address}" is not an IP address.`)
+  return addresses
 }
 
 function parseHost(source: string, value: string): string {

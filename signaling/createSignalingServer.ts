@@ -149,7 +149,14 @@ export async function createSignalingServer(
       res.set('Cache-Control', 'no-store').type(metrics.contentType).send(text)
     }, next)
   })
-  app.use('/api/v1/jobs', createDirectoryRouter({ directory, maxBodyBytes: config.maxBodyBytes }))
+  app.use(
+    '/api/v1/jobs',
+    createDirectoryRouter({
+      directory,
+      maxBodyBytes: config.maxBodyBytes,
+      trustedProxies: config.trustedProxies,
+    }),
+  )
   // A partner site's page of ours reads what its visitors contributed.
   app.get('/api/v1/sites/:siteKey', (req, res, next) => {
     const parsed = siteKeySchema.safeParse(req.params['siteKey'])

@@ -514,6 +514,28 @@ describe('job directory pages and quotas', () => {
     expect((await api('', { method: 'POST', json: jobBody({ jobId: 'b' }) })).status).toBe(200)
   })
 
+  it('counts the address a trusted load balancer forwarded, and only a trusted one', async () => {
+    await start({ maxListingsPerHost: 10, maxListingsPerAddress: 1, trustedProxies: ['127.0.0.1'] })
+    await peer('host-1')
+    const post = (jobId: string, forwardedFor: string) =>
+      api('', {
+        method: 'POST',
+        json: jobBody({ jobId }),
+        headers: { 'x-forwarded-for': forwardedFor },
+      })
+    expect((await post('a', '203.0.113.7')).status).toBe(201)
+    await expectError(await post('b', '203.0.113.7'), 429, 'directory/address-limit')
+    // Another client behind the same balancer has its own quota; a forged entry to the left of
+    // the balancer's own is not believed.
+    expect((await post('b', '203.0.113.7, 198.51.100.9')).status).toBe(201)
+    await server.close()
+    await start({ maxListingsPerHost: 10, maxListingsPerAddress: 1 })
+    await peer('host-1')
+    expect((await post('a', '203.0.113.7')).status).toBe(201)
+    // Not behind a trusted proxy: the header is ignored and the TCP peer counts.
+    await expectError(await post('b', '198.51.100.10'), 429, 'directory/address-limit')
+  })
+
   it('limits listing requests per remote address and minute', async () => {
     await start({ maxRegistrationsPerMinute: 2 })
     await peer('host-1')

@@ -1,6 +1,7 @@
 import express from 'express'
 import type { NextFunction, Request, Response, Router } from 'express'
 import type { z } from 'zod'
+import { clientAddressOf } from '../clientAddressOf.ts'
 import type { Directory } from './Directory.ts'
 import {
   BodyTooLargeError,
@@ -16,6 +17,8 @@ import type { JobListResponse, ListingResponse } from './schemas.ts'
 export type CreateDirectoryRouterParameters = {
   directory: Directory
   maxBodyBytes: number
+  /** Load balancers whose `X-Forwarded-For` names the client (see `clientAddressOf`). */
+  trustedProxies?: readonly string[] | undefined
 }
 
 /** Listings per page when the client names no `limit`, and the most it may ask for. */
@@ -35,6 +38,7 @@ const cachedPages = 64
 export function createDirectoryRouter({
   directory,
   maxBodyBytes,
+  trustedProxies = [],
 }: CreateDirectoryRouterParameters): Router {
   const router = express.Router()
 
@@ -87,7 +91,8 @@ export function createDirectoryRouter({
     '/',
     handle(async (req, res) => {
       const request = parseBody(registerJobRequestSchema, req.body)
-      const { listing, replaced } = await directory.register(request, remoteAddressOf(req))
+      const address = clientAddressOf(req, trustedProxies)
+      const { listing, replaced } = await directory.register(request, address)
       res
         .status(replaced ? 200 : 201)
         .location(`${req.baseUrl}/${encodeURIComponent(listing.jobId)}`)
@@ -164,10 +169,6 @@ function pageQueryOf(req: Request): { after: string | undefined; limit: number }
 }
 
 /** The TCP peer's address: quotas count per address and network (see the README on proxies). */
-function remoteAddressOf(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown'
-}
-
 function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const result = schema.safeParse(body)
   if (result.success) return result.data

@@ -5,11 +5,14 @@ import type { SignalingConfig } from '../config.ts'
 import type { DirectoryError } from '../directory/errors.ts'
 import { OriginNotAllowedError, TooManyConnectionsError } from '../directory/errors.ts'
 import { toErrorResponse } from '../directory/errors.ts'
+import { clientAddressOf } from '../clientAddressOf.ts'
 import { isOriginAllowed } from '../isOriginAllowed.ts'
 
 export type CreateUpgradeGateParameters = {
   allowedOrigins: SignalingConfig['allowedOrigins']
   maxConnectionsPerAddress: number
+  /** Load balancers whose `X-Forwarded-For` names the client (see `clientAddressOf`). */
+  trustedProxies?: readonly string[] | undefined
 }
 
 /** Lets a WebSocket upgrade through (true) or answers it with a JSON HTTP error and closes it (false). */
@@ -27,6 +30,7 @@ export type UpgradeGate = (req: IncomingMessage, socket: Duplex) => boolean
 export function createUpgradeGate({
   allowedOrigins,
   maxConnectionsPerAddress,
+  trustedProxies = [],
 }: CreateUpgradeGateParameters): UpgradeGate {
   const connectionsByAddress = new Map<string, number>()
   return (req, socket) => {
@@ -35,7 +39,7 @@ export function createUpgradeGate({
       rejectUpgrade(socket, new OriginNotAllowedError(origin))
       return false
     }
-    const address = remoteAddressOf(req)
+    const address = clientAddressOf(req, trustedProxies)
     const count = connectionsByAddress.get(address) ?? 0
     if (count >= maxConnectionsPerAddress) {
       rejectUpgrade(socket, new TooManyConnectionsError(maxConnectionsPerAddress))
@@ -50,12 +54,6 @@ export function createUpgradeGate({
     })
     return true
   }
-}
-
-function remoteAddressOf(req: IncomingMessage): string {
-  const address = req.socket.remoteAddress ?? 'unknown'
-  // Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d; count them as one address.
-  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address
 }
 
 /** Answers an upgrade request with a plain HTTP error, as the directory answers its requests. */
