@@ -109,6 +109,11 @@ export class PendingMessages {
     }
   }
 
+  /** Whether something waits for `dst`. */
+  waitsFor(dst: string): boolean {
+    return this.#byDestination.has(dst)
+  }
+
   /** The ids something waits for. */
   destinations(): string[] {
     return [...this.#byDestination.keys()]

@@ -39,14 +39,14 @@ afterEach(async () => {
 })
 
 /** A signaling node on the shared Redis, with its router at hand. */
-async function node() {
+async function node(expireAfterMs = 300) {
   const router = new RedisPeerRouter({ url: redis.url })
   const server = await createSignalingServer({
     port: 0,
     host: '127.0.0.1',
     redisUrl: redis.url,
     peerRouter: router,
-    peerTimings: { sweepIntervalMs: 100, pending: { expireAfterMs: 300 } },
+    peerTimings: { sweepIntervalMs: 100, pending: { expireAfterMs } },
   })
   servers.push(server)
   routers.push(router)
@@ -89,6 +89,27 @@ describe('RedisPeerRouter: signaling nodes sharing one Redis', () => {
       a.send({ type: 'CANDIDATE', dst: 'peer-b', payload: { candidate: n, connectionId: 'dc_1' } })
     for (let n = 0; n < 20; n += 1)
       expect((await b.next('CANDIDATE')).payload).toMatchObject({ candidate: n })
+  })
+
+  it("delivers frames that waited on the sender's node to a peer that then registers on another, in order", async () => {
+    // The waiting room's usual 5 s: the test is about delivery, not about a slow machine.
+    const [one, two] = [await node(5_000), await node(5_000)]
+    const a = await registered(one, 'peer-a')
+    a.send(offer('peer-late'))
+    for (let n = 0; n < 3; n += 1)
+      a.send({
+        type: 'CANDIDATE',
+        dst: 'peer-late',
+        payload: { candidate: n, connectionId: 'dc_1' },
+      })
+    const late = await registered(two, 'peer-late')
+    expect(await late.next()).toEqual({ ...offer('peer-late'), src: 'peer-a' })
+    for (let n = 0; n < 3; n += 1)
+      expect(await late.next()).toMatchObject({ type: 'CANDIDATE', payload: { candidate: n } })
+    // Frames sent once it is there go straight to it, after those.
+    a.send({ type: 'CANDIDATE', dst: 'peer-late', payload: { candidate: 3, connectionId: 'dc_1' } })
+    expect(await late.next()).toMatchObject({ type: 'CANDIDATE', payload: { candidate: 3 } })
+    expect(a.unread.filter((frame) => frame.type === 'EXPIRE')).toEqual([])
   })
 
   it('refuses an id held on another node under another token (ID-TAKEN)', async () => {

@@ -205,6 +205,37 @@ export function createPeerSocketServer(
       sendExpire(src, dst)
     }
     if (heard.length > 0) router.refresh(heard).catch(onError)
+    void flushToOtherNodes()
+  }
+
+  /**
+   * Frames wait on their sender's node; their destination may register on another. Once a sweep
+   * finds it connected elsewhere, what waits for it is delivered there, oldest first.
+   */
+  let flushing = false
+  async function flushToOtherNodes() {
+    if (flushing) return
+    flushing = true
+    try {
+      for (const dst of pending.destinations()) {
+        if (closed) return
+        if (router.localSession(dst) || !(await router.isConnected(dst))) continue
+        const waiting = pending.take(dst)
+        const found = await Promise.all(waiting.map(({ frame }) => router.deliver(dst, frame)))
+        const told = new Set<string>()
+        waiting.forEach(({ src }, i) => {
+          if (found[i]) return void (stats.relayed += 1)
+          // Gone again meanwhile: one EXPIRE per sender, as for a wait that ran out.
+          if (told.has(src)) return
+          told.add(src)
+          sendExpire(src, dst)
+        })
+      }
+    } catch (error) {
+      onError(error)
+    } finally {
+      flushing = false
+    }
   }
 
   function sendExpire(src: string, dst: string) {
@@ -334,6 +365,13 @@ export function createPeerSocketServer(
       dst,
       payload,
     } satisfies ServerFrame)
+    // Behind frames already waiting for `dst`, so that an OFFER is never overtaken by its
+    // CANDIDATEs when `dst` turns up on another node.
+    if (pending.waitsFor(dst) && !router.localSession(dst)) {
+      if (pending.add(session.id, dst, frame)) stats.queued += 1
+      else sendExpire(session.id, dst)
+      return
+    }
     router
       .deliver(dst, frame)
       .then((found) => {
