@@ -281,12 +281,12 @@ export class JobHost {
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error)
       this.#record(link, `a hello whose identity proof failed (${why})`)
-      refuseVolunteer(link, 'volunteer/identity', `Your identity proof was refused: ${why}`)
+      void refuseVolunteer(link, 'volunteer/identity', `Your identity proof was refused: ${why}`)
       return undefined
     }
     const admission = admitVolunteer(this.job, this.#scheduler, identity, hello)
     if (!admission.admitted) {
-      refuseVolunteer(link, admission.code, admission.message)
+      void refuseVolunteer(link, admission.code, admission.message)
       return undefined
     }
     const origin = await link.remoteOrigin().catch(() => ({ key: 'hidden' }))
@@ -368,6 +368,7 @@ export class JobHost {
   /** Results being handled: the volunteers are let go only once none is (see #release). */
   #handling = 0
   #released = false
+  #dismissed: Promise<void> = Promise.resolve()
 
   async #onResult(volunteer: Volunteer, message: ResultMessage, body: Uint8Array): Promise<void> {
     this.#handling++
@@ -453,7 +454,15 @@ export class JobHost {
     if (this.job.status !== 'complete' || this.#handling > 0 || this.#released) return
     if (!this.#scheduler.done) return
     this.#released = true
-    this.#volunteers.dismissAll('job/complete', 'The job is complete. Thank you!')
+    this.#dismissed = this.#volunteers.dismissAll('job/complete', 'The job is complete. Thank you!')
+  }
+
+  /**
+   * Resolves once every volunteer let go at the job's end has closed its link (having read its
+   * last ack, credit and voucher), or been closed after a grace time. Resolved at once before.
+   */
+  dismissed(): Promise<void> {
+    return this.#dismissed
   }
 
   /**

@@ -77,12 +77,18 @@ export class VolunteerRoster {
     const volunteer = this.#byPeer.get(peerId)
     if (!volunteer) return
     this.#byPeer.delete(peerId)
-    refuseVolunteer(volunteer.link, code, message)
+    void refuseVolunteer(volunteer.link, code, message)
   }
 
-  /** Refuses every volunteer, saying why, and clears the roster. */
-  dismissAll(code: RefusalCode, message: string): void {
-    for (const { link } of this.#byPeer.values()) refuseVolunteer(link, code, message)
+  /**
+   * Refuses every volunteer, saying why, and clears the roster. Resolves once every link is
+   * closed: by its volunteer after reading the refusal, or by the host after a grace time.
+   */
+  dismissAll(code: RefusalCode, message: string): Promise<void> {
+    const closing = [...this.#byPeer.values()].map(({ link }) =>
+      refuseVolunteer(link, code, message),
+    )
     this.#byPeer.clear()
+    return Promise.all(closing).then(() => undefined)
   }
 }

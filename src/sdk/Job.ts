@@ -289,10 +289,11 @@ export class Job {
     this.#stopKeeping?.()
     peer.disconnect()
     const deadline = Date.now() + goodbyeMs
-    while (this.#host.progress.volunteers > 0 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    // The last frames leave the data channels' buffers.
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
+    while (this.#host.progress.volunteers > 0 && Date.now() < deadline) await sleep(50)
+    // Each volunteer closes its link once it has read the refusal, and so everything before it:
+    // the links are not torn down under a last voucher still in flight.
+    await Promise.race([this.#host.dismissed(), sleep(deadline - Date.now())])
   }
 
   /** A funded job's result root goes on chain once; failing to record it spoils no output. */

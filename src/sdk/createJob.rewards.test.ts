@@ -345,9 +345,10 @@ describe.skipIf(!insidePrivateNet)('createJob with rewards: hosting over WebRTC'
       })
       expect(result).toBe(amount)
     }
-    // Every voucher promised should reach its volunteer, the last unit's too: the host keeps its
-    // links until it has let the volunteers go. On a loaded machine the last unit's vouchers are
-    // still lost now and then (a known defect, being traced): at most what was promised arrives.
+    // Every voucher promised should reach its volunteer, the last unit's too. The last unit's
+    // vouchers were lost now and then on a loaded machine; the likely cause (the host closing the
+    // links while they were still in flight) is gone, since the volunteer now closes its link
+    // after the refusal, but the loss was not reproduced to confirm it: at most what was promised.
     expect(earned).toBeGreaterThan(0n)
     expect(earned).toBeLessThanOrEqual(funding.promised)
     expect(root).toBe(resultRoot(await acceptedOf(job.storeFile)))

@@ -305,5 +305,35 @@ describe('VolunteerClient', () => {
       client.stop()
       host.stop()
     })
+
+    it('keeps the declined message when the kernel finishes loading after it', async () => {
+      const host = await JobHost.open(new MemoryJobStore(), await job(), { rewards })
+      let declined!: () => void
+      const afterDecline = new Promise<void>((resolve) => (declined = resolve))
+      const slow = runner()
+      const load = slow.load.bind(slow)
+      // The kernel is ready only once the wallet has said no: the order a slow machine gives.
+      slow.load = async (kernel) => {
+        await afterDecline
+        await load(kernel)
+      }
+      const client = new VolunteerClient({
+        identity: identities.a,
+        runners: { wasm: slow },
+        engines: [wasmOffer],
+        wallet: wallet(async () => {
+          setTimeout(declined, 10)
+          throw Object.assign(new Error('User rejected the request.'), { code: 4001 })
+        }),
+        listJobs: async () => [listing],
+        connect: connectTo(host, 'a'),
+        retryMs: 10,
+      })
+      client.start()
+      const state = await settled(client, (s) => s.status === 'running')
+      expect(state.notice).toContain('You declined the request in your wallet.')
+      client.stop()
+      host.stop()
+    })
   })
 })

@@ -269,8 +269,15 @@ export class VolunteerClient {
           const loading = this.#load(message, body.slice().buffer)
           runner = loading.runner
           kernelReady = loading.ready
+          // A notice from before this job goes once it runs; one given while its kernel loaded
+          // (the wallet's binding was declined, say) stays.
+          const noticeBefore = this.#state.notice
           kernelReady.then(
-            () => this.#set({ status: 'running', notice: undefined }),
+            () =>
+              this.#set({
+                status: 'running',
+                ...(this.#state.notice === noticeBefore && { notice: undefined }),
+              }),
             (error) => {
               this.#set({ notice: `The job's kernel was refused: ${describe(error)}` })
               this.#skip.add(listing.jobId)
@@ -297,6 +304,9 @@ export class VolunteerClient {
         case 'voucher':
           return this.#rewards.receive(link, listing, message)
         case 'refuse':
+          // The host's last word: everything it sent before (an ack, a voucher) is read, so
+          // this side closes, and nothing in flight is cut off.
+          link.close()
           this.#skip.add(listing.jobId)
           if (message.code === 'volunteer/flagged') {
             this.#set({ flaggedJobs: [...this.#state.flaggedJobs, listing.jobId] })

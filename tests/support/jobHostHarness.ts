@@ -108,7 +108,11 @@ export function sayHelloOnChallenge(
   })
 }
 
-type Behaviour = 'honest' | 'liar' | 'silent'
+/**
+ * `silent` takes units and never answers; `deaf` also ignores the refusal, and is left to the
+ * host to close.
+ */
+type Behaviour = 'honest' | 'liar' | 'silent' | 'deaf'
 
 /** The right output of a unit of `makeJob`'s job. */
 export const truth = (index: number) => new Uint8Array([index, index * 2, 7, 7])
@@ -158,7 +162,9 @@ export function volunteer(
   link.onClose(() => (closed = true))
   link.onMessage(async (message) => {
     seen.push(message)
-    if (message.type !== 'assign' || behaviour === 'silent') return
+    // As VolunteerClient does: the refusal is the host's last word, and the volunteer closes.
+    if (message.type === 'refuse' && behaviour !== 'deaf') return link.close()
+    if (message.type !== 'assign' || behaviour === 'silent' || behaviour === 'deaf') return
     if (closed) return
     await sendResult(link, message, answer(message.index, behaviour))
   })
@@ -179,6 +185,7 @@ export function computingVolunteer(
   const seen: { message: HostMessage; body: Uint8Array }[] = []
   toHost.onMessage(async (message, body) => {
     seen.push({ message, body: body.slice() })
+    if (message.type === 'refuse') return toHost.close()
     if (message.type !== 'assign') return
     await sendResult(toHost, message, compute(message.index, body))
   })
