@@ -1,12 +1,16 @@
 // @vitest-environment node
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startNodeVolunteer, type NodeVolunteer } from '../src/node/startNodeVolunteer.ts'
+import type { NodeVolunteer } from '../src/node/startNodeVolunteer.ts'
 import { createJob, type Job } from '../src/sdk/index.ts'
-import { referenceHits } from '../src/tasks/examples/monteCarloPiReference.ts'
+import {
+  hitsOf,
+  monteCarloPiHits,
+  monteCarloPiPackage,
+} from '../tests/support/monteCarloPiPackage.ts'
+import { startTestVolunteer } from '../tests/support/startTestVolunteer.ts'
 import { jobListResponseSchema } from './directory/schemas.ts'
 import { freePort } from './testing/freePort.ts'
 import { startLoadBalancer, type StartedLoadBalancer } from './testing/startLoadBalancer.ts'
@@ -17,10 +21,7 @@ import { startSignalingNode, type StartedSignalingNode } from './testing/startSi
 // (`../shared/bin/private-net npx vitest run ...`, as `npm test` does in CI).
 const insidePrivateNet = process.env.PRIVATE_NET === '1'
 
-const exampleFolder = fileURLToPath(new URL('../examples/monte-carlo-pi/', import.meta.url))
-const seed = 11
-const samples = 200_000
-const unitCount = 12
+const sweep = { seed: 11, samples: 200_000, unitCount: 12 }
 
 let dir: string
 let redis: StartedRedis
@@ -46,30 +47,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function piPackage() {
-  const manifest = JSON.parse(await readFile(path.join(exampleFolder, 'manifest.json'), 'utf8'))
-  return {
-    manifest: {
-      ...manifest,
-      units: { mode: 'count', unitCount },
-      params: [
-        { name: 'seed', type: 'u32', value: seed },
-        { name: 'samples', type: 'u32', value: samples },
-      ],
-    },
-    wasm: new Uint8Array(await readFile(path.join(exampleFolder, 'monteCarloPi.wasm'))),
-  }
-}
-
 async function volunteer(jobId: string, name: string): Promise<NodeVolunteer> {
-  const started = await startNodeVolunteer({
-    signalingUrl: balancer.url,
-    identityFile: path.join(dir, `${name}.json`),
-    cpuShare: 1,
-    threads: 1,
-    useGpu: false,
-    jobId,
-  })
+  const started = await startTestVolunteer({ signalingUrl: balancer.url, dir, name, jobId })
   volunteers.push(started)
   return started
 }
@@ -84,7 +63,7 @@ describe.runIf(insidePrivateNet)('a signaling node killed mid-job', () => {
     balancer = await startLoadBalancer([portA, portB])
 
     job = await createJob({
-      package: await piPackage(),
+      package: await monteCarloPiPackage(sweep),
       signaling: balancer.url,
       store: path.join(dir, 'job.sqlite'),
       privatePool: true,
@@ -124,12 +103,7 @@ describe.runIf(insidePrivateNet)('a signaling node killed mid-job', () => {
     // A newcomer reaches the host through node B, and with it each unit gets its second result.
     await volunteer(job.id, 'newcomer')
     const output = await job.done()
-    const expected = Array.from({ length: unitCount }, (_, unit) =>
-      referenceHits(seed, unit, samples),
-    )
-    expect(
-      output.units.map((unit) => new DataView(unit.buffer, unit.byteOffset).getUint32(0, true)),
-    ).toEqual(expected)
+    expect(output.units.map(hitsOf)).toEqual(monteCarloPiHits(sweep))
     expect(balancer.handed.get(portB)).toBeGreaterThan(0)
   }, 180_000)
 })

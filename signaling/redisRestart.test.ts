@@ -1,15 +1,18 @@
 // @vitest-environment node
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startNodeVolunteer } from '../src/node/startNodeVolunteer.ts'
 import type { NodeVolunteer } from '../src/node/startNodeVolunteer.ts'
 import { createJob } from '../src/sdk/index.ts'
 import type { Job } from '../src/sdk/index.ts'
-import { referenceHits } from '../src/tasks/examples/monteCarloPiReference.ts'
+import {
+  hitsOf,
+  monteCarloPiHits,
+  monteCarloPiPackage,
+} from '../tests/support/monteCarloPiPackage.ts'
+import { startTestVolunteer } from '../tests/support/startTestVolunteer.ts'
 import { createSignalingServer } from './createSignalingServer.ts'
 import type { SignalingServer } from './createSignalingServer.ts'
 import { healthResponseSchema, jobListResponseSchema } from './directory/schemas.ts'
@@ -23,10 +26,7 @@ import type { StartedRedis } from './testing/startRedis.ts'
 // (`../shared/bin/private-net npx vitest run signaling/redisRestart.test.ts`).
 const insidePrivateNet = process.env.PRIVATE_NET === '1'
 
-const exampleFolder = fileURLToPath(new URL('../examples/monte-carlo-pi/', import.meta.url))
-const seed = 11
-const samples = 20_000
-const unitCount = 8
+const sweep = { seed: 11, samples: 20_000, unitCount: 8 }
 
 let redis: StartedRedis
 let admin: Redis
@@ -36,22 +36,6 @@ let peers: TestPeer[]
 let volunteers: NodeVolunteer[]
 let job: Job | undefined
 let dir: string
-
-/** The Monte Carlo example with a smaller sweep. */
-async function smallPiPackage() {
-  const manifest = JSON.parse(await readFile(path.join(exampleFolder, 'manifest.json'), 'utf8'))
-  return {
-    manifest: {
-      ...manifest,
-      units: { mode: 'count', unitCount },
-      params: [
-        { name: 'seed', type: 'u32', value: seed },
-        { name: 'samples', type: 'u32', value: samples },
-      ],
-    },
-    wasm: new Uint8Array(await readFile(path.join(exampleFolder, 'monteCarloPi.wasm'))),
-  }
-}
 
 async function node(): Promise<SignalingServer> {
   const router = new RedisPeerRouter({ url: redis.url })
@@ -81,16 +65,7 @@ async function listedJobIds(server: SignalingServer): Promise<string[]> {
 }
 
 async function volunteer(server: SignalingServer, jobId: string, name: string): Promise<void> {
-  volunteers.push(
-    await startNodeVolunteer({
-      signalingUrl: server.url,
-      identityFile: path.join(dir, `${name}.json`),
-      cpuShare: 1,
-      threads: 1,
-      useGpu: false,
-      jobId,
-    }),
-  )
+  volunteers.push(await startTestVolunteer({ signalingUrl: server.url, dir, name, jobId }))
 }
 
 const offer = (dst: string) => ({
@@ -126,7 +101,7 @@ describe.skipIf(!insidePrivateNet)('two signaling nodes when their Redis restart
   it('recover: peers routed again across nodes, the listing back on both, and volunteers that join afterwards complete the job', async () => {
     const [a, b] = [await node(), await node()]
     job = await createJob({
-      package: await smallPiPackage(),
+      package: await monteCarloPiPackage(sweep),
       signaling: a.url,
       store: path.join(dir, 'job.sqlite'),
       privatePool: true,
@@ -179,19 +154,14 @@ describe.skipIf(!insidePrivateNet)('two signaling nodes when their Redis restart
     await volunteer(b, jobId, 'one')
     await volunteer(b, jobId, 'two')
     const output = await job.done()
-    const expected = Array.from({ length: unitCount }, (_, unit) =>
-      referenceHits(seed, unit, samples),
-    )
-    expect(
-      output.units.map((unit) => new DataView(unit.buffer, unit.byteOffset).getUint32(0, true)),
-    ).toEqual(expected)
-    expect(job.progress.validated).toBe(unitCount)
+    expect(output.units.map(hitsOf)).toEqual(monteCarloPiHits(sweep))
+    expect(job.progress.validated).toBe(sweep.unitCount)
   }, 120_000)
 
   it('come back empty: the host lists its job again by itself, within its listing refresh', async () => {
     const [a, b] = [await node(), await node()]
     job = await createJob({
-      package: await smallPiPackage(),
+      package: await monteCarloPiPackage(sweep),
       signaling: a.url,
       store: path.join(dir, 'job.sqlite'),
       privatePool: true,
@@ -218,6 +188,6 @@ describe.skipIf(!insidePrivateNet)('two signaling nodes when their Redis restart
     )
     await volunteer(b, jobId, 'one')
     await volunteer(b, jobId, 'two')
-    expect((await job.done()).units).toHaveLength(unitCount)
+    expect((await job.done()).units).toHaveLength(sweep.unitCount)
   }, 120_000)
 })

@@ -10,12 +10,12 @@ import {
   peerTokenSchema,
   serializeServerFrame,
 } from './frames.ts'
-import type { PeerRouter, PeerSession } from './PeerRouter.ts'
+import type { PeerRouter } from './PeerRouter.ts'
+import { PeerSocketSession } from './PeerSocketSession.ts'
 import { PendingMessages } from './PendingMessages.ts'
 import type { PendingMessagesLimits } from './PendingMessages.ts'
 import { emptyPeerSocketStats } from './PeerSocketStats.ts'
-import type { PeerSocketStats, RejectReason } from './PeerSocketStats.ts'
-import { TokenBucket } from './TokenBucket.ts'
+import type { PeerSocketStats } from './PeerSocketStats.ts'
 import type { UpgradeGate } from './createUpgradeGate.ts'
 import { rejectUpgrade } from './createUpgradeGate.ts'
 
@@ -114,66 +114,17 @@ export function createPeerSocketServer(
   }
   const stats = emptyPeerSocketStats()
   const pending = new PendingMessages(timings.pending, now)
-  const sessions = new Set<Session>()
+  const sessions = new Set<PeerSocketSession>()
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes })
   let closed = false
   let draining = false
 
-  class Session implements PeerSession {
-    state: 'registering' | 'open' | 'closed' = 'registering'
-    evicted = false
-    /** Closed by a drain: its id is released, its listings are left to its next node. */
-    drained = false
-    lastSeenAt = now()
-    heard = false
-    overLimit = 0
-    readonly early: ClientFrame[] = []
-    readonly bucket = new TokenBucket({
-      ratePerSecond: messagesPerSecond,
-      capacity: messageBurst,
-      now,
-    })
-
-    corked = false
-
-    constructor(
-      readonly id: string,
-      readonly ws: WebSocket,
-      readonly socket: Duplex,
-    ) {}
-
-    send(frame: string): void {
-      if (this.ws.readyState !== WebSocket.OPEN) return
-      if (this.ws.bufferedAmount > timings.maxBufferedBytes) {
-        stats.timedOut += 1
-        this.ws.terminate()
-        return
-      }
-      // Frames for one peer in one turn of the event loop leave in one write: relaying costs
-      // about a system call per write, so a busy node would otherwise spend most of its time there.
-      if (!this.corked) {
-        this.corked = true
-        this.socket.cork()
-        process.nextTick(() => {
-          this.corked = false
-          this.socket.uncork()
-        })
-      }
-      this.ws.send(frame)
-    }
-
-    evict(): void {
-      this.evicted = true
-      // The client reconnected: this socket is most likely dead, and a close handshake would wait on it.
-      this.ws.terminate()
-    }
-
-    /** Answers with ERROR (when the socket can still take it) and closes this socket only. */
-    reject(reason: RejectReason, message: string): void {
-      stats.rejected[reason] += 1
-      this.send(serializeServerFrame({ type: 'ERROR', payload: { msg: message } }))
-      this.ws.close(1008, reason)
-    }
+  const sessionOptions = {
+    messagesPerSecond,
+    messageBurst,
+    maxBufferedBytes: timings.maxBufferedBytes,
+    stats,
+    now,
   }
 
   const sweep = setInterval(() => {
@@ -275,7 +226,7 @@ export function createPeerSocketServer(
     if (router.localCount >= maxPeers && router.localSession(id) === undefined)
       return refuse('ERROR', 'Server has reached its concurrent user limit')
 
-    const session = new Session(id, ws, socket)
+    const session = new PeerSocketSession(id, ws, socket, sessionOptions)
     sessions.add(session)
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       // A throw here would take the whole process down with it; it would be our bug, not the peer's.
@@ -318,7 +269,7 @@ export function createPeerSocketServer(
       })
   }
 
-  function receive(session: Session, data: Buffer, isBinary: boolean) {
+  function receive(session: PeerSocketSession, data: Buffer, isBinary: boolean) {
     if (session.state === 'closed' || session.ws.readyState !== WebSocket.OPEN) return
     session.lastSeenAt = now()
     session.heard = true
@@ -340,7 +291,7 @@ export function createPeerSocketServer(
     session.early.push(parsed.frame)
   }
 
-  function handle(session: Session, frame: ClientFrame) {
+  function handle(session: PeerSocketSession, frame: ClientFrame) {
     switch (frame.type) {
       case 'HEARTBEAT':
         return
@@ -358,7 +309,7 @@ export function createPeerSocketServer(
     }
   }
 
-  function relay(session: Session, { type, dst, payload }: RelayFrame) {
+  function relay(session: PeerSocketSession, { type, dst, payload }: RelayFrame) {
     const frame = serializeServerFrame({
       type,
       src: session.id,
@@ -389,7 +340,7 @@ export function createPeerSocketServer(
       .catch(onError)
   }
 
-  function leave(session: Session, dst: string, payload: unknown) {
+  function leave(session: PeerSocketSession, dst: string, payload: unknown) {
     // LEAVE tells a connected peer; for an absent one it has no meaning and is not kept.
     const frame: ServerFrame =
       payload === undefined
@@ -403,7 +354,7 @@ export function createPeerSocketServer(
       .catch(onError)
   }
 
-  async function onClose(session: Session) {
+  async function onClose(session: PeerSocketSession) {
     const wasRegistered = session.state === 'open'
     session.state = 'closed'
     sessions.delete(session)
@@ -411,7 +362,7 @@ export function createPeerSocketServer(
   }
 
   /** Releases a registered session's id, and what it left waiting, unless a reconnect took the id over. */
-  async function forget(session: Session) {
+  async function forget(session: PeerSocketSession) {
     if (session.evicted) return
     pending.dropFrom(session.id)
     try {

@@ -1,8 +1,7 @@
 // @vitest-environment node
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseUnits, type Address, type Hex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -18,6 +17,7 @@ import { createKeyWallet } from '../node/createKeyWallet.ts'
 import { FileVoucherStore } from '../node/FileVoucherStore.ts'
 import { SqliteJobStore } from '../node/SqliteJobStore.ts'
 import { startNodeVolunteer, type NodeVolunteer } from '../node/startNodeVolunteer.ts'
+import { monteCarloPiPackage } from '../../tests/support/monteCarloPiPackage.ts'
 import { resultRoot } from '../rewards/resultRoot.ts'
 import {
   ChainUnavailableError,
@@ -34,7 +34,6 @@ import {
 // it is listed, resumed without funding twice, and refused with typed errors when it cannot be.
 
 const insidePrivateNet = process.env.PRIVATE_NET === '1'
-const exampleFolder = fileURLToPath(new URL('../../examples/monte-carlo-pi/', import.meta.url))
 const unitCount = 4
 const oneToken = parseUnits('1', 18)
 // Nothing listens here: the job retries the signaling server in the background, unlisted.
@@ -70,19 +69,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function smallPiPackage() {
-  const manifest = JSON.parse(await readFile(path.join(exampleFolder, 'manifest.json'), 'utf8'))
-  return {
-    manifest: {
-      ...manifest,
-      units: { mode: 'count', unitCount },
-      params: [
-        { name: 'seed', type: 'u32', value: 3 },
-        { name: 'samples', type: 'u32', value: 20_000 },
-      ],
-    },
-    wasm: new Uint8Array(await readFile(path.join(exampleFolder, 'monteCarloPi.wasm'))),
-  }
+function smallPiPackage() {
+  return monteCarloPiPackage({ seed: 3, samples: 20_000, unitCount })
 }
 
 /** A requester key with native currency and `tokens` whole tokens. */

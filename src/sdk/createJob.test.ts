@@ -1,23 +1,21 @@
 // @vitest-environment node
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   createSignalingServer,
   type SignalingServer,
 } from '../../signaling/createSignalingServer.ts'
 import { startNodeVolunteer, type NodeVolunteer } from '../node/startNodeVolunteer.ts'
-import { referenceHits } from '../tasks/examples/monteCarloPiReference.ts'
+import { monteCarloPiHits, monteCarloPiPackage } from '../../tests/support/monteCarloPiPackage.ts'
 import { createJob, InvalidPackageError, JobStoppedError, type UnitResult } from './index.ts'
 
 // ICE gathers candidates on every interface: a WebRTC test runs only inside the private network
 // (`../shared/bin/private-net npx vitest run ...`, as `npm test` does in CI).
 const insidePrivateNet = process.env.PRIVATE_NET === '1'
 
-const exampleFolder = fileURLToPath(new URL('../../examples/monte-carlo-pi/', import.meta.url))
 const seed = 7
 const samples = 20_000
 const unitCount = 8
@@ -33,20 +31,8 @@ afterEach(async () => {
 })
 
 /** The Monte Carlo example, built in code with a smaller sweep: what a script would do. */
-async function smallPiPackage(overrides: Record<string, unknown> = {}) {
-  const manifest = JSON.parse(await readFile(path.join(exampleFolder, 'manifest.json'), 'utf8'))
-  return {
-    manifest: {
-      ...manifest,
-      units: { mode: 'count', unitCount },
-      params: [
-        { name: 'seed', type: 'u32', value: seed },
-        { name: 'samples', type: 'u32', value: samples },
-      ],
-      ...overrides,
-    },
-    wasm: new Uint8Array(await readFile(path.join(exampleFolder, 'monteCarloPi.wasm'))),
-  }
+function smallPiPackage(overrides: Record<string, unknown> = {}) {
+  return monteCarloPiPackage({ seed, samples, unitCount }, overrides)
 }
 
 describe('createJob: bad packages', () => {
@@ -123,9 +109,7 @@ describe.skipIf(!insidePrivateNet)('createJob: hosting over WebRTC', () => {
     await volunteer(job.id, 'b')
     const output = await job.done()
 
-    const expected = Array.from({ length: unitCount }, (_, unit) =>
-      referenceHits(seed, unit, samples),
-    )
+    const expected = monteCarloPiHits({ seed, samples, unitCount })
     const total = expected.reduce((sum, hits) => sum + hits, 0)
     expect(new DataView(output.bytes.buffer, output.bytes.byteOffset).getUint32(0, true)).toBe(
       total,
