@@ -1,5 +1,6 @@
 import type { Violation } from './JobRecord.ts'
 import type { JobStanding } from './JobStanding.ts'
+import type { SwarmFigures } from './PieceDesk.ts'
 
 /** What a job host reports to its page after every change (`JobHost.onProgress`). */
 export type HostProgress = {
@@ -26,6 +27,17 @@ export type HostProgress = {
   standings: StandingRow[]
   /** Protocol violations, and who made them. */
   violations: Violation[]
+  /** What the job's data cost the requester's uplink. */
+  data: DataFigures
+}
+
+export type DataFigures = {
+  /** Bytes of kernels, inputs and pieces this host sent. */
+  sentBytes: number
+  /** The input file's size: `sentBytes / inputBytes` is what each input byte cost. */
+  inputBytes: number
+  /** The data swarm's figures, when volunteers fetch pieces from each other. */
+  swarm: SwarmFigures | undefined
 }
 
 export type VerificationFigures = {

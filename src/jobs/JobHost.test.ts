@@ -139,7 +139,7 @@ describe('JobHost', () => {
     toHost.onClose(() => (closed = true))
     host.attach(toVolunteer)
     await toHost.send({
-      v: 3,
+      v: 4,
       type: 'result',
       assignmentId: 'x',
       index: 0,
@@ -170,7 +170,11 @@ describe('JobHost with manifest jobs', () => {
     })
     const input = new Uint8Array(4 * 7).map((_, i) => i)
     const job = { ...createJobRecord({ manifest, wasm, wgsl, input: new Blob([input]) }) }
-    const host = await JobHost.open(new MemoryJobStore(), job, { input: new Blob([input]) })
+    // The star: the host sends each unit's input in its assign (the swarm is src/pieces/swarm.test.ts).
+    const host = await JobHost.open(new MemoryJobStore(), job, {
+      input: new Blob([input]),
+      swarm: false,
+    })
     expect(host.job.unitsTotal).toBe(3)
     const double = (_: number, slice: Uint8Array) => slice.map((b) => b * 2)
     const gpu = computingVolunteer(
@@ -252,7 +256,7 @@ describe("JobHost binding volunteers' wallets", () => {
         nonce: message.nonce,
         peerId: peerIdInMessage,
       })
-      await toHost.send({ v: 3, type: 'bind', message: text, signature: await sign(text) })
+      await toHost.send({ v: 4, type: 'bind', message: text, signature: await sign(text) })
     })
     sayHelloOnChallenge(toHost, { wantsRewards: true })
     host.attach(toVolunteer)
@@ -334,7 +338,7 @@ describe("JobHost binding volunteers' wallets", () => {
       peerId: 'a',
     })
     await toHost.send({
-      v: 3,
+      v: 4,
       type: 'bind',
       message: text,
       signature: await wallet.signMessage({ message: text }),

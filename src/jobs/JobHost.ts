@@ -20,6 +20,8 @@ import { refuseVolunteer } from './refuseVolunteer.ts'
 import { ResultDesk, type ResultMessage } from './ResultDesk.ts'
 import { RewardsDesk, type JobHostRewards } from './RewardsDesk.ts'
 import type { FinalUnit, Scheduler } from './Scheduler.ts'
+import { HostUplink } from './HostUplink.ts'
+import { PieceDesk } from './PieceDesk.ts'
 import { UnitInputs } from './UnitInputs.ts'
 import { UnitWriteBatcher } from './UnitWriteBatcher.ts'
 import { VolunteerRoster, type Volunteer } from './VolunteerRoster.ts'
@@ -42,6 +44,13 @@ export type JobHostOptions = {
   /** A volunteer that has not said hello by then is dropped. */
   helloTimeoutMs?: number
   rateWindowMs?: number
+  /**
+   * Volunteers fetch the input's pieces from each other, the host sending only what nobody else
+   * has (default true). False: the host sends every unit's input itself, in its `assign`.
+   */
+  swarm?: boolean
+  /** Caps what the host sends, in bytes per second (a home uplink); default no cap. */
+  uplinkBytesPerSecond?: number
 }
 
 /**
@@ -62,6 +71,9 @@ export class JobHost {
   readonly #scheduler: Scheduler
   readonly #plan: UnitPlan
   readonly #inputs: UnitInputs
+  readonly #uplink: HostUplink
+  /** The job's data swarm, for a job with input unless `swarm: false`. */
+  readonly #pieceDesk: PieceDesk | undefined
   readonly #volunteers = new VolunteerRoster()
   readonly #listeners = new Set<(progress: HostProgress) => void>()
   readonly #finalListeners = new Set<(unit: FinalUnit) => void>()
@@ -87,6 +99,17 @@ export class JobHost {
     this.#scheduler = scheduler
     this.#plan = plan
     this.#inputs = new UnitInputs(plan, opened.file)
+    this.#uplink = new HostUplink(options.uplinkBytesPerSecond)
+    this.#pieceDesk =
+      opened.pieces && opened.file && options.swarm !== false
+        ? new PieceDesk({
+            pieces: opened.pieces,
+            file: opened.file,
+            uplink: this.#uplink,
+            violation: (link, what) => this.#violation(link, what),
+            record: (link, what) => this.#record(link, what),
+          })
+        : undefined
     this.#now = options.now ?? Date.now
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
     const volunteers = this.#volunteers
@@ -165,6 +188,11 @@ export class JobHost {
         }
       }),
       violations: [...(this.job.violations ?? [])],
+      data: {
+        sentBytes: this.#uplink.sentBytes,
+        inputBytes: this.job.inputBytes,
+        swarm: this.#pieceDesk ? { ...this.#pieceDesk.figures } : undefined,
+      },
     }
   }
 
@@ -229,6 +257,7 @@ export class JobHost {
     link.onClose(() => {
       clearTimeout(helloTimer)
       if (!volunteer || !this.#volunteers.remove(volunteer)) return
+      this.#pieceDesk?.leave(link)
       const dropped = this.#scheduler.leave(volunteer.identity, link.peerId, volunteer.slots)
       void this.#resultDesk.persistUnits(dropped.map((a) => a.index))
       this.#fillAll()
@@ -251,6 +280,10 @@ export class JobHost {
         case 'voucher-ack':
           // Stored on the volunteer's side; the next voucher supersedes it anyway.
           return
+        case 'piece-request':
+        case 'have':
+        case 'bad-piece':
+          return this.#onPieces(link, volunteer, message)
         case 'result':
           if (!volunteer) return this.#violation(link, 'a result before hello')
           return void this.#onResult(volunteer, message, body)
@@ -305,6 +338,7 @@ export class JobHost {
       slots,
     )
     if (hello.siteKey) this.#resultDesk.noteSite(identity, hello.siteKey)
+    this.#pieceDesk?.join(link, identity, hello.servesPieces)
     void this.#welcome(volunteer)
     if (hello.wantsRewards) this.#rewardsDesk.requestBinding(link)
     return volunteer
@@ -327,7 +361,8 @@ export class JobHost {
 
   async #welcome(volunteer: Volunteer): Promise<void> {
     const { message, body } = welcomeMessage(this.job, volunteer.kernel)
-    await volunteer.link.send(message, body)
+    if (this.#pieceDesk) message.input = this.#pieceDesk.input
+    await this.#uplink.send(volunteer.link, message, body)
     this.#sendStanding(volunteer.identity)
     this.#fill(volunteer)
     this.#emit()
@@ -342,23 +377,41 @@ export class JobHost {
       if (!assignment) break
       volunteer.inFlight.add(assignment.assignmentId)
       changed.push(assignment.index)
-      this.#inputs
-        .read(assignment.index)
-        .then((input) =>
-          link.send(
-            {
-              v: JOB_PROTOCOL_VERSION,
-              type: 'assign',
-              assignmentId: assignment.assignmentId,
-              index: assignment.index,
-              outputBytes: this.#plan.outputBytes(assignment.index),
-            },
-            input,
-          ),
-        )
-        .catch(() => link.close())
+      void this.#assign(link, assignment).catch(() => link.close())
     }
     if (changed.length) void this.#resultDesk.persistUnits(changed)
+  }
+
+  /** Sends an assignment: with its input in the body, or naming its pieces and pushing those nobody else has. */
+  async #assign(
+    link: VolunteerLink,
+    { assignmentId, index }: { assignmentId: string; index: number },
+  ): Promise<void> {
+    const message = {
+      v: JOB_PROTOCOL_VERSION,
+      type: 'assign',
+      assignmentId,
+      index,
+      outputBytes: this.#plan.outputBytes(index),
+    } as const
+    const desk = this.#pieceDesk
+    if (!desk) return this.#uplink.send(link, message, await this.#inputs.read(index))
+    const pieces = desk.assign(link, index)
+    await link.send({ ...message, pieces })
+    await desk.push(link, pieces)
+  }
+
+  #onPieces(
+    link: VolunteerLink,
+    volunteer: Volunteer | undefined,
+    message: Extract<VolunteerMessage, { type: 'piece-request' | 'have' | 'bad-piece' }>,
+  ): void {
+    const desk = this.#pieceDesk
+    if (!volunteer) return this.#violation(link, `a ${message.type} before hello`)
+    if (!desk) return this.#violation(link, `a ${message.type} for a job without pieces`)
+    if (message.type === 'have') return desk.have(link, message)
+    if (message.type === 'bad-piece') return desk.badPiece(link, message)
+    void desk.request(link, message).catch(() => link.close())
   }
 
   #fillAll(): void {

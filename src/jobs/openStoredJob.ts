@@ -1,3 +1,4 @@
+import { InputPieces } from '../pieces/InputPieces.ts'
 import { planUnits, type UnitPlan } from '../tasks/planUnits.ts'
 import type { JobRecord } from './JobRecord.ts'
 import type { JobStore } from './JobStore.ts'
@@ -11,6 +12,8 @@ export type StoredJob = {
   plan: UnitPlan
   /** The input file (split units); undefined for count units. */
   file: Blob | undefined
+  /** The input file's pieces, hashed (split units); undefined for count units. */
+  pieces: InputPieces | undefined
   /** Rebuilt from the stored unit records and flagged identities. */
   scheduler: Scheduler
   /** The requester's reputation book, across its jobs: the Scheduler trusts by it. */
@@ -38,6 +41,7 @@ export async function openStoredJob(
     await store.saveJob(job)
   }
   const file = current.inputBytes > 0 ? await store.loadInput(job.jobId) : undefined
+  const pieces = file ? await InputPieces.hash(plan, file) : undefined
   const units = await store.loadUnits(job.jobId)
   const book = new ReputationBook(await store.loadReputation())
   const { replication, verification } = current.manifest
@@ -56,5 +60,5 @@ export async function openStoredJob(
     book,
     { units, flagged: current.flagged },
   )
-  return { job: current, plan, file, scheduler, book }
+  return { job: current, plan, file, pieces, scheduler, book }
 }

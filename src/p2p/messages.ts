@@ -1,13 +1,13 @@
 import { z } from 'zod'
 
 /**
- * The job protocol between a volunteer and a job host, version 3. Each message
+ * The job protocol between a volunteer and a job host, version 4. Each message
  * is the JSON header of one framed message (see `frameCodec.ts`); the ones that
  * carry bulk data (a kernel, a unit's input, a unit's output) put it in the
  * frame body, never in the JSON. Every header is checked against these schemas
  * on receipt; anything else is a protocol error and ends the connection.
  */
-export const JOB_PROTOCOL_VERSION = 3
+export const JOB_PROTOCOL_VERSION = 4
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/)
@@ -62,6 +62,8 @@ export const helloSchema = z
     /** The partner site whose embedded widget brought this volunteer: its units count for it. */
     siteKey: id.optional(),
     identity: identityProofSchema,
+    /** It serves the job's data pieces it holds to other volunteers (its upload share is on). */
+    servesPieces: z.boolean(),
   })
   .refine((hello) => new Set(hello.engines.map((e) => e.kind)).size === hello.engines.length, {
     message: 'Offer each engine once.',
@@ -109,8 +111,39 @@ export const voucherAckSchema = z.strictObject({
   cumulativeAmount: tokenAmount,
 })
 
+const pieceIndex = z.number().int().min(0).max(100_000_000)
+
+/**
+ * Asks the host for a piece of a unit this volunteer holds, after the peers in `tried` failed it
+ * (or none was named). The host sends the piece, or names peers not yet tried (`piece-sources`).
+ */
+export const pieceRequestSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('piece-request'),
+  index: pieceIndex,
+  tried: z.array(id).max(16),
+})
+
+/** Pieces of the job's input this volunteer holds, checked, and will serve to others. */
+export const haveSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('have'),
+  indices: z.array(pieceIndex).min(1).max(1000),
+})
+
+/** A peer the host named served bytes that are not the piece's: this side dropped it. */
+export const badPieceSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('bad-piece'),
+  peerId: id,
+  index: pieceIndex,
+})
+
 export const volunteerMessageSchema = z.discriminatedUnion('type', [
   helloSchema,
+  pieceRequestSchema,
+  haveSchema,
+  badPieceSchema,
   resultSchema,
   unitErrorSchema,
   bindSchema,
@@ -162,9 +195,40 @@ export const welcomeSchema = z.strictObject({
     .max(4 * 1024 * 1024 * 1024),
   /** The output starts with a u32 byte count; the result is that many bytes after it. */
   variableOutput: z.boolean(),
+  /**
+   * The job's input, content-addressed (`InputPieces`): units name the pieces they need, and
+   * the volunteer fetches them from other volunteers or the host. Absent for jobs without input,
+   * and when the host sends inputs in `assign` (the star).
+   */
+  input: z
+    .strictObject({
+      /** The Merkle root over the pieces' SHA-256 hashes. */
+      root: sha256Hex,
+      pieces: z.number().int().min(1).max(100_000_000),
+    })
+    .optional(),
 })
 
-/** One unit to run; the body is its input slice (possibly empty). */
+/** A piece a unit needs, and where to fetch it. */
+export const unitPieceSchema = z.strictObject({
+  index: pieceIndex,
+  sha256: sha256Hex,
+  bytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(256 * 1024),
+  /** Volunteers that hold it (or are fetching it), to ask first, in order. */
+  peers: z.array(id).max(4),
+  /** The host sends it right after this message, unasked: nobody else has it. */
+  pushed: z.boolean(),
+})
+export type UnitPiece = z.infer<typeof unitPieceSchema>
+
+/**
+ * One unit to run. Its input is the body (possibly empty), or, for a job whose welcome named an
+ * input root, the concatenation of `pieces`, and the body is empty.
+ */
 export const assignSchema = z.strictObject({
   v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('assign'),
@@ -175,6 +239,23 @@ export const assignSchema = z.strictObject({
     .int()
     .min(0)
     .max(64 * 1024 * 1024),
+  pieces: z.array(unitPieceSchema).min(1).max(128).optional(),
+})
+
+/** A piece of the job's input, in the body: asked for, or pushed with an `assign`. */
+export const pieceSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('piece'),
+  index: pieceIndex,
+  sha256: sha256Hex,
+})
+
+/** The answer to a `piece-request` when other volunteers hold the piece: ask them first. */
+export const pieceSourcesSchema = z.strictObject({
+  v: z.literal(JOB_PROTOCOL_VERSION),
+  type: z.literal('piece-sources'),
+  index: pieceIndex,
+  peers: z.array(id).min(1).max(4),
 })
 
 /** Sent only after the host persisted the result it acknowledges. */
@@ -285,6 +366,8 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
   standingSchema,
   welcomeSchema,
   assignSchema,
+  pieceSchema,
+  pieceSourcesSchema,
   ackSchema,
   creditSchema,
   refuseSchema,

@@ -92,7 +92,7 @@ const gpuListing: Listing = {
 
 /** The host a client picks from a GPU-only and a WASM listing, and the hello it sends there. */
 function firstHello(gpu?: EngineOffer) {
-  const challenge = { v: 3, type: 'challenge', nonce: 'n'.repeat(32) } as const
+  const challenge = { v: 4, type: 'challenge', nonce: 'n'.repeat(32) } as const
   return new Promise<{ hostPeerId: string; message: VolunteerMessage }>((resolve) => {
     const runners: Runners = gpu ? { wasm: runner(), webgpu: runner() } : { wasm: runner() }
     const client = new VolunteerClient({

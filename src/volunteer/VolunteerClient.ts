@@ -9,6 +9,8 @@ import {
   type VolunteerMessage,
 } from '../p2p/messages.ts'
 import type { VoucherStore } from '../rewards/StoredVoucher.ts'
+import type { JobPieces } from '../pieces/PieceFetcher.ts'
+import type { PieceSwarm } from '../pieces/PieceSwarm.ts'
 import { trimUnitOutput } from '../tasks/trimUnitOutput.ts'
 import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
 import type { GpuComputeKernel } from '../workers/webgpu/createGpuComputeApi.ts'
@@ -80,6 +82,11 @@ export type VolunteerClientParameters = {
   /** Open jobs, from the directory. */
   listJobs: () => Promise<Listing[]>
   connect: (hostPeerId: string) => Promise<HostLink>
+  /**
+   * Fetches the pieces of jobs whose host names an input root, and serves them to other
+   * volunteers; without it, this volunteer takes only jobs whose host sends inputs itself.
+   */
+  swarm?: PieceSwarm | undefined
   /** Pause between looks at the directory when there is nothing to do. */
   retryMs?: number
 }
@@ -98,6 +105,7 @@ export class VolunteerClient {
   readonly #listJobs: () => Promise<Listing[]>
   readonly #connect: (hostPeerId: string) => Promise<HostLink>
   readonly #retryMs: number
+  readonly #swarm: PieceSwarm | undefined
   readonly #jobId: string | undefined
   readonly #siteKey: string | undefined
   readonly #engines: readonly EngineOffer[]
@@ -134,7 +142,9 @@ export class VolunteerClient {
     retryMs = 2000,
     jobId,
     siteKey,
+    swarm,
   }: VolunteerClientParameters) {
+    this.#swarm = swarm
     this.#jobId = jobId
     this.#siteKey = siteKey
     this.#runners = runners
@@ -250,6 +260,7 @@ export class VolunteerClient {
     let params = new Uint8Array()
     let kernelReady: Promise<void> | undefined
     let runner: UnitRunner<never> | undefined
+    let pieces: JobPieces | undefined
 
     let challenged = false
     link.onMessage((message, body) => {
@@ -266,6 +277,11 @@ export class VolunteerClient {
           if (welcome || message.jobId !== listing.jobId) return link.close()
           welcome = message
           params = base64ToBytes(message.params)
+          if (message.input) {
+            if (!this.#swarm) return link.close()
+            pieces = this.#swarm.forJob(message.input.root, link)
+            void pieces.announceHeld(this.#swarm.cache).catch(() => undefined)
+          }
           const loading = this.#load(message, body.slice().buffer)
           runner = loading.runner
           kernelReady = loading.ready
@@ -288,10 +304,18 @@ export class VolunteerClient {
         }
         case 'assign': {
           if (!welcome || !kernelReady || !runner) return link.close()
-          const input = body.slice()
+          if (message.pieces && !pieces) return link.close()
+          // Asked for at once: the pieces the host pushes right after are then expected.
+          const input = message.pieces ? pieces!.unitInput(message.pieces) : body.slice()
+          // Its failure is the unit's error, once the kernel is ready: not unhandled meanwhile.
+          if (input instanceof Promise) input.catch(() => undefined)
           void this.#runUnit(link, { welcome, runner, kernelReady, params }, message, input)
           return
         }
+        case 'piece':
+        case 'piece-sources':
+          if (!pieces) return link.close()
+          return pieces.receive(message, body)
         case 'ack':
           this.#set({ unitsDone: this.#state.unitsDone + 1 })
           return
@@ -335,6 +359,7 @@ export class VolunteerClient {
       engines: [...this.#engines],
       allowFallbackGpu: this.#allowFallbackGpu,
       wantsRewards: this.#rewards.wanted,
+      servesPieces: this.#swarm?.serving ?? false,
       ...(this.#siteKey && { siteKey: this.#siteKey }),
       identity: {
         publicKey: bytesToBase64(this.#identity.publicKey),
@@ -376,12 +401,13 @@ export class VolunteerClient {
       params: Uint8Array
     },
     assign: Extract<HostMessage, { type: 'assign' }>,
-    input: Uint8Array,
+    unitInput: Uint8Array | Promise<Uint8Array>,
   ): Promise<void> {
     const { welcome, runner, kernelReady, params } = job
     this.#set({ running: this.#state.running + 1 })
     try {
       await kernelReady
+      const input = await unitInput
       const { output: buffer, kernelMs } = await runner.run(
         {
           index: assign.index,

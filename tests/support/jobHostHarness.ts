@@ -68,6 +68,7 @@ export type HelloOptions = {
   wantsRewards?: boolean
   /** The identity key's name (default: the volunteer's peer id). */
   identity?: string
+  servesPieces?: boolean
 }
 
 /**
@@ -92,12 +93,13 @@ export function sayHelloOnChallenge(
     )
     await link
       .send({
-        v: 3,
+        v: 4,
         type: 'hello',
         jobId,
         engines: options.engines ?? [wasmOffer],
         allowFallbackGpu: false,
         wantsRewards: options.wantsRewards ?? false,
+        servesPieces: options.servesPieces ?? false,
         ...(options.siteKey && { siteKey: options.siteKey }),
         identity: {
           publicKey: bytesToBase64(identity.publicKey),
@@ -133,7 +135,7 @@ export async function sendResult(
   output: Uint8Array,
 ): Promise<void> {
   const result = {
-    v: 3,
+    v: 4,
     type: 'result',
     assignmentId: assignment.assignmentId,
     index: assignment.index,
