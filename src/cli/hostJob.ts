@@ -19,6 +19,10 @@ export type HostJobParameters = {
   outputFile?: string | undefined
   /** Replicas of a unit may go to one network: volunteers on the host's own LAN. */
   privatePool?: boolean
+  /** Caps what the host sends, bytes per second. */
+  uplinkBytesPerSecond?: number | undefined
+  /** Volunteers fetch input pieces from each other (default true). */
+  swarm?: boolean | undefined
   /** Funds the job and pays its volunteers (see `createJob`); absent: unpaid. */
   rewards?: JobRewardsOption | undefined
   /** Progress and messages; a TTY gets one line rewritten in place. */
@@ -57,6 +61,10 @@ export async function hostJob(parameters: HostJobParameters): Promise<HostJobRes
       signaling: signalingUrl,
       ...(parameters.storeFile && { store: parameters.storeFile }),
       ...(parameters.privatePool && { privatePool: true }),
+      ...(parameters.uplinkBytesPerSecond !== undefined && {
+        uplinkBytesPerSecond: parameters.uplinkBytesPerSecond,
+      }),
+      ...(parameters.swarm === false && { swarm: false }),
       ...(rewards && { rewards }),
     })
   } catch (error) {

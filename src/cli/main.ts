@@ -50,6 +50,10 @@ Options:
   --output FILE     Where the assembled output goes (default <folder>/output.bin)
   --private-pool    Replicas of a unit may go to volunteers on one network (your own LAN);
                     on by default with a signaling server on loopback
+  --uplink N        Caps what this host sends, KiB per second (default no cap): keep it under
+                    your connection's upload rate. Volunteers fetch the input's pieces from
+                    each other; the host sends only what none of them has.
+  --no-swarm        Send every unit's input from this host (no pieces between volunteers)
   --status-dir DIR  Where this process's status file goes, for \`volunteer-compute status\`
                     (default $VOLUNTEER_COMPUTE_STATUS_DIR, else ~/.volunteer-compute/run)
   -h, --help        This help
@@ -122,6 +126,8 @@ async function host(argv: string[], io: Io): Promise<number> {
     store: { type: 'string' },
     output: { type: 'string' },
     'private-pool': { type: 'boolean' },
+    uplink: { type: 'string' },
+    'no-swarm': { type: 'boolean' },
     'status-dir': { type: 'string' },
     'reward-per-unit': { type: 'string' },
     'key-file': { type: 'string' },
@@ -141,6 +147,11 @@ async function host(argv: string[], io: Io): Promise<number> {
     )
   const statusDir = statusDirOf(values['status-dir'], io.env)
   const signalingUrl = signalingUrlOf(values.signaling, io.env)
+  const uplinkKiBps = values.uplink === undefined ? undefined : Number(values.uplink)
+  if (uplinkKiBps !== undefined && !(Number.isFinite(uplinkKiBps) && uplinkKiBps >= 16))
+    throw new UsageError(
+      `--uplink must be a number of KiB per second, at least 16, not '${values.uplink}'`,
+    )
   const rewards = await hostRewardsOf({
     rewardPerUnit: values['reward-per-unit'],
     keyFile: values['key-file'],
@@ -160,6 +171,8 @@ async function host(argv: string[], io: Io): Promise<number> {
     outputFile: values.output,
     // On a loopback signaling server every volunteer is on this machine's network.
     privatePool: values['private-pool'] ?? isLoopback(signalingUrlOf(values.signaling, io.env)),
+    ...(uplinkKiBps !== undefined && { uplinkBytesPerSecond: uplinkKiBps * 1024 }),
+    swarm: values['no-swarm'] !== true,
     out: io.out,
     err: io.err,
     ...(io.signal && { signal: io.signal }),

@@ -1,6 +1,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { createKeyWallet, WalletKeyError, type KeyWallet } from '../node/createKeyWallet.ts'
+import { FilePieceCache } from '../node/FilePieceCache.ts'
 import { FileVoucherStore } from '../node/FileVoucherStore.ts'
 import { openNodePeer } from '../node/openNodePeer.ts'
 import { startNodeVolunteer } from '../node/startNodeVolunteer.ts'
@@ -27,6 +28,11 @@ Options:
   --threads N         Compute threads (default: one per core, ${os.availableParallelism()} here)
   --job ID            Only this job
   --no-gpu            WASM kernels only: do not start Dawn
+  --upload-share N    KiB per second it may send job data it holds to other volunteers, so
+                      that requesters' connections carry less; 0 turns it off (default 512)
+  --piece-cache DIR   Where job data pieces are kept across runs (default pieces/ beside the
+                      identity file)
+  --piece-cache-mb N  What the pieces may take on disk, MiB (default 1024)
   --site URL          The app whose job hosts pay rewards, named in the wallet binding (default
                       $VOLUNTEER_SITE, else port 5173 of the signaling server's host)
   --status-dir DIR    Where \`volunteer-compute status\` finds this process (default
@@ -59,6 +65,9 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
     threads: { type: 'string' },
     job: { type: 'string' },
     'no-gpu': { type: 'boolean' },
+    'upload-share': { type: 'string' },
+    'piece-cache': { type: 'string' },
+    'piece-cache-mb': { type: 'string' },
     site: { type: 'string' },
     'status-dir': { type: 'string' },
   })
@@ -78,6 +87,13 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
     values.identity ?? path.join(os.homedir(), '.volunteer-compute', 'identity.json')
   const wallet = walletOf(io.env.VOLUNTEER_WALLET_KEY, siteUrlOf(values.site, io.env, signalingUrl))
   const vouchersFile = path.join(path.dirname(identityFile), 'vouchers.json')
+  const uploadKiBps = numberFlag('--upload-share', values['upload-share'] ?? '512', 0, 1_048_576)
+  const cacheMiB = numberFlag('--piece-cache-mb', values['piece-cache-mb'] ?? '1024', 0, 1_048_576)
+  const cacheDir = values['piece-cache'] ?? path.join(path.dirname(identityFile), 'pieces')
+  const pieceCache = await FilePieceCache.open({
+    dir: cacheDir,
+    budgetBytes: Math.floor(cacheMiB * 1024 * 1024),
+  })
 
   const started = await startNodeVolunteer({
     signalingUrl,
@@ -86,6 +102,8 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
     threads,
     useGpu: values['no-gpu'] !== true,
     jobId: values.job,
+    pieceCache,
+    uploadBytesPerSecond: Math.floor(uploadKiBps * 1024),
     ...(wallet && { wallet: wallet.forPeer, vouchers: new FileVoucherStore(vouchersFile) }),
     openPeer: (url) =>
       withBackoff(() => openNodePeer({ signalingUrl: url }), {
@@ -111,6 +129,7 @@ export async function volunteer(argv: string[], io: Io): Promise<number> {
       wallet
         ? `Wallet ${wallet.address} (VOLUNTEER_WALLET_KEY): rewards of jobs that pay them; vouchers in ${vouchersFile}`
         : 'No wallet (VOLUNTEER_WALLET_KEY): computing unpaid',
+      `Job data: pieces kept in ${cacheDir} (up to ${cacheMiB} MiB); ${uploadKiBps > 0 ? `serves them to other volunteers at up to ${uploadKiBps} KiB/s` : 'serves none to other volunteers (--upload-share 0)'}`,
       `Signaling server ${signalingUrl}; Ctrl-C stops.`,
       '',
     ].join('\n'),

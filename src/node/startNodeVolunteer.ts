@@ -14,6 +14,11 @@ import {
   type VolunteerWallet,
 } from '../volunteer/VolunteerClient.ts'
 import type { VoucherStore } from '../rewards/StoredVoucher.ts'
+import { acceptSeekers } from '../pieces/acceptSeekers.ts'
+import { connectToPieceServer } from '../pieces/connectToPieceServer.ts'
+import { MemoryPieceCache } from '../pieces/MemoryPieceCache.ts'
+import type { PieceCache } from '../pieces/PieceCache.ts'
+import { PieceSwarm } from '../pieces/PieceSwarm.ts'
 import type { GpuUnitRunner } from '../workers/webgpu/GpuUnitRunner.ts'
 import type { WorkerPool } from '../workers/WorkerPool.ts'
 import { createNodeWorkerPool } from './createNodeWorkerPool.ts'
@@ -43,6 +48,10 @@ export type StartNodeVolunteerParameters = {
   openPeer?: (signalingUrl: string) => Promise<Peer>
   /** The peer lost the signaling server, is trying again, or is back (`keepOnSignaling`). */
   onSignaling?: ((event: SignalingLinkEvent) => void) | undefined
+  /** Where fetched job data pieces are kept (`FilePieceCache`); default 256 MiB in memory. */
+  pieceCache?: PieceCache | undefined
+  /** Bytes per second it uploads to other volunteers; 0: none (default 512 KiB/s). */
+  uploadBytesPerSecond?: number | undefined
 }
 
 export type NodeVolunteer = {
@@ -58,6 +67,8 @@ export type NodeVolunteer = {
   gpuGflops: number | undefined
   /** Why WGSL kernels are not run here, when they are not. */
   gpuUnavailable: string | undefined
+  /** Its part in its jobs' data swarms: the pieces it fetches and serves. */
+  swarm: PieceSwarm
   stop(): void
 }
 
@@ -115,6 +126,14 @@ export async function startNodeVolunteer(
     const opened = peer
     const stopKeeping = keepOnSignaling(peer, { onEvent: parameters.onSignaling })
     const directory = new DirectoryClient(parameters.signalingUrl)
+    const swarm = new PieceSwarm({
+      cache: parameters.pieceCache ?? new MemoryPieceCache({ budgetBytes: 256 * 1024 * 1024 }),
+      connect: (peerId) => connectToPieceServer(opened, peerId),
+      ...(parameters.uploadBytesPerSecond !== undefined && {
+        uploadBytesPerSecond: parameters.uploadBytesPerSecond,
+      }),
+    })
+    acceptSeekers(peer, swarm)
     const client = new VolunteerClient({
       runners,
       identity,
@@ -126,6 +145,7 @@ export async function startNodeVolunteer(
         vouchers: parameters.vouchers,
       }),
       jobId: parameters.jobId,
+      swarm,
       listJobs: () => directory.list(),
       connect: async (hostPeerId) =>
         createPeerLink<VolunteerMessage, HostMessage>({
@@ -143,8 +163,10 @@ export async function startNodeVolunteer(
       gpu: dawn.runner,
       gpuGflops: dawn.runner && dawn.gflops,
       gpuUnavailable: dawn.reason,
+      swarm,
       stop() {
         client.stop()
+        swarm.close()
         pool.dispose()
         dawn.runner?.dispose()
         stopKeeping()

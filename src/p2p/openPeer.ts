@@ -92,8 +92,14 @@ export function connectToPeer(
   peer: Peer,
   remoteId: string,
   timeoutMs = 15_000,
+  /** Says what the connection is for; a job link has none, a volunteer's piece link `pieces/1`. */
+  label?: string,
 ): Promise<DataConnection> {
-  const connection = peer.connect(remoteId, { reliable: true, serialization: 'raw' })
+  const connection = peer.connect(remoteId, {
+    reliable: true,
+    serialization: 'raw',
+    ...(label !== undefined && { label }),
+  })
   return new Promise((resolve, reject) => {
     const fail = (cause: unknown) => {
       clearTimeout(timer)

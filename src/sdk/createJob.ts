@@ -45,6 +45,16 @@ export type CreateJobOptions = {
    * funding it has (its reward and budget); a funded job resumes only with `rewards` on its chain.
    */
   rewards?: JobRewardsOption
+  /**
+   * Caps what this host sends (kernels, inputs), bytes per second: keep it under your uplink so
+   * the job leaves room for everything else on the connection. Default: no cap.
+   */
+  uplinkBytesPerSecond?: number
+  /**
+   * Volunteers fetch the input's pieces from each other, this host sending only what nobody else
+   * has (default true). False: this host sends every unit's input itself (the star).
+   */
+  swarm?: boolean
 }
 
 /**
@@ -103,6 +113,10 @@ export async function createJob(options: CreateJobOptions): Promise<Job> {
     const host = await JobHost.open(store, record, {
       ...(input && { input }),
       rewards: funding?.hostRewards,
+      ...(options.uplinkBytesPerSecond !== undefined && {
+        uplinkBytesPerSecond: options.uplinkBytesPerSecond,
+      }),
+      ...(options.swarm !== undefined && { swarm: options.swarm }),
     })
     const job = new Job({
       funding,

@@ -13,6 +13,10 @@ import {
 import { keepOnSignaling } from '../p2p/keepOnSignaling.ts'
 import { connectToPeer, openPeer } from '../p2p/openPeer.ts'
 import type { VoucherStore } from '../rewards/StoredVoucher.ts'
+import { acceptSeekers } from '../pieces/acceptSeekers.ts'
+import { connectToPieceServer } from '../pieces/connectToPieceServer.ts'
+import { IdbPieceCache } from '../pieces/IdbPieceCache.ts'
+import { PieceSwarm } from '../pieces/PieceSwarm.ts'
 import { detectEngines, type EngineReport } from '../workers/detectEngines.ts'
 import { GpuUnitRunner } from '../workers/webgpu/GpuUnitRunner.ts'
 import { WorkerPool } from '../workers/WorkerPool.ts'
@@ -42,6 +46,12 @@ export type StartVolunteerRuntimeParameters = {
   onEngines?: (engines: EngineReport, workers: number) => void
   /** The IndexedDB database of this volunteer's identity key (the embed frame has its own). */
   identityDb?: string | undefined
+  /** Bytes per second this tab uploads job data to other volunteers; 0: none (default 512 KiB/s). */
+  uploadBytesPerSecond?: number | undefined
+  /** The IndexedDB database of its job data pieces (the embed frame has its own). */
+  piecesDb?: string | undefined
+  /** What the pieces may take in IndexedDB (default 512 MiB). */
+  pieceCacheBytes?: number | undefined
 }
 
 /** A started volunteer: engines measured, peer open, client looking for work. */
@@ -54,6 +64,8 @@ export type VolunteerRuntime = {
   identity: { id: string; created: boolean }
   engines: EngineReport
   calibration: Calibration
+  /** Its part in its jobs' data swarms: the pieces it fetches and serves. */
+  swarm: PieceSwarm
   /** Ends the client, the workers, the GPU device and the peer. */
   stop(): void
 }
@@ -113,6 +125,18 @@ export async function startVolunteerRuntime(
     // Hosts already joined go on over their data links; new ones need the peer on signaling.
     const stopKeeping = keepOnSignaling(peer)
     const identity = await loadBrowserIdentity(parameters.identityDb)
+    const cache = await IdbPieceCache.open({
+      ...(parameters.piecesDb !== undefined && { name: parameters.piecesDb }),
+      budgetBytes: parameters.pieceCacheBytes ?? 512 * 1024 * 1024,
+    })
+    const swarm = new PieceSwarm({
+      cache,
+      connect: (peerId) => connectToPieceServer(openedPeer, peerId),
+      ...(parameters.uploadBytesPerSecond !== undefined && {
+        uploadBytesPerSecond: parameters.uploadBytesPerSecond,
+      }),
+    })
+    acceptSeekers(openedPeer, swarm)
     const client = new VolunteerClient({
       runners,
       identity,
@@ -124,6 +148,7 @@ export async function startVolunteerRuntime(
       }),
       jobId: parameters.jobId,
       siteKey: parameters.siteKey,
+      swarm,
       listJobs: () => directory.list(),
       connect: async (hostPeerId) =>
         createPeerLink<VolunteerMessage, HostMessage>({
@@ -140,8 +165,11 @@ export async function startVolunteerRuntime(
       identity: { id: identity.id, created: identity.created },
       engines,
       calibration,
+      swarm,
       stop() {
         client.stop()
+        swarm.close()
+        cache.close()
         runtimePool.dispose()
         gpu?.dispose()
         stopKeeping()

@@ -173,6 +173,9 @@ export class EmbedFrame {
         jobId: this.#parameters.jobId,
         // The frame's own identity: what it earns is not mixed with the volunteer page's.
         identityDb: 'volunteer-identity-embed',
+        piecesDb: 'volunteer-compute-pieces-embed',
+        // A partner site's visitor came to read, not to upload: half the volunteer page's share.
+        uploadBytesPerSecond: 256 * 1024,
       })
       if (!this.#release) return runtime.stop()
       this.#runtime = runtime

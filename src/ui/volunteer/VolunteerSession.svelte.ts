@@ -6,6 +6,7 @@ import {
   type VolunteerRuntime,
 } from '../../volunteer/startVolunteerRuntime.ts'
 import { DeviceConditions } from '../../volunteer/DeviceConditions.ts'
+import { DEFAULT_UPLOAD_BYTES_PER_SECOND, type SwarmStats } from '../../pieces/PieceSwarm.ts'
 import type { VolunteerState } from '../../volunteer/VolunteerClient.ts'
 import type { EngineReport } from '../../workers/detectEngines.ts'
 import { WalletSession } from '../shared/WalletSession.svelte.ts'
@@ -17,6 +18,10 @@ const gpuShareKey = 'volunteer.gpuShare'
 const allowFallbackGpuKey = 'volunteer.allowFallbackGpu'
 const useGpuKey = 'volunteer.useGpu'
 const backgroundKey = 'volunteer.background'
+const uploadShareKey = 'volunteer.uploadKiBps'
+
+/** The upload shares offered, KiB per second; 0 is off. */
+export const uploadShares = [0, 128, 256, 512, 1024, 2048] as const
 
 /**
  * The volunteer page's state: owns the worker pool, the GPU runner, the peer and the client,
@@ -35,6 +40,10 @@ export class VolunteerSession {
   gpuShare = $state(readPercent(gpuShareKey, 50))
   /** Whether a software WebGPU adapter may run jobs that have only a WGSL kernel. */
   allowFallbackGpu = $state(globalThis.localStorage?.getItem(allowFallbackGpuKey) === 'true')
+  /** KiB per second this tab may upload job data to other volunteers; 0: none. */
+  uploadShare = $state(readUploadShare())
+  /** What this tab fetched and served of job data, refreshed as it works. */
+  swarmStats = $state<SwarmStats | undefined>()
   /** Whether the GPU computes at all; applies from the next start. */
   useGpu = $state(globalThis.localStorage?.getItem(useGpuKey) !== 'false')
   /** Keep computing while this page is hidden (on the volunteer page: yes, unless told not to). */
@@ -80,6 +89,7 @@ export class VolunteerSession {
         gpuShare: this.gpuShare / 100,
         useGpu: this.useGpu,
         allowFallbackGpu: this.allowFallbackGpu,
+        uploadBytesPerSecond: this.uploadShare * 1024,
         ...(wallet && {
           wallet: (peerId: string) => ({
             address: () => (wallet.wrongNetwork ? undefined : wallet.address),
@@ -96,7 +106,10 @@ export class VolunteerSession {
         },
       })
       this.calibration = runtime.calibration
-      runtime.client.onChange((state) => (this.state = state))
+      runtime.client.onChange((state) => {
+        this.state = state
+        this.swarmStats = runtime.swarm.stats
+      })
       this.#runtime = runtime
       this.peerId = runtime.peer.id
       this.identity = runtime.identity
@@ -158,6 +171,13 @@ export class VolunteerSession {
     this.#runtime?.pool.setCpuShare(this.#effectiveCpuShare())
   }
 
+  setUploadShare(kibPerSecond: number): void {
+    this.uploadShare = kibPerSecond
+    localStorage.setItem(uploadShareKey, String(kibPerSecond))
+    this.#runtime?.swarm.setUploadShare(kibPerSecond * 1024)
+    if (this.#runtime) this.swarmStats = this.#runtime.swarm.stats
+  }
+
   setGpuShare(percent: number): void {
     this.gpuShare = percent
     localStorage.setItem(gpuShareKey, String(percent))
@@ -174,4 +194,11 @@ export class VolunteerSession {
 function readPercent(key: string, fallback: number): number {
   const stored = Number(globalThis.localStorage?.getItem(key))
   return stored >= 10 && stored <= 100 ? stored : fallback
+}
+
+function readUploadShare(): number {
+  const stored = Number(globalThis.localStorage?.getItem(uploadShareKey) ?? NaN)
+  return (uploadShares as readonly number[]).includes(stored)
+    ? stored
+    : DEFAULT_UPLOAD_BYTES_PER_SECOND / 1024
 }
