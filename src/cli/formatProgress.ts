@@ -6,6 +6,7 @@ import type { HostProgress } from '../jobs/HostProgress.ts'
  *
  * @example
  * formatProgress(host.progress) // '[######··········] 24/64 validated · 3 volunteers · 4.0 units/s · ETA 10 s · 0 flagged'
+ * // a job with an input adds what the host sent: '… · 0 flagged · 80.3 MiB sent (1.25× the input)'
  */
 export function formatProgress(progress: HostProgress, width = 16): string {
   const { unitsTotal, validated, provisional, failed, volunteers, unitsPerSecond } = progress
@@ -26,7 +27,13 @@ export function formatProgress(progress: HostProgress, width = 16): string {
     `${unitsPerSecond.toFixed(1)} units/s`,
     eta,
     `${progress.flagged.length} flagged`,
+    ...(progress.data.inputBytes > 0 ? [formatSent(progress.data)] : []),
   ].join(' · ')
+}
+
+/** What the job's data cost this host's uplink: 2× the input for two replicas without the swarm. */
+function formatSent({ sentBytes, inputBytes }: HostProgress['data']): string {
+  return `${(sentBytes / 1024 / 1024).toFixed(1)} MiB sent (${(sentBytes / inputBytes).toFixed(2)}× the input)`
 }
 
 function formatSeconds(seconds: number): string {
