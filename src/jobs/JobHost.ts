@@ -362,14 +362,19 @@ export class JobHost {
   async #welcome(volunteer: Volunteer): Promise<void> {
     const { message, body } = welcomeMessage(this.job, volunteer.kernel)
     if (this.#pieceDesk) message.input = this.#pieceDesk.input
-    await this.#uplink.send(volunteer.link, message, body)
+    try {
+      await this.#uplink.send(volunteer.link, message, body)
+    } catch {
+      return volunteer.link.close()
+    }
+    volunteer.welcomed = true
     this.#sendStanding(volunteer.identity)
     this.#fill(volunteer)
     this.#emit()
   }
 
   #fill(volunteer: Volunteer): void {
-    if (this.#stopped) return
+    if (this.#stopped || !volunteer.welcomed) return
     const changed: number[] = []
     const { link, identity } = volunteer
     while (volunteer.inFlight.size < volunteer.slots) {

@@ -16,6 +16,8 @@ export type Volunteer = {
   slots: number
   /** Its assignments in flight, by id. */
   inFlight: Set<string>
+  /** Its `welcome` is sent: units may follow (a capped uplink can hold the welcome back). */
+  welcomed?: boolean
 }
 
 /**

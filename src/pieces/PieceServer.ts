@@ -1,6 +1,7 @@
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import type { PieceCache } from './PieceCache.ts'
 import { PIECE_PROTOCOL_VERSION, type SeekerMessage, type ServerMessage } from './pieceMessages.ts'
+import { MAX_PIECE_BYTES } from './pieceLimits.ts'
 import { RateLimiter } from './RateLimiter.ts'
 
 export type SeekerLink = PeerLink<ServerMessage, SeekerMessage>
@@ -19,6 +20,12 @@ export type PieceServerParameters = {
   maxQueued?: number
   /** Seeker links open at once; more are closed (default 16). */
   maxLinks?: number
+  /**
+   * The longest a request may wait for its turn at the upload share (default 4 s): past it, it
+   * is answered `busy` at once, so the seeker asks elsewhere rather than waiting out its timeout
+   * while this side still spends its share on a piece nobody wants any more.
+   */
+  maxWaitMs?: number
 }
 
 /**
@@ -38,6 +45,7 @@ export class PieceServer {
   readonly #maxQueuedPerLink: number
   readonly #maxQueued: number
   readonly #maxLinks: number
+  readonly #maxWaitMs: number
   readonly #links = new Set<SeekerLink>()
   #limiter: RateLimiter | undefined
   #queued = 0
@@ -52,7 +60,9 @@ export class PieceServer {
     maxQueuedPerLink = 8,
     maxQueued = 32,
     maxLinks = 16,
+    maxWaitMs = 4000,
   }: PieceServerParameters) {
+    this.#maxWaitMs = maxWaitMs
     this.#cache = cache
     this.#pending = pending
     this.#pendingWaitMs = pendingWaitMs
@@ -91,7 +101,9 @@ export class PieceServer {
     link.onMessage((message) => {
       if (waiting >= this.#maxQueuedPerLink) return link.close()
       if (!this.#limiter) return void this.#answer(link, missing(message.index, 'off'))
-      if (this.#queued >= this.#maxQueued)
+      // Each waiting request counted as a whole piece: the most it can be.
+      const waitMs = (((this.#queued + 1) * MAX_PIECE_BYTES) / this.#limiter.bytesPerSecond) * 1000
+      if (this.#queued >= this.#maxQueued || waitMs > this.#maxWaitMs)
         return void this.#answer(link, missing(message.index, 'busy'))
       waiting++
       this.#queued++
