@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: the transfer bench, the pipeline bench, the headless host bench, the matmul
  * bench, the engines' calibration against it, the WASM threads bench, the embed bench, the
- * escrow's gas bench, the trust simulation, then the signaling load bench, each in its own
- * process; their markdown goes to stdout and to bench/results/latest.md, their progress to
+ * escrow's gas bench, the trust simulation, the signaling load bench, then the data swarm
+ * against the star, each in its own process; their markdown goes to stdout and to bench/results/latest.md, their progress to
  * stderr. BENCH_RUNS (default 3) is passed on to all.
  *
  *   ../shared/bin/private-net npm run bench
@@ -25,6 +25,7 @@ const benches = [
   'gas/run.ts',
   'trust/run.ts',
   'signaling/run.ts',
+  'swarm/run.ts',
 ]
 
 function runBench(file: string, env: NodeJS.ProcessEnv): Promise<string> {

@@ -9,7 +9,13 @@
 import path from 'node:path'
 import { startNodeVolunteer, type NodeVolunteer } from '../../src/node/startNodeVolunteer.ts'
 
-export type SwarmVolunteersOptions = { signalingUrl: string; count: number; dir: string }
+export type SwarmVolunteersOptions = {
+  signalingUrl: string
+  count: number
+  dir: string
+  /** Each volunteer's upload share (default 512 KiB/s). */
+  uploadBytesPerSecond?: number
+}
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SwarmVolunteersOptions
 const volunteers: NodeVolunteer[] = []
@@ -21,6 +27,9 @@ for (let i = 0; i < options.count; i++)
       cpuShare: 1,
       threads: 1,
       useGpu: false,
+      ...(options.uploadBytesPerSecond !== undefined && {
+        uploadBytesPerSecond: options.uploadBytesPerSecond,
+      }),
     }),
   )
 const report = () =>

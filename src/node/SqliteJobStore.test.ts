@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -72,7 +73,32 @@ describe('SqliteJobStore', () => {
     })
   })
 
-  it('keeps an input larger than one chunk', async () => {
+  it('reads an input written in chunks, as stores before input files did', async () => {
+    const path = newPath()
+    const input = new Uint8Array(inputChunkBytes + 7).map((_, i) => i % 253)
+    await withStore(path, async (store) => {
+      await store.saveInput('old', new Blob([input]))
+      await rm(`${path}.inputs`, { recursive: true })
+    })
+    const db = new Database(path)
+    db.prepare('INSERT INTO input_chunks (job_id, chunk, bytes) VALUES (?, ?, ?)').run(
+      'old',
+      0,
+      input.subarray(0, inputChunkBytes),
+    )
+    db.prepare('INSERT INTO input_chunks (job_id, chunk, bytes) VALUES (?, ?, ?)').run(
+      'old',
+      1,
+      input.subarray(inputChunkBytes),
+    )
+    db.close()
+    await withStore(path, async (store) => {
+      const loaded = new Uint8Array(await (await store.loadInput('old'))!.arrayBuffer())
+      expect(Buffer.from(loaded).equals(Buffer.from(input))).toBe(true)
+    })
+  })
+
+  it('keeps an input larger than one chunk, as a file beside the store that deleteJob removes', async () => {
     const path = newPath()
     const size = inputChunkBytes * 2 + 12_345
     const input = new Uint8Array(size)
@@ -83,6 +109,10 @@ describe('SqliteJobStore', () => {
       const loaded = new Uint8Array(await (await store.loadInput('big'))!.arrayBuffer())
       expect(loaded.length).toBe(size)
       expect(Buffer.from(loaded).equals(Buffer.from(input))).toBe(true)
+      expect(existsSync(`${path}.inputs/big`)).toBe(true)
+      await store.deleteJob('big')
+      expect(existsSync(`${path}.inputs/big`)).toBe(false)
+      expect(await store.loadInput('big')).toBeUndefined()
     })
   })
 

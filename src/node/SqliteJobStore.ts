@@ -1,3 +1,6 @@
+import { existsSync, openAsBlob } from 'node:fs'
+import { mkdir, open, rename, rm } from 'node:fs/promises'
+import nodePath from 'node:path'
 import type Database from 'better-sqlite3'
 import type { JobRecord } from '../jobs/JobRecord.ts'
 import type { JobStore, UnitWrite } from '../jobs/JobStore.ts'
@@ -8,12 +11,17 @@ import { toRecordJson } from './toRecordJson.ts'
 
 type JobRow = { record: string; params: Uint8Array; wasm: Uint8Array | null }
 
-/** Input files are stored in chunks of this size (see the schema in `openStoreDatabase`). */
+/**
+ * Input files of stores written before inputs became files of their own were kept in chunks of
+ * this size (see the schema in `openStoreDatabase`); such stores are still read.
+ */
 export const inputChunkBytes = 16 * 1024 * 1024
 
 /**
  * The job host's store in Node: one SQLite file per host (WAL, every commit synced), with the
- * same behaviour as `IdbJobStore` in a tab. Each call is one transaction; `saveUnits` writes its
+ * same behaviour as `IdbJobStore` in a tab. A job's input is a file of its own beside it
+ * (`<store>.inputs/<jobId>`), copied in as a stream and read in ranges as units need them
+ * (`fs.openAsBlob`), so an input of gigabytes never sits in memory. Each call is one transaction; `saveUnits` writes its
  * units, outputs and reputation entries together, in the order given. Throws the
  * `store/...` errors of `storeErrors.ts` when the file cannot serve as a store.
  *
@@ -24,11 +32,14 @@ export const inputChunkBytes = 16 * 1024 * 1024
  */
 export class SqliteJobStore implements JobStore {
   readonly path: string
+  /** The folder of the stored jobs' input files. */
+  readonly inputsDir: string
   readonly #db: Database.Database
   readonly #sql
 
   constructor(path: string) {
     this.path = path
+    this.inputsDir = `${path}.inputs`
     const db = (this.#db = openStoreDatabase(path))
     this.#sql = {
       putJob: db.prepare<[string, number, string, Uint8Array, Uint8Array | null]>(
@@ -109,23 +120,40 @@ export class SqliteJobStore implements JobStore {
     this.#sql.putJob.run(job.jobId, job.createdAt, record, params, wasm ?? null)
   }
 
+  /**
+   * Copies the input into its file (a temporary name, synced, then renamed), then records it: a
+   * crash part way leaves no input recorded, and a job is saved only after its input.
+   */
   async saveInput(jobId: string, input: Blob): Promise<void> {
-    // Read before the transaction: better-sqlite3's transactions cannot span an await.
-    const bytes = new Uint8Array(await input.arrayBuffer())
+    const file = this.#inputFile(jobId)
+    await mkdir(this.inputsDir, { recursive: true, mode: 0o700 })
+    const temporary = `${file}.tmp`
+    const handle = await open(temporary, 'w', 0o600)
+    try {
+      for await (const chunk of input.stream()) await handle.write(chunk)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temporary, file)
     this.#db.transaction(() => {
       this.#sql.deleteInputChunks.run(jobId)
       this.#sql.putInput.run(jobId, input.type)
-      for (let start = 0, chunk = 0; start < bytes.length; start += inputChunkBytes, chunk++) {
-        this.#sql.putInputChunk.run(jobId, chunk, bytes.subarray(start, start + inputChunkBytes))
-      }
     })()
   }
 
   async loadInput(jobId: string): Promise<Blob | undefined> {
-    return this.#db.transaction(() => {
-      const input = this.#sql.getInput.get(jobId)
-      return input && new Blob(this.#sql.getInputChunks.all(jobId), { type: input.type })
-    })()
+    const input = this.#sql.getInput.get(jobId)
+    if (!input) return undefined
+    const file = this.#inputFile(jobId)
+    if (existsSync(file)) return openAsBlob(file, { type: input.type })
+    // A store written before inputs became files: the input is in its chunks.
+    return new Blob(this.#sql.getInputChunks.all(jobId), { type: input.type })
+  }
+
+  #inputFile(jobId: string): string {
+    // Job ids are [A-Za-z0-9_-]; anything else is escaped, never a path.
+    return nodePath.join(this.inputsDir, encodeURIComponent(jobId))
   }
 
   async loadJob(jobId: string): Promise<JobRecord | undefined> {
@@ -179,6 +207,7 @@ export class SqliteJobStore implements JobStore {
       this.#sql.deleteInput.run(jobId)
       this.#sql.deleteInputChunks.run(jobId)
     })()
+    await rm(this.#inputFile(jobId), { force: true })
   }
 
   #putReputation(entries: readonly ReputationEntry[]): void {
