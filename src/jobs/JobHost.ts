@@ -324,7 +324,10 @@ export class JobHost {
     }
     const origin = await link.remoteOrigin().catch(() => ({ key: 'hidden' }))
     if (this.#stopped) return undefined
-    const { kernel, slots } = admission
+    // For a job with input, one unit more than its engines run at once: the next unit's pieces
+    // arrive while it computes, instead of between units.
+    const { kernel } = admission
+    const slots = admission.slots + (this.#pieceDesk ? 1 : 0)
     const volunteer: Volunteer = { link, identity, kernel, slots, inFlight: new Set() }
     this.#volunteers.add(volunteer)
     this.#identityOfLink.set(link, identity)
