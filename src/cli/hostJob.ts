@@ -23,6 +23,8 @@ export type HostJobParameters = {
   uplinkBytesPerSecond?: number | undefined
   /** Volunteers fetch input pieces from each other (default true). */
   swarm?: boolean | undefined
+  /** Once the output is written, answer re-verification until the signal aborts. */
+  serve?: boolean | undefined
   /** Funds the job and pays its volunteers (see `createJob`); absent: unpaid. */
   rewards?: JobRewardsOption | undefined
   /** Progress and messages; a TTY gets one line rewritten in place. */
@@ -65,6 +67,7 @@ export async function hostJob(parameters: HostJobParameters): Promise<HostJobRes
         uplinkBytesPerSecond: parameters.uplinkBytesPerSecond,
       }),
       ...(parameters.swarm === false && { swarm: false }),
+      ...(parameters.serve && { keepServing: true }),
       ...(rewards && { rewards }),
     })
   } catch (error) {
@@ -110,6 +113,16 @@ export async function hostJob(parameters: HostJobParameters): Promise<HostJobRes
     progressLine.end()
     const outputFile = parameters.outputFile ?? path.join(folder, 'output.bin')
     await writeFile(outputFile, bytes)
+    if (parameters.serve) {
+      err.write(
+        `Output written to ${outputFile}. Answering re-verification of its units (volunteer-compute verify ${job.id} <unit>) until Ctrl-C.\n`,
+      )
+      await new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve()
+        signal?.addEventListener('abort', () => resolve(), { once: true })
+      })
+      await job.stop()
+    }
     return { kind: 'complete', outputFile, sha256, resumed: job.resumed }
   } catch (error) {
     progressLine.end()

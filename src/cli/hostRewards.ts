@@ -103,6 +103,22 @@ async function requesterKey(keyFile: string | undefined, env: NodeJS.ProcessEnv)
   return key.trim()
 }
 
+/**
+ * The chain a command reads, as `host` finds it: `--chain`, else the `CHAIN_*` variables, else
+ * the app's `/chain.json` at `--site`. Every problem is a `UsageError`.
+ *
+ * @example
+ * const chain = await chainConfigOf({ chain: values.chain, site: values.site, signalingUrl, env: process.env })
+ */
+export function chainConfigOf(
+  parameters: Pick<HostRewardsParameters, 'chain' | 'site' | 'signalingUrl' | 'env' | 'fetch'>,
+): Promise<ChainConfig> {
+  return chainOf(
+    { ...parameters, rewardPerUnit: undefined, keyFile: undefined, fundingDays: undefined },
+    siteUrlOf(parameters.site, parameters.signalingUrl),
+  )
+}
+
 /** `--site`, else port 5173 of the signaling server's host (`npm start`). */
 function siteUrlOf(flag: string | undefined, signalingUrl: string): string {
   const signaling = new URL(signalingUrl)

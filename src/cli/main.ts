@@ -6,6 +6,7 @@ import { hostRewardsOf } from './hostRewards.ts'
 import { publishStatus } from './publishStatus.ts'
 import { hostSnapshotOf, statusDirOf } from './statusFile.ts'
 import { status } from './status.ts'
+import { verify } from './verify.ts'
 import { volunteer } from './volunteer.ts'
 import {
   common,
@@ -31,6 +32,8 @@ Commands:
   volunteer       Donate this machine's CPU cores to open jobs (WASM kernels) until Ctrl-C.
   jobs            List the open jobs of a signaling server's directory.
   status          What this machine is doing: its running volunteer and host processes.
+  verify <job> <unit>
+                  Re-verify one accepted unit of a funded job against its result root on chain.
 
 Options for every command:
   --signaling URL   The signaling server (default $SIGNALING_URL, else ${defaultSignalingUrl})
@@ -54,6 +57,8 @@ Options:
                     your connection's upload rate. Volunteers fetch the input's pieces from
                     each other; the host sends only what none of them has.
   --no-swarm        Send every unit's input from this host (no pieces between volunteers)
+  --serve           Once the output is written, stay up answering \`volunteer-compute verify\`
+                    for the job's units until Ctrl-C
   --status-dir DIR  Where this process's status file goes, for \`volunteer-compute status\`
                     (default $VOLUNTEER_COMPUTE_STATUS_DIR, else ~/.volunteer-compute/run)
   -h, --help        This help
@@ -115,6 +120,8 @@ async function run(argv: string[], io: Io): Promise<number> {
       return volunteer(rest, io)
     case 'status':
       return status(rest, io)
+    case 'verify':
+      return verify(rest, io)
     default:
       throw new UsageError(`unknown command '${command}'`)
   }
@@ -128,6 +135,7 @@ async function host(argv: string[], io: Io): Promise<number> {
     'private-pool': { type: 'boolean' },
     uplink: { type: 'string' },
     'no-swarm': { type: 'boolean' },
+    serve: { type: 'boolean' },
     'status-dir': { type: 'string' },
     'reward-per-unit': { type: 'string' },
     'key-file': { type: 'string' },
@@ -173,6 +181,7 @@ async function host(argv: string[], io: Io): Promise<number> {
     privatePool: values['private-pool'] ?? isLoopback(signalingUrlOf(values.signaling, io.env)),
     ...(uplinkKiBps !== undefined && { uplinkBytesPerSecond: uplinkKiBps * 1024 }),
     swarm: values['no-swarm'] !== true,
+    serve: values.serve === true,
     out: io.out,
     err: io.err,
     ...(io.signal && { signal: io.signal }),

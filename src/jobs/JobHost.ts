@@ -24,6 +24,7 @@ import { HostUplink } from './HostUplink.ts'
 import { PieceDesk } from './PieceDesk.ts'
 import { UnitInputs } from './UnitInputs.ts'
 import { UnitWriteBatcher } from './UnitWriteBatcher.ts'
+import { VerifyDesk, type VerifierLink } from './VerifyDesk.ts'
 import { VolunteerRoster, type Volunteer } from './VolunteerRoster.ts'
 import { welcomeMessage } from './welcomeMessage.ts'
 
@@ -74,6 +75,7 @@ export class JobHost {
   readonly #uplink: HostUplink
   /** The job's data swarm, for a job with input unless `swarm: false`. */
   readonly #pieceDesk: PieceDesk | undefined
+  readonly #verifyDesk: VerifyDesk
   readonly #volunteers = new VolunteerRoster()
   readonly #listeners = new Set<(progress: HostProgress) => void>()
   readonly #finalListeners = new Set<(unit: FinalUnit) => void>()
@@ -134,6 +136,15 @@ export class JobHost {
       onFinal: (unit) => {
         for (const listener of this.#finalListeners) listener(unit)
       },
+    })
+    this.#verifyDesk = new VerifyDesk({
+      job,
+      store,
+      plan,
+      pieces: opened.pieces,
+      file: opened.file,
+      uplink: this.#uplink,
+      acceptedHashes: () => this.#resultDesk.acceptedHashes(),
     })
   }
 
@@ -240,6 +251,15 @@ export class JobHost {
   /** The accepted output of every unit, in unit order; undefined for units not (yet) accepted. */
   outputs(): Promise<(Uint8Array | undefined)[]> {
     return this.#resultDesk.outputs()
+  }
+
+  /**
+   * Takes a link from someone re-verifying the job's accepted units (`VerifyDesk`): answered
+   * even after the job completed, for as long as this host runs.
+   */
+  attachVerifier(link: VerifierLink): void {
+    if (this.#stopped) return link.close()
+    this.#verifyDesk.attach(link)
   }
 
   /**

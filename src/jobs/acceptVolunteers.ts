@@ -2,6 +2,12 @@ import type { Peer } from 'peerjs'
 import { createPeerLink } from '../p2p/createPeerLink.ts'
 import { volunteerMessageSchema, type HostMessage, type VolunteerMessage } from '../p2p/messages.ts'
 import { ReceiveBudget } from '../p2p/ReceiveBudget.ts'
+import {
+  VERIFY_CONNECTION_LABEL,
+  verifierMessageSchema,
+  type VerifierMessage,
+  type VerifyHostMessage,
+} from '../verify/verifyMessages.ts'
 import type { JobHost } from './JobHost.ts'
 import { maxVolunteerMessageBytes } from './maxVolunteerMessageBytes.ts'
 
@@ -26,6 +32,17 @@ export function acceptVolunteers(peer: Peer, host: JobHost): void {
     Math.min(Math.max(4 * maxReceiveBytes, 64 * MiB), 256 * MiB),
   )
   peer.on('connection', (connection) => {
+    // Someone re-verifying an accepted unit: small requests only.
+    if (connection.label === VERIFY_CONNECTION_LABEL)
+      return connection.on('open', () =>
+        host.attachVerifier(
+          createPeerLink<VerifyHostMessage, VerifierMessage>({
+            connection,
+            schema: verifierMessageSchema,
+            channel: { maxReceiveBytes: 1024 },
+          }),
+        ),
+      )
     connection.on('open', () =>
       host.attach(
         createPeerLink<HostMessage, VolunteerMessage>({

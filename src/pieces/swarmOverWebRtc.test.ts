@@ -43,10 +43,18 @@ describe.skipIf(!insidePrivateNet)('the data swarm over WebRTC, Node volunteers'
       signaling: server.url,
       store: path.join(dir, 'job.sqlite'),
       privatePool: true,
+      uplinkBytesPerSecond: 2 * MiB,
     })
+    // Volunteers on a LAN, a host on a home uplink: the host is the slow way to a piece.
     for (const name of ['a', 'b', 'c', 'd'])
       volunteers.push(
-        await startTestVolunteer({ signalingUrl: server.url, dir, name, jobId: job.id }),
+        await startTestVolunteer({
+          signalingUrl: server.url,
+          dir,
+          name,
+          jobId: job.id,
+          uploadBytesPerSecond: 4 * MiB,
+        }),
       )
     // One that only downloads: it is never named as a source, and still computes.
     volunteers.push(
@@ -66,7 +74,7 @@ describe.skipIf(!insidePrivateNet)('the data swarm over WebRTC, Node volunteers'
     const { data } = job.progress
     const kernelBytes = pkg.wasm.length * volunteers.length
     // The star sends every replica's input: 2 × 8 MiB. Here about each piece once.
-    expect(data.sentBytes - kernelBytes).toBeLessThanOrEqual(1.25 * size.totalBytes)
+    expect(data.sentBytes - kernelBytes).toBeLessThanOrEqual(1.3 * size.totalBytes)
     expect(data.swarm?.suspendedSources).toBe(0)
     const stats = volunteers.map((v) => v.swarm.stats)
     expect(stats.reduce((sum, s) => sum + s.fromPeers, 0)).toBeGreaterThan(size.totalBytes / 2)

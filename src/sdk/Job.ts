@@ -75,6 +75,8 @@ export type JobParameters = {
   accepted: readonly (string | undefined)[]
   /** The requester's wallet, for a funded job: the listing's reward, the result root. */
   funding?: JobFunding | undefined
+  /** Stay listed and connected once complete, for re-verification, until `stop()`. */
+  keepServing?: boolean | undefined
 }
 
 type Listener<E extends keyof JobEvents> = (value: JobEvents[E]) => void
@@ -124,6 +126,7 @@ export class Job {
   #waiters: Waiter[] = []
   #peer: Peer | undefined
   #listed = false
+  readonly #keepServing: boolean
   #lastListed = 0
   #refresh: ReturnType<typeof setInterval> | undefined
   #finishing = false
@@ -133,7 +136,17 @@ export class Job {
   #stopped: JobStoppedError | undefined
   #closed = false
 
-  constructor({ host, store, storeFile, signalingUrl, resumed, accepted, funding }: JobParameters) {
+  constructor({
+    host,
+    store,
+    storeFile,
+    signalingUrl,
+    resumed,
+    accepted,
+    funding,
+    keepServing = false,
+  }: JobParameters) {
+    this.#keepServing = keepServing
     this.#host = host
     this.#funding = funding
     this.#store = store
@@ -151,7 +164,8 @@ export class Job {
 
   /** Starts hosting: the deadline sweep, the signaling server, the listing. Called by `createJob`. */
   start(): void {
-    if (this.#host.progress.complete) {
+    const complete = this.#host.progress.complete
+    if (complete && !this.#keepServing) {
       this.#onProgress(this.#host.progress)
       return
     }
@@ -159,6 +173,7 @@ export class Job {
     void this.#serve()
     this.#refresh = setInterval(() => this.#updateListing(this.#host.progress), listingRefreshMs)
     this.#refresh.unref()
+    if (complete) this.#onProgress(this.#host.progress)
   }
 
   get progress(): HostProgress {
@@ -237,7 +252,7 @@ export class Job {
   }
 
   #updateListing(progress: HostProgress): void {
-    if (this.#listed && !progress.complete) {
+    if (this.#listed && (!progress.complete || this.#keepServing)) {
       this.#lastListed = Date.now()
       this.#directory
         .update(this.id, this.#host.job.ownerToken, {
@@ -257,7 +272,7 @@ export class Job {
   /** Assembles the output, says goodbye to the volunteers, and closes. */
   async #finish(): Promise<void> {
     try {
-      await this.#unlist()
+      if (!this.#keepServing) await this.#unlist()
       const outputs = await this.#host.outputs()
       const units = outputs.map((output, index) => {
         if (!output) throw new Error(`Unit ${index} is complete but has no stored output.`)
@@ -266,8 +281,11 @@ export class Job {
       const bytes = assembleOutputs(this.#host.job.manifest.output.assemble, units)
       const sha256 = createHash('sha256').update(bytes).digest('hex')
       await this.#recordResultRoot()
-      await this.#goodbye()
-      await this.#close()
+      if (this.#keepServing) this.#updateListing(this.#host.progress)
+      else {
+        await this.#goodbye()
+        await this.#close()
+      }
       this.#output = { bytes, sha256, units }
     } catch (error) {
       this.#failed = undefined

@@ -1,5 +1,6 @@
 // @vitest-environment node
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import Database from 'better-sqlite3'
 import os from 'node:os'
 import path from 'node:path'
 import { parseUnits, type Address, type Hex } from 'viem'
@@ -19,6 +20,9 @@ import { SqliteJobStore } from '../node/SqliteJobStore.ts'
 import { startNodeVolunteer, type NodeVolunteer } from '../node/startNodeVolunteer.ts'
 import { monteCarloPiPackage } from '../../tests/support/monteCarloPiPackage.ts'
 import { resultRoot } from '../rewards/resultRoot.ts'
+import { main } from '../cli/main.ts'
+import { startTestVolunteer } from '../../tests/support/startTestVolunteer.ts'
+import { wordCountPackage } from '../../tests/support/wordCountPackage.ts'
 import {
   ChainUnavailableError,
   createJob,
@@ -340,6 +344,64 @@ describe.skipIf(!insidePrivateNet)('createJob with rewards: hosting over WebRTC'
     expect(earned).toBeGreaterThan(0n)
     expect(earned).toBeLessThanOrEqual(funding.promised)
     expect(root).toBe(resultRoot(await acceptedOf(job.storeFile)))
+  }, 180_000)
+
+  it('serves re-verification once complete: `verify` confirms a unit, and rejects one whose output was tampered with', async () => {
+    const { key } = await requester(100n)
+    const size = { totalBytes: 2 * 1024 * 1024, chunkBytes: 512 * 1024 }
+    const pkg = await wordCountPackage(size)
+    const store = path.join(dir, 'job.sqlite')
+    const options = {
+      package: pkg,
+      signaling: server.url,
+      store,
+      privatePool: true,
+      rewards: rewards(key),
+      keepServing: true,
+    }
+    let job = await createJob(options)
+    for (const name of ['a', 'b'])
+      volunteers.push(
+        await startTestVolunteer({ signalingUrl: server.url, dir, name, jobId: job.id }),
+      )
+    await job.done()
+    const chainFile = path.join(dir, 'chain.json')
+    await writeFile(chainFile, JSON.stringify(config))
+    const verify = async (unit: number) => {
+      let text = ''
+      const stream = { write: (chunk: string) => ((text += chunk), true) }
+      const code = await main(
+        ['verify', job.id, String(unit), '--signaling', server.url, '--chain', chainFile],
+        {
+          out: stream as unknown as NodeJS.WriteStream,
+          err: stream as unknown as NodeJS.WriteStream,
+          env: {},
+        },
+      )
+      return { code, text }
+    }
+    const confirmed = await verify(1)
+    expect(confirmed.text).toMatch(/^Confirmed unit 1 of Word counts/)
+    expect(confirmed.code).toBe(0)
+
+    // The requester's store changes unit 2's output after the root went on chain.
+    await job.stop()
+    const db = new Database(store)
+    const row = db.prepare('SELECT bytes FROM outputs WHERE unit_index = 2').get() as {
+      bytes: Buffer
+    }
+    row.bytes[0]! ^= 0xff
+    db.prepare('UPDATE outputs SET bytes = ? WHERE unit_index = 2').run(row.bytes)
+    db.close()
+    job = await createJob(options)
+    await new Promise((resolve) =>
+      job.on('signaling', (event) => event.kind === 'listed' && resolve(event)),
+    )
+    const rejected = await verify(2)
+    expect(rejected.text).toMatch(/^REJECTED \(output-hash\) unit 2/)
+    expect(rejected.code).toBe(1)
+    expect((await verify(1)).code).toBe(0)
+    await job.stop()
   }, 180_000)
 })
 

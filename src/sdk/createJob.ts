@@ -55,6 +55,12 @@ export type CreateJobOptions = {
    * has (default true). False: this host sends every unit's input itself (the star).
    */
   swarm?: boolean
+  /**
+   * Once complete, stay listed and connected, answering re-verification of the accepted units
+   * (`volunteer-compute verify`, the `/verify` page), until `stop()`. Default false: a complete
+   * job leaves the signaling server and closes its store.
+   */
+  keepServing?: boolean
 }
 
 /**
@@ -126,6 +132,7 @@ export async function createJob(options: CreateJobOptions): Promise<Job> {
       signalingUrl: options.signaling,
       resumed,
       accepted: resumed ? await host.acceptedHashes() : [],
+      keepServing: options.keepServing === true,
     })
     job.start()
     return job

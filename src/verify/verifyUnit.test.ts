@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest'
+import { computingVolunteer, until } from '../../tests/support/jobHostHarness.ts'
+import { memoryLinkPair } from '../../tests/support/memoryLinkPair.ts'
+import type { Hex } from 'viem'
+import { sha256Hex } from '../crypto/sha256Hex.ts'
+import { createJobRecord } from '../jobs/createJobRecord.ts'
+import { JobHost } from '../jobs/JobHost.ts'
+import type { JobRecord } from '../jobs/JobRecord.ts'
+import { MemoryJobStore } from '../jobs/MemoryJobStore.ts'
+import { resultRoot } from '../rewards/resultRoot.ts'
+import { validateManifest } from '../tasks/validateManifest.ts'
+import type { UnitRunner } from '../volunteer/UnitRunner.ts'
+import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
+import type { VerifierMessage, VerifyHostMessage } from './verifyMessages.ts'
+import { verifyUnit, type VerifyUnitParameters } from './verifyUnit.ts'
+
+/*
+ * verifyUnit against a real JobHost's VerifyDesk, over links in memory: a funded job whose
+ * units were computed by volunteers in memory, then checked unit by unit, honest and tampered.
+ */
+
+const kernel = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 7])
+const unitBytes = 300 * 1024
+const units = 4
+const input = new Uint8Array(unitBytes * units).map((_, i) => (i * 7919) >>> 5)
+
+/** The job's computation: a unit's output is 8 bytes folded from its input. */
+function fold(slice: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(8)
+  slice.forEach((byte, i) => (out[i % 8] = (out[i % 8]! * 31 + byte) & 0xff))
+  return out
+}
+
+function runner(
+  compute: (input: Uint8Array) => Uint8Array<ArrayBuffer> = fold,
+): UnitRunner<ComputeKernel> {
+  return {
+    size: 1,
+    async load({ bytes, sha256 }) {
+      if ((await sha256Hex(bytes)) !== sha256) throw new Error('kernel hash mismatch')
+    },
+    async run(unit) {
+      return { output: compute(unit.input), kernelMs: 1 }
+    },
+  }
+}
+
+async function completedJob(store = new MemoryJobStore()) {
+  const manifest = validateManifest({
+    manifestVersion: 1,
+    name: 'fold',
+    kernels: [{ kind: 'wasm', sha256: await sha256Hex(kernel) }],
+    units: { mode: 'split', itemBytes: 1024, itemsPerUnit: unitBytes / 1024 },
+    output: { bytesPerUnit: 8 },
+    replication: { quorum: 2 },
+    verification: { adaptive: false, canaryRate: 0, distinctOrigins: false },
+  })
+  const job: JobRecord = {
+    ...createJobRecord({ manifest, wasm: kernel, input: new Blob([input]) }),
+    jobId: 'job-1',
+    rewards: {
+      chainId: 31337,
+      escrow: `0x${'11'.repeat(20)}`,
+      chainJobId: `0x${'22'.repeat(32)}`,
+      rewardPerUnit: '0',
+      budget: '0',
+      signerKey: `0x${'33'.repeat(32)}`,
+      voucherDeadline: 0,
+      earned: {},
+      boundPeers: {},
+      unboundUnits: {},
+    },
+  }
+  const host = await JobHost.open(store, job, { input: new Blob([input]), swarm: false })
+  for (const id of ['a', 'b']) computingVolunteer(host, id, (_, slice) => fold(slice))
+  await until(() => host.progress.complete, 'completion')
+  // What the host does once the root's transaction is sent.
+  host.job.rewards!.resultRootTx = `0x${'44'.repeat(32)}`
+  return { host, store, root: resultRoot(await host.acceptedHashes()) }
+}
+
+function verify(host: JobHost, parameters: Omit<VerifyUnitParameters, 'link'>) {
+  const [toVerifier, toHost] = memoryLinkPair<VerifyHostMessage, VerifierMessage>('host', 'v')
+  host.attachVerifier(toVerifier)
+  return verifyUnit({ link: toHost, ...parameters })
+}
+
+describe('verifyUnit', () => {
+  it('confirms every accepted unit: hashes, proof under the root on chain, recomputed', async () => {
+    const { host, root } = await completedJob()
+    for (let index = 0; index < units; index++) {
+      const verdict = await verify(host, {
+        index,
+        readResultRoot: async () => root,
+        runner: runner(),
+      })
+      expect(verdict, `unit ${index}`).toMatchObject({
+        kind: 'confirmed',
+        unit: { index, inputBytes: unitBytes, root },
+      })
+    }
+    host.stop()
+  })
+
+  it('rejects an output the host tampered with after the root was recorded', async () => {
+    const store = new MemoryJobStore()
+    const { host, root } = await completedJob(store)
+    const [sha256] = await host.acceptedHashes()
+    const stored = await store.loadOutput('job-1', 0, sha256!)
+    stored![0]! ^= 0xff
+    await store.saveUnits('job-1', [
+      {
+        unit: (await store.loadUnits('job-1')).find((unit) => unit.index === 0)!,
+        change: { put: { sha256: sha256!, bytes: stored! } },
+      },
+    ])
+    const verdict = await verify(host, {
+      index: 0,
+      readResultRoot: async () => root,
+      runner: runner(),
+    })
+    expect(verdict).toMatchObject({ kind: 'rejected', reason: 'output-hash' })
+    host.stop()
+  })
+
+  it('rejects an output that is not under the root on chain', async () => {
+    const { host } = await completedJob()
+    const otherRoot = resultRoot([
+      'ab'.repeat(32),
+      'cd'.repeat(32),
+      'ef'.repeat(32),
+      '01'.repeat(32),
+    ])
+    const verdict = await verify(host, {
+      index: 2,
+      readResultRoot: async () => otherRoot,
+      runner: runner(),
+    })
+    expect(verdict).toMatchObject({ kind: 'rejected', reason: 'proof' })
+    const none = await verify(host, {
+      index: 2,
+      readResultRoot: async () => `0x${'00'.repeat(32)}` as Hex,
+      runner: runner(),
+    })
+    expect(none).toMatchObject({ kind: 'rejected', reason: 'no-root' })
+    host.stop()
+  })
+
+  it('rejects an accepted output that the kernel does not compute (volunteers who agreed on a lie)', async () => {
+    const { host, root } = await completedJob()
+    const honestElsewhere = (slice: Uint8Array) => fold(slice).map((byte) => byte ^ 1)
+    const verdict = await verify(host, {
+      index: 1,
+      readResultRoot: async () => root,
+      runner: runner(honestElsewhere),
+    })
+    expect(verdict).toMatchObject({ kind: 'rejected', reason: 'recomputed' })
+    host.stop()
+  })
+
+  it('refuses an answer for another escrow job, and says why a unit is unavailable', async () => {
+    const { host, root } = await completedJob()
+    const other = await verify(host, {
+      index: 0,
+      chainJobId: `0x${'99'.repeat(32)}`,
+      readResultRoot: async () => root,
+      runner: runner(),
+    })
+    expect(other).toMatchObject({ kind: 'rejected', reason: 'wrong-job' })
+    const missing = await verify(host, {
+      index: units,
+      readResultRoot: async () => root,
+      runner: runner(),
+    })
+    expect(missing).toMatchObject({ kind: 'unavailable', code: 'unit/unknown' })
+    delete host.job.rewards!.resultRootTx
+    const unrecorded = await verify(host, {
+      index: 0,
+      readResultRoot: async () => root,
+      runner: runner(),
+    })
+    expect(unrecorded).toMatchObject({ kind: 'unavailable', code: 'job/no-result-root' })
+    host.stop()
+  })
+})

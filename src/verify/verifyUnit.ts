@@ -1,0 +1,237 @@
+import type { Hex } from 'viem'
+import { sha256Hex } from '../crypto/sha256Hex.ts'
+import { base64ToBytes } from '../encoding/base64.ts'
+import type { PeerLink } from '../p2p/PeerLink.ts'
+import { verifyResultProof } from '../rewards/resultRoot.ts'
+import { compareResults } from '../tasks/compareResults.ts'
+import { trimUnitOutput } from '../tasks/trimUnitOutput.ts'
+import type { UnitRunner } from '../volunteer/UnitRunner.ts'
+import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
+import { VerifyTransportError } from './errors.ts'
+import {
+  VERIFY_PROTOCOL_VERSION,
+  type VerifierMessage,
+  type VerifyHostMessage,
+} from './verifyMessages.ts'
+
+type UnitMessage = Extract<VerifyHostMessage, { type: 'unit' }>
+type Unavailable = Extract<VerifyHostMessage, { type: 'unavailable' }>
+
+/** The escrow job a unit's result root is recorded under. */
+export type ResultRootLocation = UnitMessage['chain']
+
+/** What was checked, for the verdict's reader. */
+export type VerifiedUnit = {
+  jobId: string
+  name: string
+  index: number
+  unitsTotal: number
+  chain: ResultRootLocation
+  outputSha256: string
+  /** The root read from the chain, when it was. */
+  root?: Hex
+  inputBytes: number
+  kernelMs?: number
+}
+
+export type VerifyVerdict =
+  | { kind: 'confirmed'; unit: VerifiedUnit }
+  | {
+      kind: 'rejected'
+      /**
+       * `wrong-job`: the host answered for another escrow job; `output-hash`: its output is not
+       * the hash it names; `no-root`: no root is recorded on chain; `proof`: the output's hash is
+       * not that unit's under the root on chain; `kernel-hash` / `piece-hash`: a file is not the
+       * hash the host names; `recomputed`: the unit computed here gives another output.
+       */
+      reason:
+        | 'wrong-job'
+        | 'output-hash'
+        | 'no-root'
+        | 'proof'
+        | 'kernel-hash'
+        | 'piece-hash'
+        | 'recomputed'
+      message: string
+      unit: VerifiedUnit
+    }
+  | { kind: 'unavailable'; code: Unavailable['code']; message: string }
+
+export type VerifyUnitParameters = {
+  /** An open verify link to the job's host (`VERIFY_CONNECTION_LABEL`). */
+  link: PeerLink<VerifierMessage, VerifyHostMessage>
+  index: number
+  /** The escrow job the person means, when they named one: an answer for another is refused. */
+  chainJobId?: Hex | undefined
+  /** Reads the job's result root from the chain (zero when none is recorded). */
+  readResultRoot: (location: ResultRootLocation) => Promise<Hex>
+  /** A WASM engine to recompute the unit: the worker pool in a tab, worker threads in Node. */
+  runner: UnitRunner<ComputeKernel>
+  /** How long the host has to send everything (default 60 s). */
+  timeoutMs?: number
+}
+
+const zeroRoot = `0x${'00'.repeat(32)}`
+
+/**
+ * Re-verifies one accepted unit of a funded job, trusting the host for nothing: asks it for the
+ * unit, checks its output against the hash it names and that hash, by its Merkle proof, against
+ * the result root read from the chain; checks the kernel and each input piece against their
+ * hashes, recomputes the unit on `runner` and compares the result by the job's comparison. The
+ * verdict says which check failed.
+ *
+ * The root commits to the units' outputs. The kernel and the input are the ones the host names
+ * (each checked against its hash): what a rejection by recomputation shows is that the accepted
+ * output is not what that kernel computes from that input.
+ *
+ * @example
+ * const verdict = await verifyUnit({ link, index: 7, readResultRoot, runner: pool })
+ * if (verdict.kind === 'confirmed') console.log('unit 7 checks out')
+ */
+export async function verifyUnit({
+  link,
+  index,
+  chainJobId,
+  readResultRoot,
+  runner,
+  timeoutMs = 60_000,
+}: VerifyUnitParameters): Promise<VerifyVerdict> {
+  const received = await receive(link, index, timeoutMs)
+  if (received.kind === 'unavailable') {
+    const { code, message } = received.message
+    return { kind: 'unavailable', code, message }
+  }
+  const { unit, output, kernel, pieces } = received
+  const summary: VerifiedUnit = {
+    jobId: unit.jobId,
+    name: unit.name,
+    index: unit.index,
+    unitsTotal: unit.unitsTotal,
+    chain: unit.chain,
+    outputSha256: unit.outputSha256,
+    inputBytes: pieces.reduce((sum, piece) => sum + piece.length, 0),
+  }
+  const reject = (
+    reason: Extract<VerifyVerdict, { kind: 'rejected' }>['reason'],
+    message: string,
+  ): VerifyVerdict => ({ kind: 'rejected', reason, message, unit: summary })
+
+  if (unit.index !== index) return reject('wrong-job', `The host answered for unit ${unit.index}.`)
+  if (chainJobId && unit.chain.chainJobId.toLowerCase() !== chainJobId.toLowerCase())
+    return reject('wrong-job', `The host answered for escrow job ${unit.chain.chainJobId}.`)
+  if ((await sha256Hex(output)) !== unit.outputSha256)
+    return reject('output-hash', "The host's output for this unit is not the hash it names.")
+  const root = await readResultRoot(unit.chain)
+  summary.root = root
+  if (root === zeroRoot)
+    return reject(
+      'no-root',
+      `No result root is recorded on chain for job ${unit.chain.chainJobId}.`,
+    )
+  const proven = verifyResultProof({
+    root,
+    sha256: unit.outputSha256,
+    index,
+    count: unit.unitsTotal,
+    proof: unit.proof as Hex[],
+  })
+  if (!proven)
+    return reject('proof', `This output is not unit ${index}'s under the result root on chain.`)
+  if ((await sha256Hex(kernel)) !== unit.kernel.sha256)
+    return reject('kernel-hash', 'The kernel the host sent is not the hash it names.')
+  for (const [i, piece] of unit.pieces.entries())
+    if (pieces[i]!.length !== piece.bytes || (await sha256Hex(pieces[i]!)) !== piece.sha256)
+      return reject('piece-hash', `Input piece ${piece.index} is not the hash the host names.`)
+
+  const input = new Uint8Array(summary.inputBytes)
+  let at = 0
+  for (const piece of pieces) {
+    input.set(piece, at)
+    at += piece.length
+  }
+  await runner.load({
+    bytes: kernel.slice().buffer,
+    sha256: unit.kernel.sha256,
+    memoryBytes: unit.memoryBytes,
+  })
+  const { output: buffer, kernelMs } = await runner.run(
+    {
+      index,
+      count: unit.unitsTotal,
+      params: base64ToBytes(unit.params),
+      input,
+      outputBytes: unit.outputBytes,
+    },
+    { timeLimitMs: unit.timeLimitMs },
+  )
+  summary.kernelMs = kernelMs
+  const recomputed = unit.variableOutput
+    ? trimUnitOutput({ maxBytesPerUnit: unit.outputBytes, assemble: 'concat' }, buffer)
+    : buffer
+  const compared = compareResults(recomputed, output, unit.comparison)
+  if (!compared.equal)
+    return reject(
+      'recomputed',
+      `Recomputed here, unit ${index} differs from the accepted output (first at ${compared.index}: ${compared.a} against ${compared.b}).`,
+    )
+  return { kind: 'confirmed', unit: summary }
+}
+
+type Received =
+  | { kind: 'unavailable'; message: Unavailable }
+  | {
+      kind: 'unit'
+      unit: UnitMessage
+      output: Uint8Array<ArrayBuffer>
+      kernel: Uint8Array<ArrayBuffer>
+      pieces: Uint8Array<ArrayBuffer>[]
+    }
+
+/** Asks for unit `index` and collects the answer: the unit, its kernel and its pieces. */
+function receive(
+  link: PeerLink<VerifierMessage, VerifyHostMessage>,
+  index: number,
+  timeoutMs: number,
+): Promise<Received> {
+  return new Promise((resolve, reject) => {
+    let unit: UnitMessage | undefined
+    let output: Uint8Array<ArrayBuffer> | undefined
+    let kernel: Uint8Array<ArrayBuffer> | undefined
+    const pieces: Uint8Array<ArrayBuffer>[] = []
+    const fail = (why: string) => {
+      clearTimeout(timer)
+      reject(new VerifyTransportError(why))
+    }
+    const timer = setTimeout(
+      () => fail(`The host did not send unit ${index} within ${timeoutMs / 1000} s.`),
+      timeoutMs,
+    )
+    link.onClose(() => fail('The host closed the connection before it sent everything.'))
+    link.onMessage((message, body) => {
+      if (message.type === 'unavailable') {
+        clearTimeout(timer)
+        return resolve({ kind: 'unavailable', message })
+      }
+      if (message.type === 'unit') {
+        if (unit) return fail('The host sent a second unit.')
+        unit = message
+        output = body.slice()
+      } else if (message.type === 'kernel') {
+        if (!unit || kernel) return fail('The host sent a kernel out of turn.')
+        kernel = body.slice()
+      } else {
+        const expected = unit?.pieces[pieces.length]
+        if (!kernel || !expected || expected.index !== message.index)
+          return fail('The host sent a piece out of turn.')
+        pieces.push(body.slice())
+      }
+      if (unit && output && kernel && pieces.length === unit.pieces.length) {
+        clearTimeout(timer)
+        resolve({ kind: 'unit', unit, output, kernel, pieces })
+      }
+    })
+    void link
+      .send({ v: VERIFY_PROTOCOL_VERSION, type: 'verify', index })
+      .catch(() => fail('The host could not be asked.'))
+  })
+}
