@@ -17,7 +17,7 @@ const isolationHeaders = {
 // `/requester` and `/requester/` are the same page; relative asset paths need the slash.
 const redirectToSlash: Connect.NextHandleFunction = (req, res, next) => {
   const url = new URL(req.url ?? '/', 'http://localhost')
-  if (url.pathname !== '/requester' && url.pathname !== '/sites') return next()
+  if (!['/requester', '/sites', '/verify'].includes(url.pathname)) return next()
   res.statusCode = 301
   res.setHeader('Location', `${url.pathname}/${url.search}`)
   res.end()
@@ -65,6 +65,7 @@ export default defineConfig({
         requester: resolve(import.meta.dirname, 'requester/index.html'),
         embedFrame: resolve(import.meta.dirname, 'embed/frame.html'),
         sites: resolve(import.meta.dirname, 'sites/index.html'),
+        verify: resolve(import.meta.dirname, 'verify/index.html'),
       },
     },
   },

@@ -48,6 +48,9 @@ console.log(`requester page    ${appUrl}/requester/${query}`)
 console.log(`partner demo      ${partner.url}  (embeds ${appUrl}/embed.js)`)
 const siteQuery = `?site=demo-partner${query ? `&${query.slice(1)}` : ''}`
 console.log(`partner's page    ${appUrl}/sites/${siteQuery}  (what its visitors computed)`)
+console.log(
+  `verify page       ${appUrl}/verify/${query}  (check an accepted unit against its root)`,
+)
 if (!chain) console.log('rewards           off')
 else {
   const { config } = chain

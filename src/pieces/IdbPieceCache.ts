@@ -1,7 +1,9 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb'
 import type { CachedPiece, PieceCache } from './PieceCache.ts'
 
-type StoredPiece = { sha256: string; bytes: Uint8Array<ArrayBuffer>; size: number; usedAt: number }
+/** A piece's bookkeeping, apart from its bytes: a use rewrites this, not 256 KiB. */
+type StoredPiece = { sha256: string; size: number; usedAt: number }
+type StoredBytes = { sha256: string; bytes: Uint8Array<ArrayBuffer> }
 type StoredIndex = { root: string; index: number; sha256: string }
 
 interface PieceDb extends DBSchema {
@@ -10,10 +12,11 @@ interface PieceDb extends DBSchema {
    * that opening (the byte total) and eviction walk keys alone and never read a piece's bytes.
    */
   pieces: { key: string; value: StoredPiece; indexes: { usedAt: [number, number] } }
+  bytes: { key: string; value: StoredBytes }
   indices: { key: [string, number]; value: StoredIndex }
 }
 
-type PiecesTransaction = IDBPTransaction<PieceDb, ['pieces', 'indices'], 'readwrite'>
+type PiecesTransaction = IDBPTransaction<PieceDb, ['pieces', 'bytes', 'indices'], 'readwrite'>
 
 export type IdbPieceCacheOpenParameters = {
   /** The database's name: one per origin is shared by its tabs. */
@@ -23,7 +26,8 @@ export type IdbPieceCacheOpenParameters = {
 
 /**
  * A `PieceCache` in a tab's IndexedDB, so that a volunteer's pieces outlive a reload: pieces by
- * hash with the time of their last use, and which index of which input each one is. The byte
+ * hash with the time of their last use (their bytes in a store of their own, so that a use
+ * rewrites a few bytes, not the piece), and which index of which input each one is. The byte
  * total is counted once when the cache opens and kept in memory after, so a put need not scan
  * the store; another tab writing the same database is not seen in it until the next open.
  *
@@ -65,6 +69,7 @@ export class IdbPieceCache implements PieceCache {
           'usedAt',
           'size',
         ])
+        db.createObjectStore('bytes', { keyPath: 'sha256' })
         db.createObjectStore('indices', { keyPath: ['root', 'index'] })
       },
     })
@@ -79,7 +84,7 @@ export class IdbPieceCache implements PieceCache {
     }
     const cache = new IdbPieceCache(db, budgetBytes, totals)
     if (totals.bytes > budgetBytes) {
-      const tx = db.transaction(['pieces', 'indices'], 'readwrite')
+      const tx = db.transaction(['pieces', 'bytes', 'indices'], 'readwrite')
       const dropped = await cache.#evict(tx, totals.bytes)
       await tx.done
       cache.#pieces -= dropped.pieces
@@ -89,11 +94,15 @@ export class IdbPieceCache implements PieceCache {
   }
 
   async get(sha256: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
-    const tx = this.#db.transaction('pieces', 'readwrite')
-    const stored = await tx.store.get(sha256)
-    if (stored) await tx.store.put({ ...stored, usedAt: this.#tick() })
+    const tx = this.#db.transaction(['pieces', 'bytes'], 'readwrite')
+    const pieces = tx.objectStore('pieces')
+    const [stored, bytes] = await Promise.all([
+      pieces.get(sha256),
+      tx.objectStore('bytes').get(sha256),
+    ])
+    if (stored) await pieces.put({ ...stored, usedAt: this.#tick() })
     await tx.done
-    return stored?.bytes
+    return stored && bytes?.bytes
   }
 
   put(piece: CachedPiece): Promise<void> {
@@ -120,8 +129,12 @@ export class IdbPieceCache implements PieceCache {
 
   clear(): Promise<void> {
     return this.#enqueue(async () => {
-      const tx = this.#db.transaction(['pieces', 'indices'], 'readwrite')
-      await Promise.all([tx.objectStore('pieces').clear(), tx.objectStore('indices').clear()])
+      const tx = this.#db.transaction(['pieces', 'bytes', 'indices'], 'readwrite')
+      await Promise.all([
+        tx.objectStore('pieces').clear(),
+        tx.objectStore('bytes').clear(),
+        tx.objectStore('indices').clear(),
+      ])
       await tx.done
       this.#pieces = 0
       this.#bytes = 0
@@ -135,7 +148,7 @@ export class IdbPieceCache implements PieceCache {
 
   async #put({ root, index, sha256, bytes }: CachedPiece): Promise<void> {
     if (bytes.length > this.#budgetBytes) return
-    const tx = this.#db.transaction(['pieces', 'indices'], 'readwrite')
+    const tx = this.#db.transaction(['pieces', 'bytes', 'indices'], 'readwrite')
     const pieces = tx.objectStore('pieces')
     await tx.objectStore('indices').put({ root, index, sha256 })
     const held = await pieces.get(sha256)
@@ -144,7 +157,10 @@ export class IdbPieceCache implements PieceCache {
     if (held) await pieces.put({ ...held, usedAt: this.#tick() })
     else {
       // A copy of just the view: a structured clone would keep the whole underlying buffer.
-      await pieces.put({ sha256, bytes: bytes.slice(), size: bytes.length, usedAt: this.#tick() })
+      await Promise.all([
+        pieces.put({ sha256, size: bytes.length, usedAt: this.#tick() }),
+        tx.objectStore('bytes').put({ sha256, bytes: bytes.slice() }),
+      ])
       added = { pieces: 1, bytes: bytes.length }
       dropped = await this.#evict(tx, this.#bytes + bytes.length)
     }
@@ -160,7 +176,10 @@ export class IdbPieceCache implements PieceCache {
     const deletes: Promise<void>[] = []
     let cursor = await pieces.index('usedAt').openKeyCursor()
     while (cursor && bytes - dropped.bytes > this.#budgetBytes) {
-      deletes.push(pieces.delete(cursor.primaryKey))
+      deletes.push(
+        pieces.delete(cursor.primaryKey),
+        tx.objectStore('bytes').delete(cursor.primaryKey),
+      )
       dropped.pieces += 1
       dropped.bytes += cursor.key[1]
       cursor = await cursor.continue()

@@ -1,44 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { expect, test, type Page } from '@playwright/test'
 import { SqliteJobStore } from '../../src/node/SqliteJobStore.ts'
-import { expectedWordCounts, wordCountPackage } from '../support/wordCountPackage.ts'
+import { cli, root, run, wordCountFolder } from './processSupport.ts'
 import { openVolunteer, startDonating } from './support.ts'
 
 // The data swarm between browsers: a `volunteer-compute host` process and volunteer tabs (and,
 // for the hostile case, a headless volunteer that lies about its pieces) over WebRTC.
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const MiB = 1024 * 1024
-
-type Command = { process: ChildProcess; output: () => string; exited: Promise<number | null> }
-
-function run(file: string, ...args: string[]): Command {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-    cwd: root,
-    env: { ...process.env, SIGNALING_URL: 'http://127.0.0.1:9000' },
-  })
-  let output = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  )
-  return { process: child, output: () => output, exited }
-}
-
-/** A job package folder for the CLI: the word-count kernel over `totalBytes` of text. */
-async function packageFolder(totalBytes: number) {
-  const size = { totalBytes, chunkBytes: MiB }
-  const pkg = await wordCountPackage(size)
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'swarm-'))
-  await writeFile(path.join(folder, 'manifest.json'), JSON.stringify(pkg.manifest, null, 2))
-  await writeFile(path.join(folder, 'wordfreq.wasm'), pkg.wasm)
-  await writeFile(path.join(folder, 'input.txt'), pkg.input)
-  return { folder, expected: expectedWordCounts(pkg.input, size) }
-}
 
 /** The last "N MiB sent (R× the input)" of the host's progress lines. */
 function sentRatio(output: string): number {
@@ -66,16 +35,10 @@ test.describe('the data swarm between browsers', () => {
   test('six volunteer tabs and a host complete a 64 MiB job; the host sends about the input once', async ({
     browser,
   }) => {
-    const { folder, expected } = await packageFolder(64 * MiB)
+    const { folder, expected } = await wordCountFolder(64 * MiB)
     cleanups.push(() => rm(folder, { recursive: true, force: true }))
     // A home uplink: 2 MiB/s.
-    const host = run(
-      path.join(root, 'bin', 'volunteer-compute.mjs'),
-      'host',
-      folder,
-      '--uplink',
-      '2048',
-    )
+    const host = run(cli, ['host', folder, '--uplink', '2048'])
     cleanups.push(async () => void host.process.kill('SIGKILL'))
     await expect.poll(host.output).toContain('Waiting for volunteers')
     for (const name of ['A', 'B', 'C', 'D', 'E', 'F'])
@@ -91,24 +54,17 @@ test.describe('the data swarm between browsers', () => {
   test('a volunteer serving corrupted pieces is caught, one closing mid-transfer is routed around; the output is right', async ({
     browser,
   }) => {
-    const { folder, expected } = await packageFolder(32 * MiB)
+    const { folder, expected } = await wordCountFolder(32 * MiB)
     cleanups.push(() => rm(folder, { recursive: true, force: true }))
     // A slow uplink (1 MiB/s): the first volunteers hold a few units' pieces when the others come.
-    const host = run(
-      path.join(root, 'bin', 'volunteer-compute.mjs'),
-      'host',
-      folder,
-      '--uplink',
-      '1024',
-    )
+    const host = run(cli, ['host', folder, '--uplink', '1024'])
     cleanups.push(async () => void host.process.kill('SIGKILL'))
     await expect.poll(host.output).toContain('Waiting for volunteers')
     // The liar comes first, so the others are sent to it for the pieces of its units.
-    const liar = run(
-      path.join(root, 'tests', 'e2e', 'fixtures', 'lyingVolunteer.ts'),
+    const liar = run(path.join(root, 'tests', 'e2e', 'fixtures', 'lyingVolunteer.ts'), [
       'http://127.0.0.1:9000',
       folder,
-    )
+    ])
     cleanups.push(async () => void liar.process.kill('SIGKILL'))
     await expect.poll(() => /"fromHost":[1-9]/.test(liar.output()), { timeout: 60_000 }).toBe(true)
     const liarPeerId = /"peerId":"([^"]+)"/.exec(liar.output())![1]!
