@@ -8,6 +8,7 @@ import { resultRootReader } from '../../verify/readResultRoot.ts'
 import { verifyUnit, type VerifyVerdict } from '../../verify/verifyUnit.ts'
 import { chainOf } from '../../wallet/createWalletConfig.ts'
 import { WorkerPool } from '../../workers/WorkerPool.ts'
+import { queryValue, replaceQuery } from '../shared/pageQuery.ts'
 
 const jobIdPattern = /^[A-Za-z0-9_-]{1,64}$/
 const bytes32Pattern = /^0x[0-9a-fA-F]{64}$/
@@ -29,10 +30,9 @@ export class VerifySession {
   error = $state<string | undefined>()
 
   constructor(search: string) {
-    const query = new URLSearchParams(search)
-    this.jobId = query.get('job') ?? ''
-    this.unit = query.get('unit') ?? '0'
-    this.escrowJob = query.get('escrowJob') ?? ''
+    this.jobId = queryValue(search, 'job') ?? ''
+    this.unit = queryValue(search, 'unit') ?? '0'
+    this.escrowJob = queryValue(search, 'escrowJob') ?? ''
   }
 
   /** Whether the address named a unit to check at once. */
@@ -84,15 +84,7 @@ export class VerifySession {
         runner: pool,
       })
       link.close()
-      const others = [...new URLSearchParams(location.search)].filter(
-        ([name]) => !['job', 'unit', 'escrowJob'].includes(name),
-      )
-      const named = [
-        ['job', jobId],
-        ['unit', unitText],
-        ...(escrowJob ? [['escrowJob', escrowJob]] : []),
-      ]
-      history.replaceState(null, '', `?${new URLSearchParams([...others, ...named])}`)
+      replaceQuery({ job: jobId, unit: unitText, escrowJob })
     } catch (caught) {
       this.error = caught instanceof Error ? caught.message : String(caught)
     } finally {
