@@ -3,7 +3,7 @@ import { DirectoryClient } from '../directory/DirectoryClient.ts'
 import { createNodeWorkerPool } from '../node/createNodeWorkerPool.ts'
 import { openNodePeer } from '../node/openNodePeer.ts'
 import { connectToJobHost } from '../verify/connectToVerifier.ts'
-import { resultRootReader } from '../verify/readResultRoot.ts'
+import { escrowJobReader } from '../verify/escrowJobReader.ts'
 import { verifyUnit, type VerifyVerdict } from '../verify/verifyUnit.ts'
 import { common, parse, signalingUrlOf, type Io } from './commandLine.ts'
 import { chainConfigOf } from './hostRewards.ts'
@@ -72,7 +72,7 @@ export async function verify(argv: string[], io: Io): Promise<number> {
       link,
       index,
       chainJobId: chainJobId as Hex | undefined,
-      readResultRoot: resultRootReader(client, chain.escrow),
+      readEscrowJob: escrowJobReader(client, chain.escrow),
       runner: pool,
     })
     link.close()

@@ -1,6 +1,7 @@
 import { bytesToBase64 } from '../encoding/base64.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import type { InputPieces } from '../pieces/InputPieces.ts'
+import { fundingNonceOf } from '../rewards/fundJob.ts'
 import { resultProof } from '../rewards/resultRoot.ts'
 import type { UnitPlan } from '../tasks/planUnits.ts'
 import {
@@ -94,6 +95,8 @@ export class VerifyDesk {
         index,
         unitsTotal: job.unitsTotal,
         chain: { chainId: rewards.chainId, escrow: rewards.escrow, chainJobId: rewards.chainJobId },
+        manifest: JSON.stringify(job.manifest),
+        nonce: String(fundingNonceOf(rewards.signerKey)),
         outputSha256: sha256,
         proof: resultProof(hashes, index),
         kernel: { kind: 'wasm', sha256: kernel.sha256 },

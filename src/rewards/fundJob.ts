@@ -61,7 +61,7 @@ export async function fundJob(parameters: FundJobParameters): Promise<JobRewards
   const signerKey = generatePrivateKey()
   const signer = privateKeyToAccount(signerKey)
   const manifestHash = keccak256(stringToBytes(JSON.stringify(manifest)))
-  const nonce = BigInt(keccak256(stringToBytes(`${signerKey}:nonce`))) >> 192n
+  const nonce = fundingNonceOf(signerKey)
   const expiry = BigInt(Math.floor(now() / 1000) + parameters.durationSeconds)
   const permitDeadline = BigInt(Math.floor(now() / 1000) + 3600)
 
@@ -106,12 +106,7 @@ export async function fundJob(parameters: FundJobParameters): Promise<JobRewards
   })
   const receipt = await publicClient.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') throw new Error(`The funding transaction ${hash} failed.`)
-  const chainJobId = keccak256(
-    encodeAbiParameters(
-      [{ type: 'bytes32' }, { type: 'address' }, { type: 'uint256' }],
-      [manifestHash, requester, nonce],
-    ),
-  )
+  const chainJobId = escrowJobIdOf(JSON.stringify(manifest), requester, nonce)
   return {
     chainId: chain.chainId,
     escrow: chain.escrow,
@@ -124,4 +119,22 @@ export async function fundJob(parameters: FundJobParameters): Promise<JobRewards
     boundPeers: {},
     unboundUnits: {},
   }
+}
+
+/**
+ * The escrow nonce of a job funded with this voucher-signer key: derived from the key, so a
+ * host that still holds the key can name it (to a verifier) without storing it.
+ */
+export function fundingNonceOf(signerKey: Hex): bigint {
+  return BigInt(keccak256(stringToBytes(`${signerKey}:nonce`))) >> 192n
+}
+
+/** The escrow's id of a job: `keccak256(abi.encode(keccak256(manifest JSON), requester, nonce))`. */
+export function escrowJobIdOf(manifestJson: string, requester: Address, nonce: bigint): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: 'bytes32' }, { type: 'address' }, { type: 'uint256' }],
+      [keccak256(stringToBytes(manifestJson)), requester, nonce],
+    ),
+  )
 }

@@ -45,6 +45,13 @@ export const verifyUnitSchema = z.strictObject({
     escrow: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
     chainJobId: bytes32,
   }),
+  /**
+   * The job's manifest as the escrow job was created for it (its JSON text, whose keccak256 is
+   * the manifest hash), and the escrow nonce: with the requester on chain they give the escrow
+   * job id, so the kernel, params and comparison below are held to it.
+   */
+  manifest: z.string().min(2).max(262_144),
+  nonce: z.string().regex(/^(0|[1-9][0-9]{0,77})$/),
   /** SHA-256 of the accepted output (the body). */
   outputSha256: sha256Hex,
   /** `resultProof`: sibling hashes from the unit's leaf to the root. */

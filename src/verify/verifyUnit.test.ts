@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { computingVolunteer, until } from '../../tests/support/jobHostHarness.ts'
 import { memoryLinkPair } from '../../tests/support/memoryLinkPair.ts'
-import type { Hex } from 'viem'
+import type { Address, Hex } from 'viem'
+import { escrowJobIdOf, fundingNonceOf } from '../rewards/fundJob.ts'
 import { sha256Hex } from '../crypto/sha256Hex.ts'
 import { createJobRecord } from '../jobs/createJobRecord.ts'
 import { JobHost } from '../jobs/JobHost.ts'
@@ -20,6 +21,8 @@ import { verifyUnit, type VerifyUnitParameters } from './verifyUnit.ts'
  */
 
 const kernel = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 7])
+const requester: Address = `0x${'55'.repeat(20)}`
+const signerKey: Hex = `0x${'33'.repeat(32)}`
 const unitBytes = 300 * 1024
 const units = 4
 const input = new Uint8Array(unitBytes * units).map((_, i) => (i * 7919) >>> 5)
@@ -61,10 +64,11 @@ async function completedJob(store = new MemoryJobStore()) {
     rewards: {
       chainId: 31337,
       escrow: `0x${'11'.repeat(20)}`,
-      chainJobId: `0x${'22'.repeat(32)}`,
+      // As the escrow makes it: from the manifest's hash, the requester and the nonce.
+      chainJobId: escrowJobIdOf(JSON.stringify(manifest), requester, fundingNonceOf(signerKey)),
       rewardPerUnit: '0',
       budget: '0',
-      signerKey: `0x${'33'.repeat(32)}`,
+      signerKey,
       voucherDeadline: 0,
       earned: {},
       boundPeers: {},
@@ -91,7 +95,7 @@ describe('verifyUnit', () => {
     for (let index = 0; index < units; index++) {
       const verdict = await verify(host, {
         index,
-        readResultRoot: async () => root,
+        readEscrowJob: async () => ({ requester, resultRoot: root }),
         runner: runner(),
       })
       expect(verdict, `unit ${index}`).toMatchObject({
@@ -116,7 +120,7 @@ describe('verifyUnit', () => {
     ])
     const verdict = await verify(host, {
       index: 0,
-      readResultRoot: async () => root,
+      readEscrowJob: async () => ({ requester, resultRoot: root }),
       runner: runner(),
     })
     expect(verdict).toMatchObject({ kind: 'rejected', reason: 'output-hash' })
@@ -133,13 +137,13 @@ describe('verifyUnit', () => {
     ])
     const verdict = await verify(host, {
       index: 2,
-      readResultRoot: async () => otherRoot,
+      readEscrowJob: async () => ({ requester, resultRoot: otherRoot }),
       runner: runner(),
     })
     expect(verdict).toMatchObject({ kind: 'rejected', reason: 'proof' })
     const none = await verify(host, {
       index: 2,
-      readResultRoot: async () => `0x${'00'.repeat(32)}` as Hex,
+      readEscrowJob: async () => ({ requester, resultRoot: `0x${'00'.repeat(32)}` as Hex }),
       runner: runner(),
     })
     expect(none).toMatchObject({ kind: 'rejected', reason: 'no-root' })
@@ -151,10 +155,22 @@ describe('verifyUnit', () => {
     const honestElsewhere = (slice: Uint8Array) => fold(slice).map((byte) => byte ^ 1)
     const verdict = await verify(host, {
       index: 1,
-      readResultRoot: async () => root,
+      readEscrowJob: async () => ({ requester, resultRoot: root }),
       runner: runner(honestElsewhere),
     })
     expect(verdict).toMatchObject({ kind: 'rejected', reason: 'recomputed' })
+    host.stop()
+  })
+
+  it("rejects a manifest that is not the escrow job's: the kernel and params are held to it", async () => {
+    const { host, root } = await completedJob()
+    const stranger: Address = `0x${'66'.repeat(20)}`
+    const verdict = await verify(host, {
+      index: 0,
+      readEscrowJob: async () => ({ requester: stranger, resultRoot: root }),
+      runner: runner(),
+    })
+    expect(verdict).toMatchObject({ kind: 'rejected', reason: 'manifest' })
     host.stop()
   })
 
@@ -163,20 +179,20 @@ describe('verifyUnit', () => {
     const other = await verify(host, {
       index: 0,
       chainJobId: `0x${'99'.repeat(32)}`,
-      readResultRoot: async () => root,
+      readEscrowJob: async () => ({ requester, resultRoot: root }),
       runner: runner(),
     })
     expect(other).toMatchObject({ kind: 'rejected', reason: 'wrong-job' })
     const missing = await verify(host, {
       index: units,
-      readResultRoot: async () => root,
+      readEscrowJob: async () => ({ requester, resultRoot: root }),
       runner: runner(),
     })
     expect(missing).toMatchObject({ kind: 'unavailable', code: 'unit/unknown' })
     delete host.job.rewards!.resultRootTx
     const unrecorded = await verify(host, {
       index: 0,
-      readResultRoot: async () => root,
+      readEscrowJob: async () => ({ requester, resultRoot: root }),
       runner: runner(),
     })
     expect(unrecorded).toMatchObject({ kind: 'unavailable', code: 'job/no-result-root' })

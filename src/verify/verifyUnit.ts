@@ -1,4 +1,10 @@
 import type { Hex } from 'viem'
+import { escrowJobIdOf } from '../rewards/fundJob.ts'
+import { manifestSchema, type Manifest } from '../tasks/manifestSchema.ts'
+import { packParams } from '../tasks/packParams.ts'
+import { unitOutputBytes } from '../tasks/planUnits.ts'
+import { bytesToBase64 } from '../encoding/base64.ts'
+import type { EscrowJobRecord } from './escrowJobReader.ts'
 import { sha256Hex } from '../crypto/sha256Hex.ts'
 import { base64ToBytes } from '../encoding/base64.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
@@ -41,14 +47,17 @@ export type VerifyVerdict =
       /**
        * `wrong-job`: the host answered for another escrow job; `output-hash`: its output is not
        * the hash it names; `no-root`: no root is recorded on chain; `proof`: the output's hash is
-       * not that unit's under the root on chain; `kernel-hash` / `piece-hash`: a file is not the
-       * hash the host names; `recomputed`: the unit computed here gives another output.
+       * not that unit's under the root on chain; `manifest`: the manifest is not the one the
+       * escrow job was created for, or the unit's settings are not the manifest's; `kernel-hash`
+       * / `piece-hash`: a file is not the hash the manifest or the host names; `recomputed`: the
+       * unit computed here gives another output.
        */
       reason:
         | 'wrong-job'
         | 'output-hash'
         | 'no-root'
         | 'proof'
+        | 'manifest'
         | 'kernel-hash'
         | 'piece-hash'
         | 'recomputed'
@@ -63,8 +72,8 @@ export type VerifyUnitParameters = {
   index: number
   /** The escrow job the person means, when they named one: an answer for another is refused. */
   chainJobId?: Hex | undefined
-  /** Reads the job's result root from the chain (zero when none is recorded). */
-  readResultRoot: (location: ResultRootLocation) => Promise<Hex>
+  /** Reads the job's record in its escrow: its requester and result root (`escrowJobReader`). */
+  readEscrowJob: (location: ResultRootLocation) => Promise<EscrowJobRecord>
   /** A WASM engine to recompute the unit: the worker pool in a tab, worker threads in Node. */
   runner: UnitRunner<ComputeKernel>
   /** How long the host has to send everything (default 60 s). */
@@ -76,23 +85,26 @@ const zeroRoot = `0x${'00'.repeat(32)}`
 /**
  * Re-verifies one accepted unit of a funded job, trusting the host for nothing: asks it for the
  * unit, checks its output against the hash it names and that hash, by its Merkle proof, against
- * the result root read from the chain; checks the kernel and each input piece against their
- * hashes, recomputes the unit on `runner` and compares the result by the job's comparison. The
+ * the result root read from the chain; checks that the manifest is the escrow job's and the
+ * kernel and params the manifest's; checks each input piece against its hash, recomputes the
+ * unit on `runner` and compares the result by the manifest's comparison. The
  * verdict says which check failed.
  *
- * The root commits to the units' outputs. The kernel and the input are the ones the host names
- * (each checked against its hash): what a rejection by recomputation shows is that the accepted
- * output is not what that kernel computes from that input.
+ * The root commits to the units' outputs, and the escrow job id to the manifest (its hash, with
+ * the requester and a nonce): the kernel, params, limits and comparison are the manifest's. The
+ * input is the one the host names, each piece checked against its hash: what a rejection by
+ * recomputation shows is that the accepted output is not what the job's kernel computes from
+ * that input.
  *
  * @example
- * const verdict = await verifyUnit({ link, index: 7, readResultRoot, runner: pool })
+ * const verdict = await verifyUnit({ link, index: 7, readEscrowJob, runner: pool })
  * if (verdict.kind === 'confirmed') console.log('unit 7 checks out')
  */
 export async function verifyUnit({
   link,
   index,
   chainJobId,
-  readResultRoot,
+  readEscrowJob,
   runner,
   timeoutMs = 60_000,
 }: VerifyUnitParameters): Promise<VerifyVerdict> {
@@ -121,7 +133,8 @@ export async function verifyUnit({
     return reject('wrong-job', `The host answered for escrow job ${unit.chain.chainJobId}.`)
   if ((await sha256Hex(output)) !== unit.outputSha256)
     return reject('output-hash', "The host's output for this unit is not the hash it names.")
-  const root = await readResultRoot(unit.chain)
+  const escrowJob = await readEscrowJob(unit.chain)
+  const root = escrowJob.resultRoot
   summary.root = root
   if (root === zeroRoot)
     return reject(
@@ -137,8 +150,15 @@ export async function verifyUnit({
   })
   if (!proven)
     return reject('proof', `This output is not unit ${index}'s under the result root on chain.`)
+  const manifest = boundManifest(unit, escrowJob)
+  if (typeof manifest === 'string') return reject('manifest', manifest)
+  const kernelRef = manifest.kernels.find((k) => k.kind === 'wasm')
+  if (!kernelRef || kernelRef.sha256 !== unit.kernel.sha256)
+    return reject('manifest', "The host's kernel is not the WASM kernel the manifest names.")
+  if (unit.params !== bytesToBase64(packParams(manifest.params)))
+    return reject('manifest', "The host's params are not the manifest's.")
   if ((await sha256Hex(kernel)) !== unit.kernel.sha256)
-    return reject('kernel-hash', 'The kernel the host sent is not the hash it names.')
+    return reject('kernel-hash', 'The kernel the host sent is not the hash the manifest names.')
   for (const [i, piece] of unit.pieces.entries())
     if (pieces[i]!.length !== piece.bytes || (await sha256Hex(pieces[i]!)) !== piece.sha256)
       return reject('piece-hash', `Input piece ${piece.index} is not the hash the host names.`)
@@ -149,10 +169,16 @@ export async function verifyUnit({
     input.set(piece, at)
     at += piece.length
   }
+  const { units, output: outputSpec, limits, comparison } = manifest
+  if (units.mode === 'count' && units.unitCount !== unit.unitsTotal)
+    return reject('manifest', `The manifest has ${units.unitCount} units, not ${unit.unitsTotal}.`)
+  const items = units.mode === 'split' ? input.length / units.itemBytes : 0
+  if (!Number.isInteger(items))
+    return reject('manifest', "The unit's input is not a whole number of the manifest's items.")
   await runner.load({
     bytes: kernel.slice().buffer,
     sha256: unit.kernel.sha256,
-    memoryBytes: unit.memoryBytes,
+    memoryBytes: limits.memoryBytes,
   })
   const { output: buffer, kernelMs } = await runner.run(
     {
@@ -160,15 +186,13 @@ export async function verifyUnit({
       count: unit.unitsTotal,
       params: base64ToBytes(unit.params),
       input,
-      outputBytes: unit.outputBytes,
+      outputBytes: unitOutputBytes(outputSpec, units, items),
     },
-    { timeLimitMs: unit.timeLimitMs },
+    { timeLimitMs: limits.timeLimitMs },
   )
   summary.kernelMs = kernelMs
-  const recomputed = unit.variableOutput
-    ? trimUnitOutput({ maxBytesPerUnit: unit.outputBytes, assemble: 'concat' }, buffer)
-    : buffer
-  const compared = compareResults(recomputed, output, unit.comparison)
+  const recomputed = trimUnitOutput(outputSpec, buffer)
+  const compared = compareResults(recomputed, output, comparison)
   if (!compared.equal)
     return reject(
       'recomputed',
@@ -234,4 +258,22 @@ function receive(
       .send({ v: VERIFY_PROTOCOL_VERSION, type: 'verify', index })
       .catch(() => fail('The host could not be asked.'))
   })
+}
+
+/**
+ * The manifest the host sent, if it is the one the escrow job was created for (its keccak256,
+ * the requester on chain and the nonce give the escrow job id) and a valid manifest; else why not.
+ */
+function boundManifest(unit: UnitMessage, escrowJob: EscrowJobRecord): Manifest | string {
+  const id = escrowJobIdOf(unit.manifest, escrowJob.requester, BigInt(unit.nonce))
+  if (id.toLowerCase() !== unit.chain.chainJobId.toLowerCase())
+    return `The manifest the host sent is not the one escrow job ${unit.chain.chainJobId} was created for.`
+  let value: unknown
+  try {
+    value = JSON.parse(unit.manifest)
+  } catch {
+    return 'The manifest the host sent is not JSON.'
+  }
+  const parsed = manifestSchema.safeParse(value)
+  return parsed.success ? parsed.data : 'The manifest the host sent is not a valid manifest.'
 }

@@ -4,7 +4,7 @@ import { iceServers, signalingUrl } from '../../config.ts'
 import { DirectoryClient } from '../../directory/DirectoryClient.ts'
 import { openPeer } from '../../p2p/openPeer.ts'
 import { connectToJobHost } from '../../verify/connectToVerifier.ts'
-import { resultRootReader } from '../../verify/readResultRoot.ts'
+import { escrowJobReader } from '../../verify/escrowJobReader.ts'
 import { verifyUnit, type VerifyVerdict } from '../../verify/verifyUnit.ts'
 import { chainOf } from '../../wallet/createWalletConfig.ts'
 import { WorkerPool } from '../../workers/WorkerPool.ts'
@@ -80,7 +80,7 @@ export class VerifySession {
         link,
         index: Number(unitText),
         chainJobId: escrowJob ? (escrowJob as Hex) : undefined,
-        readResultRoot: resultRootReader(client, chain.escrow),
+        readEscrowJob: escrowJobReader(client, chain.escrow),
         runner: pool,
       })
       link.close()

@@ -1,4 +1,4 @@
-import type { Hex, PublicClient } from 'viem'
+import type { Address, Hex, PublicClient } from 'viem'
 import { jobEscrowAbi } from '../chain/abis.ts'
 import { BaseError } from '../errors/BaseError.ts'
 import type { ResultRootLocation } from './verifyUnit.ts'
@@ -8,19 +8,22 @@ export class WrongChainForRootError extends BaseError {
   override readonly code = 'verify/wrong-chain'
 }
 
+/** What the escrow holds of a job: who created it, and its result root (zero before one). */
+export type EscrowJobRecord = { requester: Address; resultRoot: Hex }
+
 /**
- * Reads the result root a job's escrow recorded, from the chain `client` is connected to (zero
- * when none is recorded): the verifier's own view of the chain, never the host's word. Refuses a
- * location on another chain, or in another escrow than `escrow`, when one is given.
+ * Reads a job's record in its escrow (its requester and recorded result root), from the chain
+ * `client` is connected to: the verifier's own view of the chain, never the host's word. Refuses
+ * a location on another chain, or in another escrow than `escrow`, when one is given.
  *
  * @example
- * const readResultRoot = resultRootReader(publicClient, config.escrow)
- * const root = await readResultRoot({ chainId: 31337, escrow, chainJobId })
+ * const readEscrowJob = escrowJobReader(publicClient, config.escrow)
+ * const { resultRoot } = await readEscrowJob({ chainId: 31337, escrow, chainJobId })
  */
-export function resultRootReader(
+export function escrowJobReader(
   client: PublicClient,
   escrow?: Hex,
-): (location: ResultRootLocation) => Promise<Hex> {
+): (location: ResultRootLocation) => Promise<EscrowJobRecord> {
   return async ({ chainId, escrow: named, chainJobId }) => {
     const connected = client.chain?.id ?? (await client.getChainId())
     if (chainId !== connected)
@@ -37,6 +40,6 @@ export function resultRootReader(
       functionName: 'jobs',
       args: [chainJobId as Hex],
     })
-    return job.resultRoot
+    return { requester: job.requester, resultRoot: job.resultRoot }
   }
 }
