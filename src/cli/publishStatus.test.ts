@@ -38,7 +38,8 @@ describe('publishStatus', () => {
   test('writes the file at once (its folder created), refreshes it, and removes it on stop', async () => {
     let units = 1
     const stop = publishStatus({ dir, snapshot: () => snapshot(units), refreshMs: 20 })
-    const [name] = await until(async () => ((await readdir(dir)).length ? readdir(dir) : undefined))
+    // The file is written under a temporary name, then renamed: wait for the final name.
+    const name = await until(async () => (await readdir(dir)).find((n) => n.endsWith('.json')))
     expect(name).toBe(`${os.hostname()}.${process.pid}.json`)
     const first = statusFileSchema.parse(JSON.parse(await readFile(path.join(dir, name!), 'utf8')))
     expect(first).toMatchObject({ v: 1, pid: process.pid, refreshMs: 20, status: snapshot(1) })
