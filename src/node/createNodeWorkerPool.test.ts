@@ -140,7 +140,10 @@ describe('createNodeWorkerPool', () => {
     expect(done).toHaveLength(2)
     for (const unit of done) expect(unit.restMs).toBeCloseTo(unit.runMs, 6)
     expect(rests).toHaveLength(2)
-    for (const rest of rests) expect(rest.restedMs).toBeGreaterThanOrEqual(rest.plannedMs - 1)
+    // Node starts a timer from the event loop's cached clock, which can lag
+    // performance.now() by however long the current turn has run, so a rest
+    // may measure a few milliseconds short of its plan.
+    for (const rest of rests) expect(rest.restedMs).toBeGreaterThanOrEqual(rest.plannedMs - 10)
     expect(events.map((e) => e.type)).toEqual(['unit-done', 'rest-done', 'unit-done', 'rest-done'])
   })
 
