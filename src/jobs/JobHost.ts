@@ -15,6 +15,7 @@ import type { HostProgress } from './HostProgress.ts'
 import { admitVolunteer } from './admitVolunteer.ts'
 import type { JobRecord } from './JobRecord.ts'
 import type { JobStore } from './JobStore.ts'
+import type { InputPieces } from '../pieces/InputPieces.ts'
 import { openStoredJob, type StoredJob } from './openStoredJob.ts'
 import { refuseVolunteer } from './refuseVolunteer.ts'
 import { ResultDesk, type ResultMessage } from './ResultDesk.ts'
@@ -41,6 +42,8 @@ export type JobHostOptions = {
   rewards?: JobHostRewards | undefined
   /** The input file of a new job (split units); a resumed job's comes from the store. */
   input?: Blob
+  /** The input's pieces, when they were hashed already (to fund the job): not hashed again. */
+  pieces?: InputPieces | undefined
   now?: () => number
   /** A volunteer that has not said hello by then is dropped. */
   helloTimeoutMs?: number
@@ -157,7 +160,11 @@ export class JobHost {
     job: JobRecord,
     options: JobHostOptions = {},
   ): Promise<JobHost> {
-    return new JobHost(store, await openStoredJob(store, job, options.input), options)
+    return new JobHost(
+      store,
+      await openStoredJob(store, job, options.input, options.pieces),
+      options,
+    )
   }
 
   get progress(): HostProgress {

@@ -5,8 +5,13 @@ import type { Manifest } from '../tasks/manifestSchema.ts'
 export type JobRewards = {
   chainId: number
   escrow: Address
-  /** The job's id in the escrow (`jobIdOf(manifestHash, requester, nonce)`). */
+  /** The job's id in the escrow (`escrowJobIdOf(jobContentHashOf(manifest, input), requester, nonce)`). */
   chainJobId: Hex
+  /**
+   * The Merkle root of the input's pieces (`InputPieces.root`) that the escrow job commits to;
+   * absent for a job without input, and for jobs funded before the input was committed.
+   */
+  inputRoot?: string
   /** Base units a volunteer earns per accepted unit it computed, decimal. */
   rewardPerUnit: string
   /** The deposit: vouchers never promise more than this in all, decimal. */

@@ -33,7 +33,8 @@ export type VerifyDeskParameters = {
  * Serves re-verification of a funded job's accepted units to anyone who asks over a verify link
  * (`VERIFY_CONNECTION_LABEL`): the unit's settings, its accepted output and the Merkle proof of
  * that output's hash under the result root (`resultProof`, the root the host recorded on chain),
- * the WASM kernel and the unit's input pieces, all paced by the host's uplink. Requests on a link
+ * the WASM kernel and the unit's input pieces with their proofs under the input root (which the
+ * escrow job commits to), all paced by the host's uplink. Requests on a link
  * are answered one at a time, at most 16 in all.
  *
  * @example
@@ -106,11 +107,15 @@ export class VerifyDesk {
         timeLimitMs: job.manifest.limits.timeLimitMs,
         memoryBytes: job.manifest.limits.memoryBytes,
         comparison: job.manifest.comparison,
-        pieces: unitPieces.map(({ index: piece, start, end }) => ({
-          index: piece,
-          sha256: pieces!.sha256Of(piece),
-          bytes: end - start,
-        })),
+        ...(pieces && { input: { root: pieces.root, bytes: job.inputBytes } }),
+        pieces: await Promise.all(
+          unitPieces.map(async ({ index: piece, start, end }) => ({
+            index: piece,
+            sha256: pieces!.sha256Of(piece),
+            bytes: end - start,
+            proof: await pieces!.proofOf(piece),
+          })),
+        ),
       },
       output,
     )

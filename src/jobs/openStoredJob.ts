@@ -1,3 +1,4 @@
+import { InputChangedError } from '../pieces/errors.ts'
 import { InputPieces } from '../pieces/InputPieces.ts'
 import { planUnits, type UnitPlan } from '../tasks/planUnits.ts'
 import type { JobRecord } from './JobRecord.ts'
@@ -22,8 +23,10 @@ export type StoredJob = {
 
 /**
  * Saves a new job (its input file first, so a stored job has its input), or finds the stored one
- * after a reload, and rebuilds its Scheduler from its unit records. Throws `task/input-size`
- * when the input does not fit the job's units.
+ * after a reload, and rebuilds its Scheduler from its unit records. Hashes the input's pieces,
+ * unless `hashed` gives them (the funding hashed them already). Throws `task/input-size` when the
+ * input does not fit the job's units, and `pieces/input-changed` when a funded job's stored input
+ * is not the one its escrow job commits to.
  *
  * @example
  * const { job, plan, file, scheduler } = await openStoredJob(store, created, input)
@@ -32,6 +35,7 @@ export async function openStoredJob(
   store: JobStore,
   job: JobRecord,
   input: Blob | undefined,
+  hashed?: InputPieces,
 ): Promise<StoredJob> {
   const stored = await store.loadJob(job.jobId)
   const current = stored ?? job
@@ -41,7 +45,10 @@ export async function openStoredJob(
     await store.saveJob(job)
   }
   const file = current.inputBytes > 0 ? await store.loadInput(job.jobId) : undefined
-  const pieces = file ? await InputPieces.hash(plan, file) : undefined
+  const pieces = file ? (hashed ?? (await InputPieces.hash(plan, file))) : undefined
+  const committed = current.rewards?.inputRoot
+  if (committed && pieces && committed !== pieces.root)
+    throw new InputChangedError(committed, pieces.root)
   const units = await store.loadUnits(job.jobId)
   const book = new ReputationBook(await store.loadReputation())
   const { replication, verification } = current.manifest

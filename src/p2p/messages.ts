@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { pieceEntrySchema, pieceIndexSchema } from '../pieces/pieceEntrySchema.ts'
 
 /**
  * The job protocol between a volunteer and a job host, version 4. Each message
@@ -111,7 +112,7 @@ export const voucherAckSchema = z.strictObject({
   cumulativeAmount: tokenAmount,
 })
 
-const pieceIndex = z.number().int().min(0).max(100_000_000)
+const pieceIndex = pieceIndexSchema
 
 /**
  * Asks the host for a piece of a unit this volunteer holds, after the peers in `tried` failed it
@@ -210,14 +211,7 @@ export const welcomeSchema = z.strictObject({
 })
 
 /** A piece a unit needs, and where to fetch it. */
-export const unitPieceSchema = z.strictObject({
-  index: pieceIndex,
-  sha256: sha256Hex,
-  bytes: z
-    .number()
-    .int()
-    .min(1)
-    .max(256 * 1024),
+export const unitPieceSchema = pieceEntrySchema.extend({
   /** Volunteers that hold it (or are fetching it), to ask first, in order. */
   peers: z.array(id).max(4),
   /** The host sends it right after this message, unasked: nobody else has it. */

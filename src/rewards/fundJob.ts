@@ -21,6 +21,11 @@ export type FundJobParameters = {
   publicClient: PublicClient
   requester: Address
   manifest: Manifest
+  /**
+   * The job's input (its pieces' Merkle root, `InputPieces.root`, and its size), which the escrow
+   * job commits to beside the manifest (`jobContentHashOf`); none for a job without input.
+   */
+  input?: JobInputCommitment | undefined
   unitsTotal: number
   /** Base units a volunteer earns per accepted unit it computed. */
   rewardPerUnit: bigint
@@ -60,7 +65,7 @@ export async function fundJob(parameters: FundJobParameters): Promise<JobRewards
   const amount = jobCost(manifest, unitsTotal, rewardPerUnit)
   const signerKey = generatePrivateKey()
   const signer = privateKeyToAccount(signerKey)
-  const manifestHash = keccak256(stringToBytes(JSON.stringify(manifest)))
+  const contentHash = jobContentHashOf(JSON.stringify(manifest), parameters.input)
   const nonce = fundingNonceOf(signerKey)
   const expiry = BigInt(Math.floor(now() / 1000) + parameters.durationSeconds)
   const permitDeadline = BigInt(Math.floor(now() / 1000) + 3600)
@@ -102,15 +107,16 @@ export async function fundJob(parameters: FundJobParameters): Promise<JobRewards
     address: chain.escrow,
     abi: jobEscrowAbi,
     functionName: 'createJobWithPermit',
-    args: [manifestHash, nonce, amount, expiry, signer.address, permitDeadline, Number(v), r, s],
+    args: [contentHash, nonce, amount, expiry, signer.address, permitDeadline, Number(v), r, s],
   })
   const receipt = await publicClient.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') throw new Error(`The funding transaction ${hash} failed.`)
-  const chainJobId = escrowJobIdOf(JSON.stringify(manifest), requester, nonce)
+  const chainJobId = escrowJobIdOf(contentHash, requester, nonce)
   return {
     chainId: chain.chainId,
     escrow: chain.escrow,
     chainJobId,
+    ...(parameters.input && { inputRoot: parameters.input.root }),
     rewardPerUnit: String(rewardPerUnit),
     budget: String(amount),
     signerKey,
@@ -129,12 +135,34 @@ export function fundingNonceOf(signerKey: Hex): bigint {
   return BigInt(keccak256(stringToBytes(`${signerKey}:nonce`))) >> 192n
 }
 
-/** The escrow's id of a job: `keccak256(abi.encode(keccak256(manifest JSON), requester, nonce))`. */
-export function escrowJobIdOf(manifestJson: string, requester: Address, nonce: bigint): Hex {
+/** What a funded job commits to of its input: its pieces' Merkle root and its size. */
+export type JobInputCommitment = { root: string; bytes: number }
+
+const noInputRoot = `0x${'00'.repeat(32)}` as const
+
+/**
+ * What the escrow records as the job's "manifest hash": `keccak256(abi.encode(keccak256(manifest
+ * JSON), inputRoot, inputBytes))`, with a zero root and size for a job without input. It binds
+ * both what to compute (kernel hashes, params, limits, comparison) and what to compute it on: a
+ * verifier checks a unit's pieces against the input root by their Merkle proofs, and derives the
+ * unit's pieces and settings from the manifest and the input's size.
+ */
+export function jobContentHashOf(manifestJson: string, input?: JobInputCommitment): Hex {
+  const root = input ? (`0x${input.root}` as const) : noInputRoot
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: 'bytes32' }, { type: 'bytes32' }, { type: 'uint256' }],
+      [keccak256(stringToBytes(manifestJson)), root, BigInt(input?.bytes ?? 0)],
+    ),
+  )
+}
+
+/** The escrow's id of a job: `keccak256(abi.encode(contentHash, requester, nonce))` (`JobEscrow.jobIdOf`). */
+export function escrowJobIdOf(contentHash: Hex, requester: Address, nonce: bigint): Hex {
   return keccak256(
     encodeAbiParameters(
       [{ type: 'bytes32' }, { type: 'address' }, { type: 'uint256' }],
-      [keccak256(stringToBytes(manifestJson)), requester, nonce],
+      [contentHash, requester, nonce],
     ),
   )
 }

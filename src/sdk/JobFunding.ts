@@ -17,6 +17,7 @@ import { readVoucherDomain } from '../chain/readVoucherDomain.ts'
 import type { JobHostRewards } from '../jobs/JobHost.ts'
 import type { JobRecord, JobRewards } from '../jobs/JobRecord.ts'
 import { accountOfKey } from '../node/accountOfKey.ts'
+import type { InputPieces } from '../pieces/InputPieces.ts'
 import { fundJob, jobCost } from '../rewards/fundJob.ts'
 import { resultRoot } from '../rewards/resultRoot.ts'
 import { chainOf } from '../wallet/createWalletConfig.ts'
@@ -182,10 +183,11 @@ export class JobFunding {
   }
 
   /**
-   * Funds the job in the escrow (a permit signed with the key, then `createJobWithPermit`) and
+   * Funds the job in the escrow (a permit signed with the key, then `createJobWithPermit`), the
+   * escrow job committing to the manifest and the input's `pieces` (`jobContentHashOf`), and
    * returns its rewards record once the transaction is confirmed. Throws `sdk/funding-failed`.
    */
-  async fund(job: JobRecord): Promise<JobRewards> {
+  async fund(job: JobRecord, pieces: InputPieces | undefined): Promise<JobRewards> {
     const account = this.#walletClient.account
     try {
       return await fundJob({
@@ -193,6 +195,7 @@ export class JobFunding {
         publicClient: this.#publicClient,
         requester: this.requester,
         manifest: job.manifest,
+        input: pieces && { root: pieces.root, bytes: job.inputBytes },
         unitsTotal: job.unitsTotal,
         rewardPerUnit: this.#option.rewardPerUnit,
         durationSeconds: this.#option.durationSeconds ?? defaultDurationSeconds,

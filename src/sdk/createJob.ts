@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { createJobRecord } from '../jobs/createJobRecord.ts'
+import { hashJobInput } from '../jobs/hashJobInput.ts'
 import { JobHost } from '../jobs/JobHost.ts'
 import type { JobRecord } from '../jobs/JobRecord.ts'
 import { readJobPackageFolder } from '../node/readJobPackageFolder.ts'
 import { SqliteJobStore } from '../node/SqliteJobStore.ts'
+import type { InputPieces } from '../pieces/InputPieces.ts'
 import { checkUpload, type UploadFiles } from '../requester/checkUpload.ts'
 import type { JobPackage } from '../tasks/JobPackage.ts'
 import { FundingMismatchError, InvalidPackageError } from './errors.ts'
@@ -101,13 +103,16 @@ export async function createJob(options: CreateJobOptions): Promise<Job> {
     const record = resumed ? stored : createJobRecord(pkg, inputSha256 ? { inputSha256 } : {})
     if (!resumed && options.privatePool) record.privatePool = true
     let input = !resumed && pkg.input ? pkg.input : undefined
+    let pieces: InputPieces | undefined
     if (funding && !record.rewards) {
       await funding.checkFunds(record)
       // The input first, then the funding, then at once the record that holds it: a crash after
       // the funding transaction leaves a stored, funded job to resume, never one funded twice.
+      // The escrow job commits to the stored input's pieces.
       if (input) await store.saveInput(record.jobId, input)
       input = undefined
-      record.rewards = await funding.fund(record)
+      pieces = await hashJobInput(record, await store.loadInput(record.jobId))
+      record.rewards = await funding.fund(record, pieces)
       await store.saveJob(record)
     } else if (funding && record.rewards) {
       funding.checkStored(record.rewards)
@@ -118,6 +123,7 @@ export async function createJob(options: CreateJobOptions): Promise<Job> {
     }
     const host = await JobHost.open(store, record, {
       ...(input && { input }),
+      pieces,
       rewards: funding?.hostRewards,
       ...(options.uplinkBytesPerSecond !== undefined && {
         uplinkBytesPerSecond: options.uplinkBytesPerSecond,

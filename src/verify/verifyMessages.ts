@@ -1,16 +1,19 @@
 import { z } from 'zod'
+import { pieceEntrySchema, pieceIndexSchema } from '../pieces/pieceEntrySchema.ts'
 import { comparisonSchema } from '../tasks/manifestSchema.ts'
 
 /**
- * The verify protocol, version 1: anyone (the `/verify` page, `volunteer-compute verify`) opens a
+ * The verify protocol, version 2: anyone (the `/verify` page, `volunteer-compute verify`) opens a
  * data connection labelled `VERIFY_CONNECTION_LABEL` to a job's host and asks for one accepted
  * unit; the host answers with everything needed to recompute it and to check it against the
  * result root on chain: the unit's settings, its accepted output and Merkle proof, the kernel and
- * the input pieces. The verifier trusts none of it: it checks every hash, the proof against the
- * root it reads from the chain itself, and recomputes the unit. Every header is checked against
+ * the input pieces with their Merkle proofs under the input root. The verifier trusts none of it:
+ * it checks every hash, the output's proof against the result root it reads from the chain
+ * itself, the manifest and input root against the escrow job id (`jobContentHashOf`), each
+ * piece's proof against the input root, and recomputes the unit. Every header is checked against
  * these schemas; anything else ends the connection.
  */
-export const VERIFY_PROTOCOL_VERSION = 1
+export const VERIFY_PROTOCOL_VERSION = 2
 
 export const VERIFY_CONNECTION_LABEL = 'verify/1'
 
@@ -71,20 +74,22 @@ export const verifyUnitSchema = z.strictObject({
     .min(65_536)
     .max(4 * 1024 * 1024 * 1024),
   comparison: comparisonSchema,
-  /** The unit's input pieces, in order (none for a unit without input). */
-  pieces: z
-    .array(
-      z.strictObject({
-        index: z.number().int().min(0).max(100_000_000),
-        sha256: sha256Hex,
-        bytes: z
-          .number()
-          .int()
-          .min(1)
-          .max(256 * 1024),
-      }),
-    )
-    .max(128),
+  /**
+   * The job's input as the escrow job commits to it: its pieces' Merkle root (`InputPieces.root`)
+   * and its size; none for a job without input.
+   */
+  input: z
+    .strictObject({
+      root: sha256Hex,
+      bytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 50),
+    })
+    .optional(),
+  /** The unit's input pieces, in order, each with its Merkle proof under `input.root`. */
+  pieces: z.array(pieceEntrySchema.extend({ proof: z.array(sha256Hex).max(64) })).max(128),
 })
 
 /** Host → verifier: the WASM kernel, in the body. */
@@ -98,7 +103,7 @@ export const verifyKernelSchema = z.strictObject({
 export const verifyPieceSchema = z.strictObject({
   v: z.literal(VERIFY_PROTOCOL_VERSION),
   type: z.literal('piece'),
-  index: z.number().int().min(0).max(100_000_000),
+  index: pieceIndexSchema,
   sha256: sha256Hex,
 })
 

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { computingVolunteer, until } from '../../tests/support/jobHostHarness.ts'
 import { memoryLinkPair } from '../../tests/support/memoryLinkPair.ts'
 import type { Address, Hex } from 'viem'
-import { escrowJobIdOf, fundingNonceOf } from '../rewards/fundJob.ts'
+import { escrowJobIdOf, fundingNonceOf, jobContentHashOf } from '../rewards/fundJob.ts'
 import { sha256Hex } from '../crypto/sha256Hex.ts'
 import { createJobRecord } from '../jobs/createJobRecord.ts'
+import { hashJobInput } from '../jobs/hashJobInput.ts'
 import { JobHost } from '../jobs/JobHost.ts'
 import type { JobRecord } from '../jobs/JobRecord.ts'
 import { MemoryJobStore } from '../jobs/MemoryJobStore.ts'
@@ -12,6 +13,8 @@ import { resultRoot } from '../rewards/resultRoot.ts'
 import { validateManifest } from '../tasks/validateManifest.ts'
 import type { UnitRunner } from '../volunteer/UnitRunner.ts'
 import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
+import { InputChangedError } from '../pieces/errors.ts'
+import type { PeerLink } from '../p2p/PeerLink.ts'
 import type { VerifierMessage, VerifyHostMessage } from './verifyMessages.ts'
 import { verifyUnit, type VerifyUnitParameters } from './verifyUnit.ts'
 
@@ -58,14 +61,22 @@ async function completedJob(store = new MemoryJobStore()) {
     replication: { quorum: 2 },
     verification: { adaptive: false, canaryRate: 0, distinctOrigins: false },
   })
+  const created = createJobRecord({ manifest, wasm: kernel, input: new Blob([input]) })
+  const pieces = (await hashJobInput(created, new Blob([input])))!
+  const committed = { root: pieces.root, bytes: input.length }
   const job: JobRecord = {
-    ...createJobRecord({ manifest, wasm: kernel, input: new Blob([input]) }),
+    ...created,
     jobId: 'job-1',
     rewards: {
       chainId: 31337,
       escrow: `0x${'11'.repeat(20)}`,
-      // As the escrow makes it: from the manifest's hash, the requester and the nonce.
-      chainJobId: escrowJobIdOf(JSON.stringify(manifest), requester, fundingNonceOf(signerKey)),
+      // As fundJob makes it: from the manifest and the input, the requester and the nonce.
+      chainJobId: escrowJobIdOf(
+        jobContentHashOf(JSON.stringify(manifest), committed),
+        requester,
+        fundingNonceOf(signerKey),
+      ),
+      inputRoot: pieces.root,
       rewardPerUnit: '0',
       budget: '0',
       signerKey,
@@ -80,13 +91,25 @@ async function completedJob(store = new MemoryJobStore()) {
   await until(() => host.progress.complete, 'completion')
   // What the host does once the root's transaction is sent.
   host.job.rewards!.resultRootTx = `0x${'44'.repeat(32)}`
-  return { host, store, root: resultRoot(await host.acceptedHashes()) }
+  return { host, store, pieces, root: resultRoot(await host.acceptedHashes()) }
 }
 
-function verify(host: JobHost, parameters: Omit<VerifyUnitParameters, 'link'>) {
+type Tamper = (message: VerifyHostMessage, body: Uint8Array) => [VerifyHostMessage, Uint8Array]
+
+/** Verifies against the host, each of its messages first passed through `tamper`. */
+function verify(
+  host: JobHost,
+  parameters: Omit<VerifyUnitParameters, 'link'>,
+  tamper: Tamper = (message, body) => [message, body],
+) {
   const [toVerifier, toHost] = memoryLinkPair<VerifyHostMessage, VerifierMessage>('host', 'v')
   host.attachVerifier(toVerifier)
-  return verifyUnit({ link: toHost, ...parameters })
+  const link: PeerLink<VerifierMessage, VerifyHostMessage> = {
+    ...toHost,
+    send: (message, body) => toHost.send(message, body),
+    onMessage: (handler) => toHost.onMessage((message, body) => handler(...tamper(message, body))),
+  }
+  return verifyUnit({ link, ...parameters })
 }
 
 describe('verifyUnit', () => {
@@ -197,5 +220,78 @@ describe('verifyUnit', () => {
     })
     expect(unrecorded).toMatchObject({ kind: 'unavailable', code: 'job/no-result-root' })
     host.stop()
+  })
+  it("rejects a piece that is not the committed input's, though it is the hash the host names", async () => {
+    const { host, pieces, root } = await completedJob()
+    // The host serves unit 1's first piece in place of unit 0's, naming its true hash and proof.
+    const other = pieces.piecesOf(1)[0]!
+    const swapped = {
+      entry: {
+        sha256: pieces.sha256Of(other.index),
+        bytes: other.end - other.start,
+        proof: await pieces.proofOf(other.index),
+      },
+      bytes: input.slice(other.start, other.end),
+    }
+    const verdict = await verify(
+      host,
+      { index: 0, readEscrowJob: async () => ({ requester, resultRoot: root }), runner: runner() },
+      (message, body) => {
+        if (message.type === 'unit')
+          return [
+            { ...message, pieces: [{ ...swapped.entry, index: 0 }, ...message.pieces.slice(1)] },
+            body,
+          ]
+        if (message.type === 'piece' && message.index === 0)
+          return [{ ...message, sha256: swapped.entry.sha256 }, swapped.bytes]
+        return [message, body]
+      },
+    )
+    expect(verdict).toMatchObject({ kind: 'rejected', reason: 'piece-hash' })
+    expect(verdict.kind === 'rejected' && verdict.message).toMatch(/commits to/)
+    host.stop()
+  })
+
+  it('rejects an input size or pieces that the escrow job does not commit to', async () => {
+    const { host, root } = await completedJob()
+    const verifyWith = (tamper: Tamper) =>
+      verify(
+        host,
+        {
+          index: 0,
+          readEscrowJob: async () => ({ requester, resultRoot: root }),
+          runner: runner(),
+        },
+        tamper,
+      )
+    const smaller = await verifyWith((message, body) =>
+      message.type === 'unit' && message.input
+        ? [{ ...message, input: { ...message.input, bytes: message.input.bytes - 1024 } }, body]
+        : [message, body],
+    )
+    expect(smaller).toMatchObject({ kind: 'rejected', reason: 'manifest' })
+    const otherRoot = await verifyWith((message, body) =>
+      message.type === 'unit' && message.input
+        ? [{ ...message, input: { ...message.input, root: 'ab'.repeat(32) } }, body]
+        : [message, body],
+    )
+    expect(otherRoot).toMatchObject({ kind: 'rejected', reason: 'manifest' })
+    const shortened = await verifyWith((message, body) =>
+      message.type === 'unit'
+        ? [{ ...message, pieces: message.pieces.slice(0, 1) }, body]
+        : [message, body],
+    )
+    expect(shortened).toMatchObject({ kind: 'rejected', reason: 'manifest' })
+    host.stop()
+  })
+
+  it('a host refuses to serve a funded job whose stored input is not the one it committed to', async () => {
+    const store = new MemoryJobStore()
+    const { host } = await completedJob(store)
+    host.stop()
+    const changed = input.slice()
+    changed[5]! ^= 1
+    await store.saveInput('job-1', new Blob([changed]))
+    await expect(JobHost.open(store, host.job)).rejects.toBeInstanceOf(InputChangedError)
   })
 })

@@ -1,8 +1,10 @@
-import type { Hex } from 'viem'
-import { escrowJobIdOf } from '../rewards/fundJob.ts'
+import { hexToBytes, type Hex } from 'viem'
+import { verifyMerkleProof } from '../pieces/merkleRoot.ts'
+import { PieceLayout } from '../pieces/PieceLayout.ts'
+import { escrowJobIdOf, jobContentHashOf } from '../rewards/fundJob.ts'
 import { manifestSchema, type Manifest } from '../tasks/manifestSchema.ts'
 import { packParams } from '../tasks/packParams.ts'
-import { unitOutputBytes } from '../tasks/planUnits.ts'
+import { planUnits, type UnitPlan } from '../tasks/planUnits.ts'
 import { bytesToBase64 } from '../encoding/base64.ts'
 import type { EscrowJobRecord } from './escrowJobReader.ts'
 import { sha256Hex } from '../crypto/sha256Hex.ts'
@@ -85,16 +87,15 @@ const zeroRoot = `0x${'00'.repeat(32)}`
 /**
  * Re-verifies one accepted unit of a funded job, trusting the host for nothing: asks it for the
  * unit, checks its output against the hash it names and that hash, by its Merkle proof, against
- * the result root read from the chain; checks that the manifest is the escrow job's and the
- * kernel and params the manifest's; checks each input piece against its hash, recomputes the
- * unit on `runner` and compares the result by the manifest's comparison. The
- * verdict says which check failed.
+ * the result root read from the chain; checks that the manifest and the input root are the ones
+ * the escrow job was created for, the kernel and params the manifest's, and the unit's pieces the
+ * ones the manifest and the input's size give; checks each piece against its hash and, by its
+ * Merkle proof, against the input root; recomputes the unit on `runner` and compares the result
+ * by the manifest's comparison. The verdict says which check failed.
  *
- * The root commits to the units' outputs, and the escrow job id to the manifest (its hash, with
- * the requester and a nonce): the kernel, params, limits and comparison are the manifest's. The
- * input is the one the host names, each piece checked against its hash: what a rejection by
- * recomputation shows is that the accepted output is not what the job's kernel computes from
- * that input.
+ * The result root commits to the units' outputs, and the escrow job id to the manifest and the
+ * input (`jobContentHashOf`, with the requester and a nonce), so a rejection by recomputation
+ * shows that the accepted output is not what the job's kernel computes from the job's input.
  *
  * @example
  * const verdict = await verifyUnit({ link, index: 7, readEscrowJob, runner: pool })
@@ -157,11 +158,46 @@ export async function verifyUnit({
     return reject('manifest', "The host's kernel is not the WASM kernel the manifest names.")
   if (unit.params !== bytesToBase64(packParams(manifest.params)))
     return reject('manifest', "The host's params are not the manifest's.")
+  let plan: UnitPlan
+  try {
+    plan = planUnits(manifest, unit.input?.bytes ?? 0)
+  } catch {
+    return reject(
+      'manifest',
+      `The manifest does not take an input of ${unit.input?.bytes ?? 0} bytes.`,
+    )
+  }
+  if (plan.unitCount !== unit.unitsTotal)
+    return reject('manifest', `The manifest has ${plan.unitCount} units, not ${unit.unitsTotal}.`)
+  const expected = unit.input ? PieceLayout.of(plan).piecesOf(index) : []
+  if (
+    expected.length !== unit.pieces.length ||
+    expected.some((range, i) => {
+      const piece = unit.pieces[i]!
+      return piece.index !== range.index || piece.bytes !== range.end - range.start
+    })
+  )
+    return reject('manifest', `The host's pieces are not unit ${index}'s under the manifest.`)
   if ((await sha256Hex(kernel)) !== unit.kernel.sha256)
     return reject('kernel-hash', 'The kernel the host sent is not the hash the manifest names.')
-  for (const [i, piece] of unit.pieces.entries())
+  const inputRoot = unit.input && hexToBytes(`0x${unit.input.root}`)
+  const count = unit.input ? PieceLayout.countOf(plan) : 0
+  for (const [i, piece] of unit.pieces.entries()) {
     if (pieces[i]!.length !== piece.bytes || (await sha256Hex(pieces[i]!)) !== piece.sha256)
       return reject('piece-hash', `Input piece ${piece.index} is not the hash the host names.`)
+    const proven = await verifyMerkleProof({
+      root: inputRoot!,
+      leaf: hexToBytes(`0x${piece.sha256}`),
+      index: piece.index,
+      count,
+      proof: piece.proof.map((node) => hexToBytes(`0x${node}`)),
+    })
+    if (!proven)
+      return reject(
+        'piece-hash',
+        `Input piece ${piece.index} is not that piece of the input the escrow job commits to.`,
+      )
+  }
 
   const input = new Uint8Array(summary.inputBytes)
   let at = 0
@@ -169,12 +205,7 @@ export async function verifyUnit({
     input.set(piece, at)
     at += piece.length
   }
-  const { units, output: outputSpec, limits, comparison } = manifest
-  if (units.mode === 'count' && units.unitCount !== unit.unitsTotal)
-    return reject('manifest', `The manifest has ${units.unitCount} units, not ${unit.unitsTotal}.`)
-  const items = units.mode === 'split' ? input.length / units.itemBytes : 0
-  if (!Number.isInteger(items))
-    return reject('manifest', "The unit's input is not a whole number of the manifest's items.")
+  const { limits, comparison } = manifest
   await runner.load({
     bytes: kernel.slice().buffer,
     sha256: unit.kernel.sha256,
@@ -186,12 +217,12 @@ export async function verifyUnit({
       count: unit.unitsTotal,
       params: base64ToBytes(unit.params),
       input,
-      outputBytes: unitOutputBytes(outputSpec, units, items),
+      outputBytes: plan.outputBytes(index),
     },
     { timeLimitMs: limits.timeLimitMs },
   )
   summary.kernelMs = kernelMs
-  const recomputed = trimUnitOutput(outputSpec, buffer)
+  const recomputed = trimUnitOutput(manifest.output, buffer)
   const compared = compareResults(recomputed, output, comparison)
   if (!compared.equal)
     return reject(
@@ -261,13 +292,15 @@ function receive(
 }
 
 /**
- * The manifest the host sent, if it is the one the escrow job was created for (its keccak256,
- * the requester on chain and the nonce give the escrow job id) and a valid manifest; else why not.
+ * The manifest the host sent, if it and the input root are the ones the escrow job was created
+ * for (their content hash, the requester on chain and the nonce give the escrow job id) and it is
+ * a valid manifest; else why not.
  */
 function boundManifest(unit: UnitMessage, escrowJob: EscrowJobRecord): Manifest | string {
-  const id = escrowJobIdOf(unit.manifest, escrowJob.requester, BigInt(unit.nonce))
+  const contentHash = jobContentHashOf(unit.manifest, unit.input)
+  const id = escrowJobIdOf(contentHash, escrowJob.requester, BigInt(unit.nonce))
   if (id.toLowerCase() !== unit.chain.chainJobId.toLowerCase())
-    return `The manifest the host sent is not the one escrow job ${unit.chain.chainJobId} was created for.`
+    return `The manifest and input the host names are not the ones escrow job ${unit.chain.chainJobId} was created for.`
   let value: unknown
   try {
     value = JSON.parse(unit.manifest)

@@ -6,6 +6,8 @@ import { DirectoryError } from '../../directory/DirectoryError.ts'
 import { createJobRecord } from '../../jobs/createJobRecord.ts'
 import { IdbJobStore } from '../../jobs/IdbJobStore.ts'
 import { acceptVolunteers } from '../../jobs/acceptVolunteers.ts'
+import { hashJobInput } from '../../jobs/hashJobInput.ts'
+import type { InputPieces } from '../../pieces/InputPieces.ts'
 import { signTypedData, writeContract } from '@wagmi/core'
 import { createPublicClient, formatUnits, http, parseUnits, type PublicClient } from 'viem'
 import { readVoucherDomain } from '../../chain/readVoucherDomain.ts'
@@ -169,8 +171,8 @@ export class HostSession {
     try {
       const { job, input } = await make()
       if (this.privatePool) job.privatePool = true
-      await this.#fund(job)
-      await this.#run(job, input)
+      const pieces = await this.#fund(job, input)
+      await this.#run(job, input, pieces)
     } catch (error) {
       this.error = describe(error)
       this.phase = 'choose'
@@ -248,10 +250,11 @@ export class HostSession {
     })
   }
 
-  async #run(job: JobRecord, input?: Blob): Promise<void> {
+  async #run(job: JobRecord, input?: Blob, pieces?: InputPieces): Promise<void> {
     this.phase = 'starting'
     const host = await JobHost.open(this.#store, job, {
       ...(input && { input }),
+      pieces,
       rewards: this.#rewards,
     })
     this.#show(host)
@@ -325,13 +328,17 @@ export class HostSession {
     return peer
   }
 
-  /** Funds the job from the requester's wallet when it is connected and a reward is set. */
-  async #fund(job: JobRecord): Promise<void> {
+  /**
+   * Funds the job from the requester's wallet when it is connected and a reward is set, the
+   * escrow job committing to the input's pieces; returns them, hashed.
+   */
+  async #fund(job: JobRecord, input: Blob | undefined): Promise<InputPieces | undefined> {
     const wallet = this.wallet
     const client = this.#publicClient
     if (!wallet?.address || !client || wallet.wrongNetwork) return
     const rewardPerUnit = parseUnits(this.rewardPerUnit || '0', wallet.chain.tokenDecimals)
     if (rewardPerUnit <= 0n) return
+    const pieces = await hashJobInput(job, input)
     const cost = jobCost(job.manifest, job.unitsTotal, rewardPerUnit)
     this.funding = `Funding the job with ${formatUnits(cost, wallet.chain.tokenDecimals)} ${wallet.chain.tokenSymbol}: confirm in your wallet.`
     try {
@@ -340,6 +347,7 @@ export class HostSession {
         publicClient: client,
         requester: wallet.address,
         manifest: job.manifest,
+        input: pieces && { root: pieces.root, bytes: job.inputBytes },
         unitsTotal: job.unitsTotal,
         rewardPerUnit,
         durationSeconds: this.fundingDays * 86_400,
@@ -351,6 +359,7 @@ export class HostSession {
     } finally {
       this.funding = undefined
     }
+    return pieces
   }
 
   async #loadRewards(): Promise<void> {
