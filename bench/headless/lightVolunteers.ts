@@ -20,6 +20,7 @@ import { connectToPeer } from '../../src/p2p/openPeer.ts'
 import { VolunteerClient } from '../../src/volunteer/VolunteerClient.ts'
 import type { UnitRunner } from '../../src/volunteer/UnitRunner.ts'
 import { createComputeApi, type ComputeKernel } from '../../src/workers/compute/createComputeApi.ts'
+import { soloSwarm } from '../../src/pieces/testing/soloSwarm.ts'
 
 export type LightVolunteersOptions = {
   signalingUrl: string
@@ -64,6 +65,7 @@ const volunteers = await Promise.all(
 console.log(JSON.stringify({ ready: count }))
 for (const { peer, identity } of volunteers) {
   new VolunteerClient({
+    swarm: soloSwarm(),
     identity,
     runners: { wasm: inlineRunner() },
     engines: [{ kind: 'wasm', slots, gflops: 0 }],

@@ -22,6 +22,7 @@ import type { UnitRunner } from '../../src/volunteer/UnitRunner.ts'
 import type { ComputeKernel } from '../../src/workers/compute/computeWorker.ts'
 import { WorkerPool } from '../../src/workers/WorkerPool.ts'
 import type { HostInfo } from './host.ts'
+import { soloSwarm } from '../../src/pieces/testing/soloSwarm.ts'
 
 /**
  * A volunteer tab of the pipeline bench: a WorkerPool, a peer and a VolunteerClient, wired the
@@ -59,6 +60,7 @@ function volunteerJoin(job: HostInfo): void {
   }
   const opened = peer!
   client = new VolunteerClient({
+    swarm: soloSwarm(),
     identity: identity!,
     runners: { wasm: runner! },
     engines: [{ kind: 'wasm', slots: pool!.size, gflops: 0 }],

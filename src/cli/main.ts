@@ -56,7 +56,7 @@ Options:
   --uplink N        Caps what this host sends, KiB per second (default no cap): keep it under
                     your connection's upload rate. Volunteers fetch the input's pieces from
                     each other; the host sends only what none of them has.
-  --no-swarm        Send every unit's input from this host (no pieces between volunteers)
+  --no-swarm        Send the kernel and every unit's input from this host (no pieces between volunteers)
   --serve           Once the output is written, stay up answering \`volunteer-compute verify\`
                     for the job's units until Ctrl-C
   --status-dir DIR  Where this process's status file goes, for \`volunteer-compute status\`

@@ -139,7 +139,7 @@ describe('JobHost', () => {
     toHost.onClose(() => (closed = true))
     host.attach(toVolunteer)
     await toHost.send({
-      v: 4,
+      v: 5,
       type: 'result',
       assignmentId: 'x',
       index: 0,
@@ -256,7 +256,7 @@ describe("JobHost binding volunteers' wallets", () => {
         nonce: message.nonce,
         peerId: peerIdInMessage,
       })
-      await toHost.send({ v: 4, type: 'bind', message: text, signature: await sign(text) })
+      await toHost.send({ v: 5, type: 'bind', message: text, signature: await sign(text) })
     })
     sayHelloOnChallenge(toHost, { wantsRewards: true })
     host.attach(toVolunteer)
@@ -338,7 +338,7 @@ describe("JobHost binding volunteers' wallets", () => {
       peerId: 'a',
     })
     await toHost.send({
-      v: 4,
+      v: 5,
       type: 'bind',
       message: text,
       signature: await wallet.signMessage({ message: text }),

@@ -16,6 +16,7 @@ import { admitVolunteer } from './admitVolunteer.ts'
 import type { JobRecord } from './JobRecord.ts'
 import type { JobStore } from './JobStore.ts'
 import type { InputPieces } from '../pieces/InputPieces.ts'
+import { JobContent, type KernelFile } from '../pieces/JobContent.ts'
 import { openStoredJob, type StoredJob } from './openStoredJob.ts'
 import { refuseVolunteer } from './refuseVolunteer.ts'
 import { ResultDesk, type ResultMessage } from './ResultDesk.ts'
@@ -49,8 +50,9 @@ export type JobHostOptions = {
   helloTimeoutMs?: number
   rateWindowMs?: number
   /**
-   * Volunteers fetch the input's pieces from each other, the host sending only what nobody else
-   * has (default true). False: the host sends every unit's input itself, in its `assign`.
+   * Volunteers fetch the kernel's and the input's pieces from each other, the host sending only
+   * what nobody else has (default true). False: the host sends the kernel in its `welcome` and
+   * every unit's input in its `assign` itself.
    */
   swarm?: boolean
   /** Caps what the host sends, in bytes per second (a home uplink); default no cap. */
@@ -92,7 +94,12 @@ export class JobHost {
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
 
-  private constructor(store: JobStore, opened: StoredJob, options: JobHostOptions) {
+  private constructor(
+    store: JobStore,
+    opened: StoredJob,
+    content: JobContent | undefined,
+    options: JobHostOptions,
+  ) {
     const { job, plan, scheduler, book } = opened
     this.job = job
     this.#store = store
@@ -105,16 +112,14 @@ export class JobHost {
     this.#plan = plan
     this.#inputs = new UnitInputs(plan, opened.file)
     this.#uplink = new HostUplink(options.uplinkBytesPerSecond)
-    this.#pieceDesk =
-      opened.pieces && opened.file && options.swarm !== false
-        ? new PieceDesk({
-            pieces: opened.pieces,
-            file: opened.file,
-            uplink: this.#uplink,
-            violation: (link, what) => this.#violation(link, what),
-            record: (link, what) => this.#record(link, what),
-          })
-        : undefined
+    this.#pieceDesk = content
+      ? new PieceDesk({
+          content,
+          uplink: this.#uplink,
+          violation: (link, what) => this.#violation(link, what),
+          record: (link, what) => this.#record(link, what),
+        })
+      : undefined
     this.#now = options.now ?? Date.now
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
     const volunteers = this.#volunteers
@@ -160,11 +165,15 @@ export class JobHost {
     job: JobRecord,
     options: JobHostOptions = {},
   ): Promise<JobHost> {
-    return new JobHost(
-      store,
-      await openStoredJob(store, job, options.input, options.pieces),
-      options,
-    )
+    const opened = await openStoredJob(store, job, options.input, options.pieces)
+    const content =
+      options.swarm === false
+        ? undefined
+        : await JobContent.of(
+            opened.pieces && opened.file && { pieces: opened.pieces, file: opened.file },
+            kernelFilesOf(opened.job),
+          )
+    return new JobHost(store, opened, content, options)
   }
 
   get progress(): HostProgress {
@@ -354,7 +363,7 @@ export class JobHost {
     // For a job with input, one unit more than its engines run at once: the next unit's pieces
     // arrive while it computes, instead of between units.
     const { kernel } = admission
-    const slots = admission.slots + (this.#pieceDesk ? 1 : 0)
+    const slots = admission.slots + (this.#pieceDesk?.hasInput ? 1 : 0)
     const volunteer: Volunteer = { link, identity, kernel, slots, inFlight: new Set() }
     this.#volunteers.add(volunteer)
     this.#identityOfLink.set(link, identity)
@@ -391,9 +400,16 @@ export class JobHost {
 
   async #welcome(volunteer: Volunteer): Promise<void> {
     const { message, body } = welcomeMessage(this.job, volunteer.kernel)
-    if (this.#pieceDesk) message.input = this.#pieceDesk.input
+    const desk = this.#pieceDesk
     try {
-      await this.#uplink.send(volunteer.link, message, body)
+      if (desk) {
+        // The kernel comes from other volunteers where they hold it, as units' inputs do.
+        const kernelPieces = desk.kernel(volunteer.link, volunteer.kernel.kind)
+        await volunteer.link.send({ ...message, content: desk.content, kernelPieces })
+        await desk.push(volunteer.link, kernelPieces)
+      } else {
+        await this.#uplink.send(volunteer.link, message, body)
+      }
     } catch {
       return volunteer.link.close()
     }
@@ -430,7 +446,7 @@ export class JobHost {
       outputBytes: this.#plan.outputBytes(index),
     } as const
     const desk = this.#pieceDesk
-    if (!desk) return this.#uplink.send(link, message, await this.#inputs.read(index))
+    if (!desk?.hasInput) return this.#uplink.send(link, message, await this.#inputs.read(index))
     const pieces = desk.assign(link, index)
     await link.send({ ...message, pieces })
     await desk.push(link, pieces)
@@ -660,4 +676,12 @@ export class JobHost {
     const progress = this.progress
     for (const listener of this.#listeners) listener(progress)
   }
+}
+
+/** The job's kernel files, in the manifest's order, as its volunteers fetch them. */
+function kernelFilesOf(job: JobRecord): KernelFile[] {
+  return job.manifest.kernels.flatMap((kernel): KernelFile[] => {
+    if (kernel.kind === 'wasm') return job.wasm ? [{ kind: 'wasm', bytes: job.wasm }] : []
+    return job.wgsl ? [{ kind: 'wgsl', bytes: new TextEncoder().encode(job.wgsl) }] : []
+  })
 }

@@ -5,7 +5,9 @@ import {
   type VolunteerMessage,
 } from '../p2p/messages.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
-import type { InputPieces } from '../pieces/InputPieces.ts'
+import type { PieceRange } from '../pieces/InputPieces.ts'
+import type { JobContent } from '../pieces/JobContent.ts'
+import type { KernelRef } from '../tasks/manifestSchema.ts'
 import type { HostUplink } from './HostUplink.ts'
 import { PieceTracker } from './PieceTracker.ts'
 
@@ -34,8 +36,7 @@ export type SwarmFigures = {
 }
 
 export type PieceDeskParameters = {
-  pieces: InputPieces
-  file: Blob
+  content: JobContent
   uplink: HostUplink
   /** Keeps a protocol violation (the link is then closed by the caller's rules). */
   violation: (link: VolunteerLink, what: string) => void
@@ -44,10 +45,11 @@ export type PieceDeskParameters = {
 }
 
 /**
- * The job host's part in its data swarm: it names each unit's pieces in its `assign`, with the
- * volunteers that hold them (its `PieceTracker`), pushes the pieces nobody else has right after,
- * and answers `piece-request`s by sending the piece only when no volunteer not yet tried holds
- * it. A volunteer may ask only for pieces of units it was given. A volunteer reported for a bad
+ * The job host's part in its data swarm: it names the kernel's pieces in its `welcome` and each
+ * unit's pieces in its `assign`, with the volunteers that hold them (its `PieceTracker`), pushes
+ * the pieces nobody else has right after, and answers `piece-request`s by sending the piece only
+ * when no volunteer not yet tried holds it. A volunteer may ask only for pieces of its kernel and
+ * of units it was given. A volunteer reported for a bad
  * piece is suspended as a source, and the report is kept for the requester, naming both.
  *
  * A report cannot be proven (the reporter could make it up), so it never flags the accused's
@@ -55,20 +57,21 @@ export type PieceDeskParameters = {
  * most three sources suspended.
  *
  * @example
- * const desk = new PieceDesk({ pieces, file, uplink, violation, record })
+ * const desk = new PieceDesk({ content, uplink, violation, record })
  * const pieces = desk.assign(link, unit)
  * await link.send({ ...assign, pieces })
  * desk.push(link, pieces)
  */
 export class PieceDesk {
-  readonly #pieces: InputPieces
-  readonly #file: Blob
+  readonly #content: JobContent
   readonly #uplink: HostUplink
   readonly #violation: PieceDeskParameters['violation']
   readonly #record: PieceDeskParameters['record']
   readonly #tracker = new PieceTracker()
   /** Units given to each peer, and its requests per piece. */
   readonly #unitsOf = new Map<string, Set<number>>()
+  /** The kernel file each peer was welcomed with. */
+  readonly #kernelOf = new Map<string, KernelRef['kind']>()
   readonly #requestsOf = new Map<string, Map<number, number>>()
   readonly #identityOf = new Map<string, string>()
   readonly #suspendedIdentities = new Set<string>()
@@ -80,17 +83,21 @@ export class PieceDesk {
     suspendedSources: 0,
   }
 
-  constructor({ pieces, file, uplink, violation, record }: PieceDeskParameters) {
-    this.#pieces = pieces
-    this.#file = file
+  constructor({ content, uplink, violation, record }: PieceDeskParameters) {
+    this.#content = content
     this.#uplink = uplink
     this.#violation = violation
     this.#record = record
   }
 
-  /** What the `welcome` says of the job's input. */
-  get input(): { root: string; pieces: number } {
-    return { root: this.#pieces.root, pieces: this.#pieces.count }
+  /** What the `welcome` says of the job's content. */
+  get content(): { root: string; pieces: number } {
+    return { root: this.#content.root, pieces: this.#content.count }
+  }
+
+  /** Whether units name input pieces (else their `assign` carries no input at all). */
+  get hasInput(): boolean {
+    return this.#content.inputCount > 0
   }
 
   join(link: VolunteerLink, identity: string, serving: boolean): void {
@@ -101,8 +108,18 @@ export class PieceDesk {
   leave(link: VolunteerLink): void {
     this.#tracker.leave(link.peerId)
     this.#unitsOf.delete(link.peerId)
+    this.#kernelOf.delete(link.peerId)
     this.#requestsOf.delete(link.peerId)
     this.#identityOf.delete(link.peerId)
+  }
+
+  /**
+   * The pieces of the kernel file of `kind` for the `welcome` to `link`, with their sources;
+   * `link` is registered as fetching them. Send those marked pushed with `push`.
+   */
+  kernel(link: VolunteerLink, kind: KernelRef['kind']): UnitPiece[] {
+    this.#kernelOf.set(link.peerId, kind)
+    return this.#name(link, this.#content.kernelPieces(kind))
   }
 
   /**
@@ -113,14 +130,18 @@ export class PieceDesk {
     let units = this.#unitsOf.get(link.peerId)
     if (!units) this.#unitsOf.set(link.peerId, (units = new Set()))
     units.add(unit)
-    return this.#pieces.piecesOf(unit).map(({ index, start, end }) => {
+    return this.#name(link, this.#content.unitPieces(unit))
+  }
+
+  #name(link: VolunteerLink, ranges: readonly PieceRange[]): UnitPiece[] {
+    return ranges.map(({ index, start, end }) => {
       // Held already (its cache said so): it reads it there, or asks.
       const held = this.#tracker.holds(link.peerId, index)
       const peers = held ? [] : this.#tracker.sources(index, link.peerId)
       this.#tracker.expect(link.peerId, index)
       return {
         index,
-        sha256: this.#pieces.sha256Of(index),
+        sha256: this.#content.sha256Of(index),
         bytes: end - start,
         peers,
         pushed: !held && peers.length === 0,
@@ -134,10 +155,13 @@ export class PieceDesk {
   }
 
   async request(link: VolunteerLink, { index, tried }: PieceRequest): Promise<void> {
-    if (index >= this.#pieces.count)
-      return this.#violation(link, `a request for piece ${index} of ${this.#pieces.count}`)
-    if (!this.#unitsOf.get(link.peerId)?.has(this.#pieces.unitOf(index)))
+    if (index >= this.#content.count)
+      return this.#violation(link, `a request for piece ${index} of ${this.#content.count}`)
+    const owner = this.#content.ownerOf(index)
+    if ('unit' in owner && !this.#unitsOf.get(link.peerId)?.has(owner.unit))
       return this.#violation(link, `a request for piece ${index}, of a unit it was not given`)
+    if ('kernel' in owner && this.#kernelOf.get(link.peerId) !== owner.kernel)
+      return this.#violation(link, `a request for piece ${index}, of a kernel it was not given`)
     let requests = this.#requestsOf.get(link.peerId)
     if (!requests) this.#requestsOf.set(link.peerId, (requests = new Map()))
     const count = (requests.get(index) ?? 0) + 1
@@ -155,8 +179,8 @@ export class PieceDesk {
 
   have(link: VolunteerLink, { indices }: Have): void {
     for (const index of indices) {
-      if (index >= this.#pieces.count)
-        return this.#violation(link, `a have for piece ${index} of ${this.#pieces.count}`)
+      if (index >= this.#content.count)
+        return this.#violation(link, `a have for piece ${index} of ${this.#content.count}`)
       this.#tracker.confirm(link.peerId, index)
     }
     this.figures.announced += indices.length
@@ -183,10 +207,10 @@ export class PieceDesk {
   }
 
   async #send(link: VolunteerLink, index: number): Promise<void> {
-    const bytes = await this.#pieces.read(this.#file, index)
+    const bytes = await this.#content.read(index)
     await this.#uplink.send(
       link,
-      { v: JOB_PROTOCOL_VERSION, type: 'piece', index, sha256: this.#pieces.sha256Of(index) },
+      { v: JOB_PROTOCOL_VERSION, type: 'piece', index, sha256: this.#content.sha256Of(index) },
       bytes,
     )
     this.figures.piecesSent++

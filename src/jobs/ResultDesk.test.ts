@@ -69,7 +69,7 @@ async function deskFor(options: JobOptions = {}) {
 async function resultFor(assignment: Assignment, output: Uint8Array): Promise<ResultMessage> {
   const { assignmentId, index } = assignment
   return {
-    v: 4,
+    v: 5,
     type: 'result',
     assignmentId,
     index,
@@ -266,7 +266,7 @@ describe('ResultDesk, through a JobHost', () => {
       void toHost
         .send(
           {
-            v: 4,
+            v: 5,
             type: 'result',
             assignmentId: m.assignmentId,
             index: m.index,

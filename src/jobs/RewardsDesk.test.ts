@@ -79,7 +79,7 @@ async function answer(
     peerId: volunteer.link.peerId,
   })
   const signature = await wallet.signMessage({ message })
-  await desk.bind(volunteer.link, { v: 4, type: 'bind', message, signature })
+  await desk.bind(volunteer.link, { v: 5, type: 'bind', message, signature })
 }
 
 async function until<T>(find: () => T | undefined): Promise<T> {
@@ -139,7 +139,7 @@ describe('RewardsDesk', () => {
       peerId: 'a',
     })
     const signature = await alice.signMessage({ message })
-    await asking.desk.bind(a.link, { v: 4, type: 'bind', message, signature })
+    await asking.desk.bind(a.link, { v: 5, type: 'bind', message, signature })
     const refusal = await until(() => a.seen.find((m) => m.type === 'bind-refused'))
     expect(refusal).toMatchObject({ code: 'bind/nonce' })
     expect(asking.desk.bindings.size).toBe(0)

@@ -62,7 +62,7 @@ describe('maxVolunteerMessageBytes', () => {
 
     it('bind, with the longest message and signature its schema accepts', () => {
       const bind = bindSchema.parse({
-        v: 4,
+        v: 5,
         type: 'bind',
         message: worstText(2000),
         signature: `0x${'a'.repeat(2000)}`,
@@ -72,7 +72,7 @@ describe('maxVolunteerMessageBytes', () => {
 
     it('unit-error, with the longest message', () => {
       const unitError = unitErrorSchema.parse({
-        v: 4,
+        v: 5,
         type: 'unit-error',
         assignmentId: 'a'.repeat(64),
         index: 10_000_000,
@@ -84,7 +84,7 @@ describe('maxVolunteerMessageBytes', () => {
 
     it('result, with the longest fields and the largest output', () => {
       const result = resultSchema.parse({
-        v: 4,
+        v: 5,
         type: 'result',
         assignmentId: 'a'.repeat(64),
         index: 10_000_000,

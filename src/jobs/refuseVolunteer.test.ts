@@ -11,7 +11,7 @@ describe('refuseVolunteer', () => {
       read.push(message.type)
       if (message.type === 'refuse') volunteer.close()
     })
-    void host.send({ v: 4, type: 'credit', index: 0, acceptedUnits: 1 })
+    void host.send({ v: 5, type: 'credit', index: 0, acceptedUnits: 1 })
     await refuseVolunteer(host, 'job/complete', 'The job is complete.', 60_000)
     expect(read).toEqual(['credit', 'refuse'])
   })

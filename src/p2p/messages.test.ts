@@ -7,7 +7,7 @@ describe('job protocol schemas', () => {
   test('a real binding request and binding pass the schemas', () => {
     const nonce = createBindingNonce()
     expect(
-      hostMessageSchema.safeParse({ v: 4, type: 'bind-request', nonce, chainId: 31337 }).success,
+      hostMessageSchema.safeParse({ v: 5, type: 'bind-request', nonce, chainId: 31337 }).success,
     ).toBe(true)
     const message = createBindingMessage({
       domain: 'app.example',
@@ -19,14 +19,14 @@ describe('job protocol schemas', () => {
     })
     const signature = `0x${'ab'.repeat(65)}`
     expect(
-      volunteerMessageSchema.safeParse({ v: 4, type: 'bind', message, signature }).success,
+      volunteerMessageSchema.safeParse({ v: 5, type: 'bind', message, signature }).success,
     ).toBe(true)
   })
 
   test('a hello that offers one engine twice is refused', () => {
     const wasm = { kind: 'wasm', slots: 1, gflops: 1 }
     const hello = {
-      v: 4,
+      v: 5,
       type: 'hello',
       jobId: 'j',
       engines: [wasm, wasm],

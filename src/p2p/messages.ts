@@ -2,13 +2,13 @@ import { z } from 'zod'
 import { pieceEntrySchema, pieceIndexSchema } from '../pieces/pieceEntrySchema.ts'
 
 /**
- * The job protocol between a volunteer and a job host, version 4. Each message
+ * The job protocol between a volunteer and a job host, version 5. Each message
  * is the JSON header of one framed message (see `frameCodec.ts`); the ones that
  * carry bulk data (a kernel, a unit's input, a unit's output) put it in the
  * frame body, never in the JSON. Every header is checked against these schemas
  * on receipt; anything else is a protocol error and ends the connection.
  */
-export const JOB_PROTOCOL_VERSION = 4
+export const JOB_PROTOCOL_VERSION = 5
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/)
@@ -176,7 +176,19 @@ export const welcomeKernelSchema = z.discriminatedUnion('kind', [
 ])
 export type WelcomeKernel = z.infer<typeof welcomeKernelSchema>
 
-/** The host's answer to `hello`; the body is the kernel file, checked by `kernel.sha256`. */
+/** A piece a unit (or the kernel) needs, and where to fetch it. */
+export const unitPieceSchema = pieceEntrySchema.extend({
+  /** Volunteers that hold it (or are fetching it), to ask first, in order. */
+  peers: z.array(id).max(4),
+  /** The host sends it right after this message, unasked: nobody else has it. */
+  pushed: z.boolean(),
+})
+export type UnitPiece = z.infer<typeof unitPieceSchema>
+
+/**
+ * The host's answer to `hello`; the body is the kernel file, checked by `kernel.sha256`, unless
+ * `kernelPieces` names its pieces.
+ */
 export const welcomeSchema = z.strictObject({
   v: z.literal(JOB_PROTOCOL_VERSION),
   type: z.literal('welcome'),
@@ -197,31 +209,28 @@ export const welcomeSchema = z.strictObject({
   /** The output starts with a u32 byte count; the result is that many bytes after it. */
   variableOutput: z.boolean(),
   /**
-   * The job's input, content-addressed (`InputPieces`): units name the pieces they need, and
-   * the volunteer fetches them from other volunteers or the host. Absent for jobs without input,
-   * and when the host sends inputs in `assign` (the star).
+   * The job's content, addressed under one root (`JobContent`): the input's pieces, then the
+   * kernel files'. Units and the kernel name the pieces they need by index, and the volunteer
+   * fetches them from other volunteers or the host. Absent when the host sends everything itself
+   * (the star: inputs in `assign`, the kernel in this message's body).
    */
-  input: z
+  content: z
     .strictObject({
-      /** The Merkle root over the pieces' SHA-256 hashes. */
+      /** The Merkle root over the pieces' SHA-256 hashes, in index order. */
       root: sha256Hex,
       pieces: z.number().int().min(1).max(100_000_000),
     })
     .optional(),
+  /**
+   * The kernel file's pieces, in order, with `content`: the body is then empty, and the kernel
+   * is their concatenation (checked against `kernel.sha256` before it loads).
+   */
+  kernelPieces: z.array(unitPieceSchema).min(1).max(256).optional(),
 })
-
-/** A piece a unit needs, and where to fetch it. */
-export const unitPieceSchema = pieceEntrySchema.extend({
-  /** Volunteers that hold it (or are fetching it), to ask first, in order. */
-  peers: z.array(id).max(4),
-  /** The host sends it right after this message, unasked: nobody else has it. */
-  pushed: z.boolean(),
-})
-export type UnitPiece = z.infer<typeof unitPieceSchema>
 
 /**
- * One unit to run. Its input is the body (possibly empty), or, for a job whose welcome named an
- * input root, the concatenation of `pieces`, and the body is empty.
+ * One unit to run. Its input is the body (possibly empty), or, for a job whose welcome named its
+ * content, the concatenation of `pieces`, and the body is empty.
  */
 export const assignSchema = z.strictObject({
   v: z.literal(JOB_PROTOCOL_VERSION),

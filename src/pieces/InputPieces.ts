@@ -87,6 +87,11 @@ export class InputPieces {
     return bytesToHex(this.#hashes.subarray(index * 32, index * 32 + 32))
   }
 
+  /** Every piece's SHA-256, in order (the Merkle tree's leaves). */
+  leaves(): Uint8Array[] {
+    return leavesOf(this.#hashes)
+  }
+
   /** The Merkle proof of piece `index`'s hash under `root` (`verifyMerkleProof`), in hex. */
   async proofOf(index: number): Promise<string[]> {
     this.#layout.check(index)

@@ -50,7 +50,7 @@ const maxHostRounds = 4
  * this volunteer to others.
  *
  * @example
- * const job = fetcher.forJob(welcome.input.root, hostLink)
+ * const job = fetcher.forJob(welcome.content.root, hostLink)
  * const input = await job.unitInput(assign.pieces)
  */
 export class PieceFetcher {

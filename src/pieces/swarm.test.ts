@@ -76,7 +76,14 @@ class MemorySwarm {
   readonly members = new Map<string, Member>()
   constructor(readonly host: JobHost) {}
 
-  async add(id: string, options: { cache?: PieceCache; uploadBytesPerSecond?: number } = {}) {
+  async add(
+    id: string,
+    options: {
+      cache?: PieceCache
+      uploadBytesPerSecond?: number
+      runner?: UnitRunner<{ bytes: ArrayBuffer; sha256: string }>
+    } = {},
+  ) {
     const swarm = new PieceSwarm({
       cache: options.cache ?? new MemoryPieceCache({ budgetBytes: 64 * 1024 * 1024 }),
       uploadBytesPerSecond: options.uploadBytesPerSecond ?? 64 * 1024 * 1024,
@@ -89,7 +96,7 @@ class MemorySwarm {
       },
     })
     const client = new VolunteerClient({
-      runners: { wasm: hashingRunner() },
+      runners: { wasm: options.runner ?? hashingRunner() },
       identity: await identityOf(id),
       engines: [wasmOffer],
       listJobs: async () => [listing],
@@ -203,4 +210,55 @@ describe('the data swarm', () => {
     await until(() => host.progress.complete, 'completion')
     await expectCorrectOutputs(host)
   })
+  it('fetches the kernel from other volunteers: the host sends its pieces about once', async () => {
+    // A 600 KiB kernel (three pieces) for a job without input.
+    let x = 2463534242
+    const bigKernel = new Uint8Array(600 * 1024).map(() => {
+      x ^= x << 13
+      x ^= x >>> 17
+      x ^= x << 5
+      return x & 0xff
+    })
+    const manifest = validateManifest({
+      manifestVersion: 1,
+      name: 'a large kernel',
+      kernels: [{ kind: 'wasm', sha256: await sha256Hex(bigKernel) }],
+      units: { mode: 'count', unitCount: 16 },
+      output: { bytesPerUnit: 32 },
+      replication: { quorum: 2 },
+      verification: { adaptive: false, canaryRate: 0, distinctOrigins: false },
+    })
+    const job = { ...createJobRecord({ manifest, wasm: bigKernel }), jobId: 'job-1' }
+    const host = await JobHost.open(new MemoryJobStore(), job)
+    const swarm = (running = new MemorySwarm(host))
+    /** Checks the kernel it is given, as the worker does; a unit's output is the kernel's hash. */
+    const kernelRunner = (): UnitRunner<{ bytes: ArrayBuffer; sha256: string }> => {
+      let loaded = new Uint8Array()
+      return {
+        size: 2,
+        async load({ bytes, sha256 }) {
+          if ((await sha256Hex(bytes)) !== sha256) throw new Error('kernel hash mismatch')
+          loaded = new Uint8Array(bytes)
+        },
+        async run() {
+          return {
+            output: new Uint8Array(await crypto.subtle.digest('SHA-256', loaded)),
+            kernelMs: 1,
+          }
+        },
+      }
+    }
+    for (const id of ['a', 'b', 'c', 'd']) {
+      const member = await swarm.add(id, { runner: kernelRunner() })
+      await until(() => member.client.state.status === 'running', `${id} running`)
+    }
+    await until(() => host.progress.complete, 'completion')
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bigKernel))
+    for (const output of await host.outputs()) expect(output).toEqual(digest)
+    // The star would send the kernel four times; the first volunteer serves the others.
+    expect(host.progress.data.sentBytes).toBeLessThan(bigKernel.length * 1.5)
+    const fromPeers = [...swarm.members.values()].reduce((n, m) => n + m.swarm.stats.fromPeers, 0)
+    expect(fromPeers).toBeGreaterThanOrEqual(bigKernel.length * 2)
+    expect(host.progress.violations).toEqual([])
+  }, 20_000)
 })

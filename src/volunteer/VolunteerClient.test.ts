@@ -9,6 +9,7 @@ import type { JobRecord } from '../jobs/JobRecord.ts'
 import { MemoryJobStore } from '../jobs/MemoryJobStore.ts'
 import { createJobRecord } from '../jobs/createJobRecord.ts'
 import type { EngineOffer, HostMessage, VolunteerMessage } from '../p2p/messages.ts'
+import { soloSwarm } from '../pieces/testing/soloSwarm.ts'
 import { validateManifest } from '../tasks/validateManifest.ts'
 import type { Listing } from '../../signaling/directory/schemas.ts'
 import type { UnitRunner } from './UnitRunner.ts'
@@ -92,10 +93,11 @@ const gpuListing: Listing = {
 
 /** The host a client picks from a GPU-only and a WASM listing, and the hello it sends there. */
 function firstHello(gpu?: EngineOffer) {
-  const challenge = { v: 4, type: 'challenge', nonce: 'n'.repeat(32) } as const
+  const challenge = { v: 5, type: 'challenge', nonce: 'n'.repeat(32) } as const
   return new Promise<{ hostPeerId: string; message: VolunteerMessage }>((resolve) => {
     const runners: Runners = gpu ? { wasm: runner(), webgpu: runner() } : { wasm: runner() }
     const client = new VolunteerClient({
+      swarm: soloSwarm(),
       identity: identities.a,
       runners,
       engines: gpu ? [wasmOffer, gpu] : [wasmOffer],
@@ -133,6 +135,7 @@ describe('VolunteerClient', () => {
     const clients = ['a', 'b'].map(
       (id) =>
         new VolunteerClient({
+          swarm: soloSwarm(),
           identity: identities[id as 'a' | 'b'],
           runners: { wasm: runner() },
           engines: [wasmOffer],
@@ -169,6 +172,7 @@ describe('VolunteerClient', () => {
     const clients = ['a', 'b'].map(
       (id) =>
         new VolunteerClient({
+          swarm: soloSwarm(),
           identity: identities[id as 'a' | 'b'],
           runners: { wasm: runner({ failUnit: 3 }) },
           engines: [wasmOffer],
@@ -193,6 +197,7 @@ describe('VolunteerClient', () => {
     })
     const run = runner()
     const client = new VolunteerClient({
+      swarm: soloSwarm(),
       identity: identities.a,
       runners: { wasm: run },
       engines: [wasmOffer],
@@ -209,6 +214,7 @@ describe('VolunteerClient', () => {
 
   it('keeps looking while the directory is unreachable, and says so', async () => {
     const client = new VolunteerClient({
+      swarm: soloSwarm(),
       identity: identities.a,
       runners: { wasm: runner() },
       engines: [wasmOffer],
@@ -267,6 +273,7 @@ describe('VolunteerClient', () => {
     it('binds its address when the host asks, and says where rewards go', async () => {
       const host = await JobHost.open(new MemoryJobStore(), await job(), { rewards })
       const client = new VolunteerClient({
+        swarm: soloSwarm(),
         identity: identities.a,
         runners: { wasm: runner() },
         engines: [wasmOffer],
@@ -286,6 +293,7 @@ describe('VolunteerClient', () => {
     it('a declined signature leaves it computing, unpaid, with a plain message', async () => {
       const host = await JobHost.open(new MemoryJobStore(), await job(), { rewards })
       const client = new VolunteerClient({
+        swarm: soloSwarm(),
         identity: identities.a,
         runners: { wasm: runner() },
         engines: [wasmOffer],
@@ -318,6 +326,7 @@ describe('VolunteerClient', () => {
         await load(kernel)
       }
       const client = new VolunteerClient({
+        swarm: soloSwarm(),
         identity: identities.a,
         runners: { wasm: slow },
         engines: [wasmOffer],

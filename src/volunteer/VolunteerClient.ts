@@ -83,10 +83,10 @@ export type VolunteerClientParameters = {
   listJobs: () => Promise<Listing[]>
   connect: (hostPeerId: string) => Promise<HostLink>
   /**
-   * Fetches the pieces of jobs whose host names an input root, and serves them to other
-   * volunteers; without it, this volunteer takes only jobs whose host sends inputs itself.
+   * Fetches the pieces (kernel and input) of jobs whose host names their content, and serves
+   * them to other volunteers.
    */
-  swarm?: PieceSwarm | undefined
+  swarm: PieceSwarm
   /** Pause between looks at the directory when there is nothing to do. */
   retryMs?: number
 }
@@ -105,7 +105,7 @@ export class VolunteerClient {
   readonly #listJobs: () => Promise<Listing[]>
   readonly #connect: (hostPeerId: string) => Promise<HostLink>
   readonly #retryMs: number
-  readonly #swarm: PieceSwarm | undefined
+  readonly #swarm: PieceSwarm
   readonly #jobId: string | undefined
   readonly #siteKey: string | undefined
   readonly #engines: readonly EngineOffer[]
@@ -277,12 +277,16 @@ export class VolunteerClient {
           if (welcome || message.jobId !== listing.jobId) return link.close()
           welcome = message
           params = base64ToBytes(message.params)
-          if (message.input) {
-            if (!this.#swarm) return link.close()
-            pieces = this.#swarm.forJob(message.input.root, link)
+          if (message.content) {
+            pieces = this.#swarm.forJob(message.content.root, link)
             void pieces.announceHeld(this.#swarm.cache).catch(() => undefined)
           }
-          const loading = this.#load(message, body.slice().buffer)
+          if (message.kernelPieces && !pieces) return link.close()
+          // Asked for at once, as a unit's input is: the pieces the host pushes are expected.
+          const kernelFile = message.kernelPieces
+            ? pieces!.unitInput(message.kernelPieces)
+            : Promise.resolve(body.slice())
+          const loading = this.#load(message, kernelFile)
           runner = loading.runner
           kernelReady = loading.ready
           // A notice from before this job goes once it runs; one given while its kernel loaded
@@ -359,7 +363,7 @@ export class VolunteerClient {
       engines: [...this.#engines],
       allowFallbackGpu: this.#allowFallbackGpu,
       wantsRewards: this.#rewards.wanted,
-      servesPieces: this.#swarm?.serving ?? false,
+      servesPieces: this.#swarm.serving,
       ...(this.#siteKey && { siteKey: this.#siteKey }),
       identity: {
         publicKey: bytesToBase64(this.#identity.publicKey),
@@ -368,27 +372,31 @@ export class VolunteerClient {
     })
   }
 
-  /** Loads the welcomed kernel into the runner of its engine. */
+  /** Loads the welcomed kernel, once its file is here, into the runner of its engine. */
   #load(
     welcome: Welcome,
-    bytes: ArrayBuffer,
+    file: Promise<Uint8Array<ArrayBuffer>>,
   ): { runner: UnitRunner<never> | undefined; ready: Promise<void> } {
     const { kernel } = welcome
     if (kernel.kind === 'wasm') {
       const runner = this.#runners.wasm
-      const ready = runner.load({ bytes, sha256: kernel.sha256, memoryBytes: welcome.memoryBytes })
+      const ready = file.then(({ buffer: bytes }) =>
+        runner.load({ bytes, sha256: kernel.sha256, memoryBytes: welcome.memoryBytes }),
+      )
       return { runner, ready }
     }
     const runner = this.#runners.webgpu
     if (!runner)
       return { runner, ready: Promise.reject(new Error('this tab has no WebGPU engine')) }
-    const ready = runner.load({
-      bytes,
-      sha256: kernel.sha256,
-      entry: kernel.entry,
-      workgroupSize: kernel.workgroupSize,
-      elementsPerInvocation: kernel.elementsPerInvocation,
-    })
+    const ready = file.then(({ buffer: bytes }) =>
+      runner.load({
+        bytes,
+        sha256: kernel.sha256,
+        entry: kernel.entry,
+        workgroupSize: kernel.workgroupSize,
+        elementsPerInvocation: kernel.elementsPerInvocation,
+      }),
+    )
     return { runner, ready }
   }
 

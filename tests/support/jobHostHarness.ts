@@ -93,7 +93,7 @@ export function sayHelloOnChallenge(
     )
     await link
       .send({
-        v: 4,
+        v: 5,
         type: 'hello',
         jobId,
         engines: options.engines ?? [wasmOffer],
@@ -135,7 +135,7 @@ export async function sendResult(
   output: Uint8Array,
 ): Promise<void> {
   const result = {
-    v: 4,
+    v: 5,
     type: 'result',
     assignmentId: assignment.assignmentId,
     index: assignment.index,
