@@ -1,7 +1,8 @@
 import type { HostMessage, VolunteerMessage } from '../p2p/messages.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import type { PieceCache } from './PieceCache.ts'
-import { JobPieces, PieceFetcher, type FetchStats, type ServerLink } from './PieceFetcher.ts'
+import type { JobPieces } from './JobPieces.ts'
+import { PieceFetcher, type FetchStats, type ServerLink } from './PieceFetcher.ts'
 import { PieceServer, type SeekerLink } from './PieceServer.ts'
 
 /** What a volunteer uploads by default: 512 KiB/s, about 4 Mbit/s, a modest part of a home uplink. */

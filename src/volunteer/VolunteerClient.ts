@@ -9,7 +9,7 @@ import {
   type VolunteerMessage,
 } from '../p2p/messages.ts'
 import type { VoucherStore } from '../rewards/StoredVoucher.ts'
-import type { JobPieces } from '../pieces/PieceFetcher.ts'
+import type { JobPieces } from '../pieces/JobPieces.ts'
 import type { PieceSwarm } from '../pieces/PieceSwarm.ts'
 import { trimUnitOutput } from '../tasks/trimUnitOutput.ts'
 import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
