@@ -1,8 +1,10 @@
+import type { Hex } from 'viem'
 import { bytesToBase64 } from '../encoding/base64.ts'
 import type { PeerLink } from '../p2p/PeerLink.ts'
 import type { InputPieces } from '../pieces/InputPieces.ts'
 import { fundingNonceOf } from '../rewards/fundJob.ts'
-import { resultProof } from '../rewards/resultRoot.ts'
+import { proofIn } from '../pieces/merkleRoot.ts'
+import { resultLevels } from '../rewards/resultRoot.ts'
 import type { UnitPlan } from '../tasks/planUnits.ts'
 import {
   VERIFY_PROTOCOL_VERSION,
@@ -32,7 +34,7 @@ export type VerifyDeskParameters = {
 /**
  * Serves re-verification of a funded job's accepted units to anyone who asks over a verify link
  * (`VERIFY_CONNECTION_LABEL`): the unit's settings, its accepted output and the Merkle proof of
- * that output's hash under the result root (`resultProof`, the root the host recorded on chain),
+ * that output's hash under the result root (`resultProof`, the root the host recorded on chain; the tree is built once),
  * the WASM kernel and the unit's input pieces with their proofs under the input root (which the
  * escrow job commits to), all paced by the host's uplink. Requests on a link
  * are answered one at a time, at most 16 in all.
@@ -43,6 +45,8 @@ export type VerifyDeskParameters = {
  */
 export class VerifyDesk {
   readonly #parameters: VerifyDeskParameters
+  /** The result tree of the root on chain, built once per recorded root (its transaction). */
+  #tree: { tx: string; levels: Hex[][] } | undefined
 
   constructor(parameters: VerifyDeskParameters) {
     this.#parameters = parameters
@@ -99,7 +103,7 @@ export class VerifyDesk {
         manifest: JSON.stringify(job.manifest),
         nonce: String(fundingNonceOf(rewards.signerKey)),
         outputSha256: sha256,
-        proof: resultProof(hashes, index),
+        proof: proofIn(this.#treeOf(rewards.resultRootTx, hashes), index),
         kernel: { kind: 'wasm', sha256: kernel.sha256 },
         params: bytesToBase64(job.params),
         outputBytes: plan.outputBytes(index),
@@ -135,5 +139,10 @@ export class VerifyDesk {
         },
         await pieces!.read(file!, piece),
       )
+  }
+
+  #treeOf(tx: string, hashes: readonly (string | undefined)[]): Hex[][] {
+    if (this.#tree?.tx !== tx) this.#tree = { tx, levels: resultLevels(hashes) }
+    return this.#tree.levels
   }
 }

@@ -1,6 +1,6 @@
 import { bytesToHex } from '../encoding/bytesToHex.ts'
 import type { UnitPlan } from '../tasks/planUnits.ts'
-import { merkleProof, merkleRoot } from './merkleRoot.ts'
+import { merkleLevels, merkleRoot, proofIn } from './merkleRoot.ts'
 import { PieceLayout, type PieceRange } from './PieceLayout.ts'
 
 export type { PieceRange } from './PieceLayout.ts'
@@ -28,6 +28,8 @@ export class InputPieces {
   readonly perUnit: number
   readonly #layout: PieceLayout
   readonly #hashes: Uint8Array
+  /** The Merkle tree's levels, built at the first proof asked for. */
+  #levels: Promise<Uint8Array[][]> | undefined
 
   private constructor(layout: PieceLayout, hashes: Uint8Array, root: string) {
     this.#layout = layout
@@ -95,7 +97,8 @@ export class InputPieces {
   /** The Merkle proof of piece `index`'s hash under `root` (`verifyMerkleProof`), in hex. */
   async proofOf(index: number): Promise<string[]> {
     this.#layout.check(index)
-    return (await merkleProof(leavesOf(this.#hashes), index)).map(bytesToHex)
+    this.#levels ??= merkleLevels(leavesOf(this.#hashes))
+    return proofIn(await this.#levels, index).map(bytesToHex)
   }
 
   /** Reads piece `index` from the input file. */

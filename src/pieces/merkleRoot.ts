@@ -7,9 +7,7 @@
 
 /** The root of `leaves` (32 bytes each, in order). Throws on an empty or ragged list. */
 export async function merkleRoot(leaves: readonly Uint8Array[]): Promise<Uint8Array> {
-  let level = checkLeaves(leaves)
-  while (level.length > 1) level = await parents(level)
-  return level[0]!
+  return (await merkleLevels(leaves)).at(-1)![0]!
 }
 
 /** The sibling hashes from leaf `index` up to the root: what `verifyMerkleProof` needs. */
@@ -17,16 +15,31 @@ export async function merkleProof(
   leaves: readonly Uint8Array[],
   index: number,
 ): Promise<Uint8Array[]> {
-  let level = checkLeaves(leaves)
-  if (!Number.isInteger(index) || index < 0 || index >= level.length)
-    throw new RangeError(`leaf ${index} is not in 0..${level.length - 1}`)
-  const proof: Uint8Array[] = []
-  let at = index
-  while (level.length > 1) {
-    const sibling = at ^ 1
-    if (sibling < level.length) proof.push(level[sibling]!)
-    level = await parents(level)
-    at >>= 1
+  return proofIn(await merkleLevels(leaves), index)
+}
+
+/**
+ * Every level of the tree over `leaves`, from the leaves up to the root: built once, it gives any
+ * leaf's proof in O(log n) (`proofIn`). Throws on an empty or ragged list.
+ */
+export async function merkleLevels(leaves: readonly Uint8Array[]): Promise<Uint8Array[][]> {
+  const levels = [checkLeaves(leaves)]
+  while (levels.at(-1)!.length > 1) levels.push(await parents(levels.at(-1)!))
+  return levels
+}
+
+/**
+ * Leaf `index`'s proof, from a tree's levels (`merkleLevels`, or `resultLevels` for the keccak256
+ * result tree): its sibling at each level that has one, from the leaf up.
+ */
+export function proofIn<Node>(levels: readonly (readonly Node[])[], index: number): Node[] {
+  const count = levels[0]!.length
+  if (!Number.isInteger(index) || index < 0 || index >= count)
+    throw new RangeError(`leaf ${index} is not in 0..${count - 1}`)
+  const proof: Node[] = []
+  for (let depth = 0, at = index; depth < levels.length - 1; depth++, at >>= 1) {
+    const sibling = levels[depth]![at ^ 1]
+    if (sibling !== undefined) proof.push(sibling)
   }
   return proof
 }

@@ -1,4 +1,5 @@
 import { concat, keccak256, type Hex } from 'viem'
+import { proofIn } from '../pieces/merkleRoot.ts'
 
 const missing = `0x${'00'.repeat(32)}` as const
 
@@ -15,23 +16,22 @@ const missing = `0x${'00'.repeat(32)}` as const
  * const root = resultRoot(units.map((unit) => unit.acceptedSha256))
  */
 export function resultRoot(unitSha256: readonly (string | undefined)[]): Hex {
-  let level = leaves(unitSha256)
-  while (level.length > 1) level = parents(level)
-  return level[0]!
+  return resultLevels(unitSha256).at(-1)![0]!
 }
 
 /** The sibling hashes from unit `index`'s leaf up to the root. */
 export function resultProof(unitSha256: readonly (string | undefined)[], index: number): Hex[] {
-  let level = leaves(unitSha256)
-  if (!Number.isInteger(index) || index < 0 || index >= level.length)
-    throw new RangeError(`unit ${index} is not in 0..${level.length - 1}`)
-  const proof: Hex[] = []
-  for (let at = index; level.length > 1; at >>= 1) {
-    const sibling = level[at ^ 1]
-    if (sibling) proof.push(sibling)
-    level = parents(level)
-  }
-  return proof
+  return proofIn(resultLevels(unitSha256), index)
+}
+
+/**
+ * Every level of the result tree, from the leaves up to the root: built once (a host serving
+ * verifiers keeps it), it gives any unit's proof in O(log n) (`proofIn`).
+ */
+export function resultLevels(unitSha256: readonly (string | undefined)[]): Hex[][] {
+  const levels = [leaves(unitSha256)]
+  while (levels.at(-1)!.length > 1) levels.push(parents(levels.at(-1)!))
+  return levels
 }
 
 /**
