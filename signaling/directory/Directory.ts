@@ -180,6 +180,7 @@ export class Directory {
       name: request.name,
       hostPeerId: request.hostPeerId,
       kernelKinds: request.kernelKinds,
+      ...(request.contentRoot && { contentRoot: request.contentRoot }),
       unitsTotal: request.unitsTotal,
       unitsDone: request.unitsDone,
       ...(request.reward && { reward: request.reward }),

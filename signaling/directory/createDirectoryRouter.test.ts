@@ -119,6 +119,8 @@ describe('job directory', () => {
     ['hostToken', { hostToken: 'x'.repeat(129) }],
     ['kernelKinds', { kernelKinds: ['wasm', 'wasm'] }],
     ['kernelKinds', { kernelKinds: [] }],
+    ['contentRoot', { contentRoot: 'AB'.repeat(32) }],
+    ['contentRoot', { contentRoot: 'ab'.repeat(31) }],
     ['unitsTotal', { unitsTotal: 0 }],
     ['unitsTotal', { unitsTotal: 1.5 }],
     ['unitsTotal', { unitsTotal: 10_000_001 }],

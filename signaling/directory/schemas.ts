@@ -101,6 +101,14 @@ export const jobNameSchema = z
   // Names end up in other people's pages and terminals; control characters only serve spoofing.
   .regex(/^[^\p{Cc}]*$/u, 'Control characters are not allowed.')
 
+/**
+ * The Merkle root of the job's content (its input's and kernel's pieces), as the job protocol's
+ * `welcome.content` names it: a volunteer that holds pieces of it says so in its hello.
+ */
+export const contentRootSchema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'Use a lowercase SHA-256 in hex.')
+
 export const registerJobRequestSchema = z
   .strictObject({
     v: z.literal(1),
@@ -109,6 +117,7 @@ export const registerJobRequestSchema = z
     hostPeerId: peerIdSchema,
     hostToken: hostTokenSchema,
     kernelKinds: kernelKindsSchema,
+    contentRoot: contentRootSchema.optional(),
     unitsTotal: unitsTotalSchema,
     unitsDone: unitsDoneSchema,
     ownerToken: ownerTokenSchema,
@@ -138,6 +147,7 @@ export const listingSchema = z.object({
   name: jobNameSchema,
   hostPeerId: peerIdSchema,
   kernelKinds: kernelKindsSchema,
+  contentRoot: contentRootSchema.optional(),
   unitsTotal: unitsTotalSchema,
   unitsDone: unitsDoneSchema,
   reward: rewardSchema.optional(),

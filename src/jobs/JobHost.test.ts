@@ -46,6 +46,30 @@ describe('JobHost', () => {
     expect((await store.loadJob('job-1'))?.status).toBe('complete')
   })
 
+  it('takes the pieces a hello says its volunteer holds, and refuses pieces the job does not have', async () => {
+    const host = await JobHost.open(new MemoryJobStore(), await makeJob())
+    const welcomeOf = (held: [number, number][]) => {
+      const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', 'h')
+      const seen: HostMessage[] = []
+      toHost.onMessage((message) => void seen.push(message))
+      sayHelloOnChallenge(toHost, { held })
+      host.attach(toVolunteer)
+      return seen
+    }
+    // The job's content is its one-piece kernel: a volunteer holding it is not sent it.
+    const holder = welcomeOf([[0, 1]])
+    await until(() => holder.some((m) => m.type === 'welcome'), 'the welcome')
+    expect(holder.find((m) => m.type === 'welcome')).toMatchObject({
+      content: { pieces: 1 },
+      kernelPieces: [{ index: 0, peers: [], pushed: false }],
+    })
+    expect(holder.some((m) => m.type === 'piece')).toBe(false)
+    welcomeOf([[0, 2]])
+    await until(() => host.progress.violations.length > 0, 'the violation')
+    expect(host.progress.violations[0]?.what).toBe('a hello holding pieces to 2 of 1')
+    host.stop()
+  })
+
   it('reissues the units of a volunteer that leaves', async () => {
     const host = await JobHost.open(new MemoryJobStore(), await makeJob({ unitsTotal: 2 }))
     const quitter = volunteer(host, 'quitter', 'silent')

@@ -176,6 +176,11 @@ export class JobHost {
     return new JobHost(store, opened, content, options)
   }
 
+  /** The Merkle root of what volunteers fetch (`JobContent`), for the listing; none for the star. */
+  get contentRoot(): string | undefined {
+    return this.#pieceDesk?.content.root
+  }
+
   get progress(): HostProgress {
     const stats = this.#scheduler.stats
     const { minConsecutiveValid } = this.job.manifest.verification
@@ -377,7 +382,7 @@ export class JobHost {
       slots,
     )
     if (hello.siteKey) this.#resultDesk.noteSite(identity, hello.siteKey)
-    this.#pieceDesk?.join(link, identity, hello.servesPieces)
+    this.#pieceDesk?.join(link, identity, hello.servesPieces, hello.held)
     void this.#welcome(volunteer)
     if (hello.wantsRewards) this.#rewardsDesk.requestBinding(link)
     return volunteer

@@ -70,6 +70,8 @@ export class PieceDesk {
   readonly #tracker = new PieceTracker()
   /** Units given to each peer, and its requests per piece. */
   readonly #unitsOf = new Map<string, Set<number>>()
+  /** What each peer's hello said its cache holds, served or not (the tracker keeps only sources). */
+  readonly #heldBy = new Map<string, Set<number>>()
   /** The kernel file each peer was welcomed with. */
   readonly #kernelOf = new Map<string, KernelRef['kind']>()
   readonly #requestsOf = new Map<string, Map<number, number>>()
@@ -100,15 +102,36 @@ export class PieceDesk {
     return this.#content.inputCount > 0
   }
 
-  join(link: VolunteerLink, identity: string, serving: boolean): void {
+  /**
+   * A volunteer said hello: `held` are the `[start, end)` ranges of pieces its cache holds (its
+   * word, like a `have`), counted before anything is assigned to it.
+   */
+  join(
+    link: VolunteerLink,
+    identity: string,
+    serving: boolean,
+    held: readonly (readonly [number, number])[] = [],
+  ): void {
     this.#identityOf.set(link.peerId, identity)
     this.#tracker.join(link.peerId, serving && !this.#suspendedIdentities.has(identity))
+    const mine = new Set<number>()
+    for (const [start, end] of held) {
+      if (end > this.#content.count)
+        return this.#violation(link, `a hello holding pieces to ${end} of ${this.#content.count}`)
+      for (let index = start; index < end; index++) {
+        mine.add(index)
+        this.#tracker.confirm(link.peerId, index)
+      }
+    }
+    if (mine.size) this.#heldBy.set(link.peerId, mine)
+    this.figures.announced += mine.size
   }
 
   leave(link: VolunteerLink): void {
     this.#tracker.leave(link.peerId)
     this.#unitsOf.delete(link.peerId)
     this.#kernelOf.delete(link.peerId)
+    this.#heldBy.delete(link.peerId)
     this.#requestsOf.delete(link.peerId)
     this.#identityOf.delete(link.peerId)
   }
@@ -136,7 +159,9 @@ export class PieceDesk {
   #name(link: VolunteerLink, ranges: readonly PieceRange[]): UnitPiece[] {
     return ranges.map(({ index, start, end }) => {
       // Held already (its cache said so): it reads it there, or asks.
-      const held = this.#tracker.holds(link.peerId, index)
+      const held =
+        this.#tracker.holds(link.peerId, index) ||
+        (this.#heldBy.get(link.peerId)?.has(index) ?? false)
       const peers = held ? [] : this.#tracker.sources(index, link.peerId)
       this.#tracker.expect(link.peerId, index)
       return {

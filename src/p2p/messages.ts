@@ -65,6 +65,15 @@ export const helloSchema = z
     identity: identityProofSchema,
     /** It serves the job's data pieces it holds to other volunteers (its upload share is on). */
     servesPieces: z.boolean(),
+    /**
+     * Pieces of the job's content (the listing's `contentRoot`) its cache already holds, as
+     * `[start, end)` index ranges: the host counts them before it assigns anything, so it
+     * neither pushes them nor names other sources for them.
+     */
+    held: z
+      .array(z.tuple([pieceIndexSchema, pieceIndexSchema]).refine(([start, end]) => start < end))
+      .max(1024)
+      .optional(),
   })
   .refine((hello) => new Set(hello.engines.map((e) => e.kind)).size === hello.engines.length, {
     message: 'Offer each engine once.',

@@ -74,7 +74,10 @@ type Member = { id: string; client: VolunteerClient; swarm: PieceSwarm; gone: bo
 /** Volunteers that reach the host and each other through memory links. */
 class MemorySwarm {
   readonly members = new Map<string, Member>()
-  constructor(readonly host: JobHost) {}
+  constructor(
+    readonly host: JobHost,
+    readonly listed: Listing = listing,
+  ) {}
 
   async add(
     id: string,
@@ -99,7 +102,7 @@ class MemorySwarm {
       runners: { wasm: options.runner ?? hashingRunner() },
       identity: await identityOf(id),
       engines: [wasmOffer],
-      listJobs: async () => [listing],
+      listJobs: async () => [this.listed],
       connect: async () => {
         const [toVolunteer, toHost] = memoryLinkPair<HostMessage, VolunteerMessage>('host', id)
         this.host.attach(toVolunteer)
@@ -260,5 +263,33 @@ describe('the data swarm', () => {
     const fromPeers = [...swarm.members.values()].reduce((n, m) => n + m.swarm.stats.fromPeers, 0)
     expect(fromPeers).toBeGreaterThanOrEqual(bigKernel.length * 2)
     expect(host.progress.violations).toEqual([])
+  }, 20_000)
+  it('asks nothing of the host for pieces a volunteer cached in an earlier run of the same data', async () => {
+    const caches = ['a', 'b', 'c', 'd'].map(
+      () => new MemoryPieceCache({ budgetBytes: 64 * 1024 * 1024 }),
+    )
+    const first = await openJob()
+    const before = (running = new MemorySwarm(first))
+    for (const [i, id] of ['a', 'b', 'c', 'd'].entries())
+      await before.add(id, { cache: caches[i]! })
+    await until(() => first.progress.complete, 'the first run')
+    before.stop()
+    // The same job again: the listing names its content root, and the hellos what they hold.
+    const again = await openJob()
+    expect(again.contentRoot).toBe(first.contentRoot)
+    const after = (running = new MemorySwarm(again, {
+      ...listing,
+      contentRoot: again.contentRoot!,
+    }))
+    for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) await after.add(id, { cache: caches[i]! })
+    await until(() => again.progress.complete, 'the second run')
+    await expectCorrectOutputs(again)
+    const stats = [...after.members.values()].map((m) => m.swarm.stats)
+    const fromCache = stats.reduce((sum, s) => sum + s.fromCache, 0)
+    // Every unit's pieces were in some cache; the host sends only what the caches lacked.
+    expect(fromCache).toBeGreaterThan(input.length)
+    expect(again.progress.data.sentBytes).toBeLessThan(input.length * 0.25)
+    expect(again.progress.data.swarm?.announced).toBeGreaterThan(0)
+    expect(again.progress.violations).toEqual([])
   }, 20_000)
 })

@@ -440,6 +440,7 @@ export class Job {
           hostPeerId: peer.id,
           hostToken: signalingToken(peer),
           kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
+          ...(this.#host.contentRoot && { contentRoot: this.#host.contentRoot }),
           unitsTotal: job.unitsTotal,
           ownerToken: job.ownerToken,
           ...listingReward(job.rewards, this.#funding?.chain),

@@ -10,6 +10,7 @@ import {
 } from '../p2p/messages.ts'
 import type { VoucherStore } from '../rewards/StoredVoucher.ts'
 import type { JobPieces } from '../pieces/JobPieces.ts'
+import type { PieceCache } from '../pieces/PieceCache.ts'
 import type { PieceSwarm } from '../pieces/PieceSwarm.ts'
 import { trimUnitOutput } from '../tasks/trimUnitOutput.ts'
 import type { ComputeKernel } from '../workers/compute/createComputeApi.ts'
@@ -252,6 +253,8 @@ export class VolunteerClient {
       earned: undefined,
       standing: undefined,
     })
+    // What the cache holds of the job's content, read while the link opens: said in the hello.
+    const held = heldRanges(this.#swarm.cache, listing.contentRoot)
     const link = await this.#connect(listing.hostPeerId)
     this.#link = link
     if (!this.#active) return link.close()
@@ -268,7 +271,9 @@ export class VolunteerClient {
         case 'challenge':
           if (challenged) return link.close()
           challenged = true
-          void this.#hello(link, listing.jobId, message.nonce).catch(() => link.close())
+          void held
+            .then((ranges) => this.#hello(link, listing.jobId, message.nonce, ranges))
+            .catch(() => link.close())
           return
         case 'standing':
           this.#set({ standing: { ...message } })
@@ -279,7 +284,9 @@ export class VolunteerClient {
           params = base64ToBytes(message.params)
           if (message.content) {
             pieces = this.#swarm.forJob(message.content.root, link)
-            void pieces.announceHeld(this.#swarm.cache).catch(() => undefined)
+            // Said in the hello already, unless the listing named another root.
+            if (message.content.root !== listing.contentRoot)
+              void pieces.announceHeld(this.#swarm.cache).catch(() => undefined)
           }
           if (message.kernelPieces && !pieces) return link.close()
           // Asked for at once, as a unit's input is: the pieces the host pushes are expected.
@@ -352,7 +359,12 @@ export class VolunteerClient {
   }
 
   /** Answers the host's challenge: the hello, with the identity key's proof over the nonce. */
-  async #hello(link: HostLink, jobId: string, nonce: string): Promise<void> {
+  async #hello(
+    link: HostLink,
+    jobId: string,
+    nonce: string,
+    held: [number, number][],
+  ): Promise<void> {
     const signature = await this.#identity.sign(
       helloProofBytes({ jobId, hostPeerId: link.peerId, volunteerPeerId: link.localPeerId, nonce }),
     )
@@ -364,6 +376,7 @@ export class VolunteerClient {
       allowFallbackGpu: this.#allowFallbackGpu,
       wantsRewards: this.#rewards.wanted,
       servesPieces: this.#swarm.serving,
+      ...(held.length && { held }),
       ...(this.#siteKey && { siteKey: this.#siteKey }),
       identity: {
         publicKey: bytesToBase64(this.#identity.publicKey),
@@ -473,4 +486,27 @@ function describe(error: unknown): string {
   if (error && typeof error === 'object' && 'shortMessage' in error)
     return String(error.shortMessage)
   return error instanceof Error ? error.message : String(error)
+}
+
+/** Most ranges a hello names: a cache that holds more scattered pieces names the first ones. */
+const maxHeldRanges = 1024
+
+/** The pieces of `root` that `cache` holds, as `[start, end)` index ranges; none without a root. */
+async function heldRanges(
+  cache: PieceCache,
+  root: string | undefined,
+): Promise<[number, number][]> {
+  if (!root) return []
+  const indices = (await cache.held(root).catch(() => [])).map((piece) => piece.index)
+  indices.sort((a, b) => a - b)
+  const ranges: [number, number][] = []
+  for (const index of indices) {
+    const last = ranges.at(-1)
+    if (last && index === last[1]) last[1] = index + 1
+    else if (!last || index > last[1]) {
+      if (ranges.length === maxHeldRanges) break
+      ranges.push([index, index + 1])
+    }
+  }
+  return ranges
 }

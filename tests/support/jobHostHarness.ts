@@ -69,6 +69,8 @@ export type HelloOptions = {
   /** The identity key's name (default: the volunteer's peer id). */
   identity?: string
   servesPieces?: boolean
+  /** Pieces of the job's content it says it holds, as `[start, end)` ranges. */
+  held?: [number, number][]
 }
 
 /**
@@ -100,6 +102,7 @@ export function sayHelloOnChallenge(
         allowFallbackGpu: false,
         wantsRewards: options.wantsRewards ?? false,
         servesPieces: options.servesPieces ?? false,
+        ...(options.held && { held: options.held }),
         ...(options.siteKey && { siteKey: options.siteKey }),
         identity: {
           publicKey: bytesToBase64(identity.publicKey),

@@ -295,6 +295,7 @@ export class HostSession {
       hostPeerId: peer.id,
       hostToken: signalingToken(peer),
       kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
+      ...(host.contentRoot && { contentRoot: host.contentRoot }),
       unitsTotal: job.unitsTotal,
       ownerToken: job.ownerToken,
       ...listingReward(job.rewards, this.wallet?.chain),
