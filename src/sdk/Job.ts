@@ -8,11 +8,11 @@ import type { HostProgress, JobHost } from '../jobs/JobHost.ts'
 import type { FinalUnit } from '../jobs/Scheduler.ts'
 import type { SqliteJobStore } from '../node/SqliteJobStore.ts'
 import { openNodePeer } from '../node/openNodePeer.ts'
-import { signalingToken } from '../p2p/openPeer.ts'
 import { keepOnSignaling } from '../p2p/keepOnSignaling.ts'
 import type { SignalingLinkEvent } from '../p2p/keepOnSignaling.ts'
 import { withBackoff } from '../p2p/withBackoff.ts'
 import { listingProgress, listingReward } from '../requester/listingProgress.ts'
+import { listingRegistration } from '../requester/listingRegistration.ts'
 import { assembleOutputs } from '../tasks/assembleOutputs.ts'
 import { JobStoppedError, UnitsFailedError } from './errors.ts'
 import type { JobFunding, JobFundingState } from './JobFunding.ts'
@@ -430,22 +430,9 @@ export class Job {
   }
 
   async #list(peer: Peer): Promise<void> {
-    const { job } = this.#host
     const url = this.signalingUrl
     await withBackoff(
-      () =>
-        this.#directory.register({
-          jobId: job.jobId,
-          name: job.name,
-          hostPeerId: peer.id,
-          hostToken: signalingToken(peer),
-          kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
-          ...(this.#host.contentRoot && { contentRoot: this.#host.contentRoot }),
-          unitsTotal: job.unitsTotal,
-          ownerToken: job.ownerToken,
-          ...listingReward(job.rewards, this.#funding?.chain),
-          ...listingProgress(this.#host.progress),
-        }),
+      () => this.#directory.register(listingRegistration(this.#host, peer, this.#funding?.chain)),
       {
         tries: Infinity,
         signal: this.#abort.signal,

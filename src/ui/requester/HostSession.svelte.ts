@@ -24,11 +24,12 @@ import { previewOutput } from '../../requester/previewOutput.ts'
 import { assembleOutputs } from '../../tasks/assembleOutputs.ts'
 import type { JobPackage } from '../../tasks/JobPackage.ts'
 import type { Manifest, Verification } from '../../tasks/manifestSchema.ts'
-import { openPeer, signalingToken } from '../../p2p/openPeer.ts'
+import { openPeer } from '../../p2p/openPeer.ts'
 import { keepOnSignaling } from '../../p2p/keepOnSignaling.ts'
 import { reconnectPeer } from '../../p2p/reconnectPeer.ts'
 import { withBackoff } from '../../p2p/withBackoff.ts'
 import { listingProgress, listingReward } from '../../requester/listingProgress.ts'
+import { listingRegistration } from '../../requester/listingRegistration.ts'
 import { packAcceptedOutputs } from '../../requester/packAcceptedOutputs.ts'
 import type { ReputationEntry } from '../../trust/ReputationBook.ts'
 import { createThrottle } from '../shared/createThrottle.ts'
@@ -287,20 +288,7 @@ export class HostSession {
   }
 
   async #list(host: JobHost, peer: Peer): Promise<void> {
-    const { job } = host
-    const progress = host.progress
-    await this.#directory.register({
-      jobId: job.jobId,
-      name: job.name,
-      hostPeerId: peer.id,
-      hostToken: signalingToken(peer),
-      kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
-      ...(host.contentRoot && { contentRoot: host.contentRoot }),
-      unitsTotal: job.unitsTotal,
-      ownerToken: job.ownerToken,
-      ...listingReward(job.rewards, this.wallet?.chain),
-      ...listingProgress(progress),
-    })
+    await this.#directory.register(listingRegistration(host, peer, this.wallet?.chain))
     this.#listed = true
   }
 
