@@ -13,18 +13,15 @@ import type { Address } from 'viem'
 import type { UnitPlan } from '../tasks/planUnits.ts'
 import type { HostProgress } from './HostProgress.ts'
 import { admitVolunteer } from './admitVolunteer.ts'
+import { DataDesk } from './DataDesk.ts'
 import type { JobRecord } from './JobRecord.ts'
 import type { JobStore } from './JobStore.ts'
 import type { InputPieces } from '../pieces/InputPieces.ts'
-import { JobContent, type KernelFile } from '../pieces/JobContent.ts'
 import { openStoredJob, type StoredJob } from './openStoredJob.ts'
 import { refuseVolunteer } from './refuseVolunteer.ts'
 import { ResultDesk, type ResultMessage } from './ResultDesk.ts'
 import { RewardsDesk, type JobHostRewards } from './RewardsDesk.ts'
 import type { FinalUnit, Scheduler } from './Scheduler.ts'
-import { HostUplink } from './HostUplink.ts'
-import { PieceDesk } from './PieceDesk.ts'
-import { UnitInputs } from './UnitInputs.ts'
 import { UnitWriteBatcher } from './UnitWriteBatcher.ts'
 import { VerifyDesk, type VerifierLink } from './VerifyDesk.ts'
 import { VolunteerRoster, type Volunteer } from './VolunteerRoster.ts'
@@ -76,10 +73,8 @@ export class JobHost {
   readonly #writer: UnitWriteBatcher
   readonly #scheduler: Scheduler
   readonly #plan: UnitPlan
-  readonly #inputs: UnitInputs
-  readonly #uplink: HostUplink
-  /** The job's data swarm, for a job with input unless `swarm: false`. */
-  readonly #pieceDesk: PieceDesk | undefined
+  /** How the kernel and the units' inputs reach volunteers: the swarm, or the star. */
+  readonly #data: DataDesk
   readonly #verifyDesk: VerifyDesk
   readonly #volunteers = new VolunteerRoster()
   readonly #listeners = new Set<(progress: HostProgress) => void>()
@@ -94,12 +89,7 @@ export class JobHost {
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
 
-  private constructor(
-    store: JobStore,
-    opened: StoredJob,
-    content: JobContent | undefined,
-    options: JobHostOptions,
-  ) {
+  private constructor(store: JobStore, opened: StoredJob, data: DataDesk, options: JobHostOptions) {
     const { job, plan, scheduler, book } = opened
     this.job = job
     this.#store = store
@@ -110,16 +100,7 @@ export class JobHost {
     )
     this.#scheduler = scheduler
     this.#plan = plan
-    this.#inputs = new UnitInputs(plan, opened.file)
-    this.#uplink = new HostUplink(options.uplinkBytesPerSecond)
-    this.#pieceDesk = content
-      ? new PieceDesk({
-          content,
-          uplink: this.#uplink,
-          violation: (link, what) => this.#violation(link, what),
-          record: (link, what) => this.#record(link, what),
-        })
-      : undefined
+    this.#data = data
     this.#now = options.now ?? Date.now
     this.#helloTimeoutMs = options.helloTimeoutMs ?? 10_000
     const volunteers = this.#volunteers
@@ -151,7 +132,7 @@ export class JobHost {
       plan,
       pieces: opened.pieces,
       file: opened.file,
-      uplink: this.#uplink,
+      uplink: data.uplink,
       acceptedHashes: () => this.#resultDesk.acceptedHashes(),
     })
   }
@@ -166,19 +147,21 @@ export class JobHost {
     options: JobHostOptions = {},
   ): Promise<JobHost> {
     const opened = await openStoredJob(store, job, options.input, options.pieces)
-    const content =
-      options.swarm === false
-        ? undefined
-        : await JobContent.of(
-            opened.pieces && opened.file && { pieces: opened.pieces, file: opened.file },
-            kernelFilesOf(opened.job),
-          )
-    return new JobHost(store, opened, content, options)
+    // The desk reports to the host, which exists once the desk does.
+    let host: JobHost | undefined
+    const data = await DataDesk.open(opened, {
+      swarm: options.swarm,
+      uplinkBytesPerSecond: options.uplinkBytesPerSecond,
+      violation: (link, what) => host && host.#violation(link, what),
+      record: (link, what) => host && host.#record(link, what),
+    })
+    host = new JobHost(store, opened, data, options)
+    return host
   }
 
   /** The Merkle root of what volunteers fetch (`JobContent`), for the listing; none for the star. */
   get contentRoot(): string | undefined {
-    return this.#pieceDesk?.content.root
+    return this.#data.contentRoot
   }
 
   get progress(): HostProgress {
@@ -220,11 +203,7 @@ export class JobHost {
         }
       }),
       violations: [...(this.job.violations ?? [])],
-      data: {
-        sentBytes: this.#uplink.sentBytes,
-        inputBytes: this.job.inputBytes,
-        swarm: this.#pieceDesk ? { ...this.#pieceDesk.figures } : undefined,
-      },
+      data: this.#data.figures,
     }
   }
 
@@ -298,7 +277,7 @@ export class JobHost {
     link.onClose(() => {
       clearTimeout(helloTimer)
       if (!volunteer || !this.#volunteers.remove(volunteer)) return
-      this.#pieceDesk?.leave(link)
+      this.#data.leave(link)
       const dropped = this.#scheduler.leave(volunteer.identity, link.peerId, volunteer.slots)
       void this.#resultDesk.persistUnits(dropped.map((a) => a.index))
       this.#fillAll()
@@ -368,7 +347,7 @@ export class JobHost {
     // For a job with input, one unit more than its engines run at once: the next unit's pieces
     // arrive while it computes, instead of between units.
     const { kernel } = admission
-    const slots = admission.slots + (this.#pieceDesk?.hasInput ? 1 : 0)
+    const slots = admission.slots + (this.#data.prefetches ? 1 : 0)
     const volunteer: Volunteer = { link, identity, kernel, slots, inFlight: new Set() }
     this.#volunteers.add(volunteer)
     this.#identityOfLink.set(link, identity)
@@ -382,7 +361,7 @@ export class JobHost {
       slots,
     )
     if (hello.siteKey) this.#resultDesk.noteSite(identity, hello.siteKey)
-    this.#pieceDesk?.join(link, identity, hello.servesPieces, hello.held)
+    this.#data.join(link, identity, hello.servesPieces, hello.held)
     void this.#welcome(volunteer)
     if (hello.wantsRewards) this.#rewardsDesk.requestBinding(link)
     return volunteer
@@ -404,17 +383,12 @@ export class JobHost {
   }
 
   async #welcome(volunteer: Volunteer): Promise<void> {
-    const { message, body } = welcomeMessage(this.job, volunteer.kernel)
-    const desk = this.#pieceDesk
     try {
-      if (desk) {
-        // The kernel comes from other volunteers where they hold it, as units' inputs do.
-        const kernelPieces = desk.kernel(volunteer.link, volunteer.kernel.kind)
-        await volunteer.link.send({ ...message, content: desk.content, kernelPieces })
-        await desk.push(volunteer.link, kernelPieces)
-      } else {
-        await this.#uplink.send(volunteer.link, message, body)
-      }
+      await this.#data.welcome(
+        volunteer.link,
+        welcomeMessage(this.job, volunteer.kernel),
+        volunteer.kernel.kind,
+      )
     } catch {
       return volunteer.link.close()
     }
@@ -438,23 +412,18 @@ export class JobHost {
     if (changed.length) void this.#resultDesk.persistUnits(changed)
   }
 
-  /** Sends an assignment: with its input in the body, or naming its pieces and pushing those nobody else has. */
   async #assign(
     link: VolunteerLink,
     { assignmentId, index }: { assignmentId: string; index: number },
   ): Promise<void> {
-    const message = {
+    const outputBytes = this.#plan.outputBytes(index)
+    await this.#data.assign(link, {
       v: JOB_PROTOCOL_VERSION,
       type: 'assign',
       assignmentId,
       index,
-      outputBytes: this.#plan.outputBytes(index),
-    } as const
-    const desk = this.#pieceDesk
-    if (!desk?.hasInput) return this.#uplink.send(link, message, await this.#inputs.read(index))
-    const pieces = desk.assign(link, index)
-    await link.send({ ...message, pieces })
-    await desk.push(link, pieces)
+      outputBytes,
+    })
   }
 
   #onPieces(
@@ -462,12 +431,8 @@ export class JobHost {
     volunteer: Volunteer | undefined,
     message: Extract<VolunteerMessage, { type: 'piece-request' | 'have' | 'bad-piece' }>,
   ): void {
-    const desk = this.#pieceDesk
     if (!volunteer) return this.#violation(link, `a ${message.type} before hello`)
-    if (!desk) return this.#violation(link, `a ${message.type} for a job without pieces`)
-    if (message.type === 'have') return desk.have(link, message)
-    if (message.type === 'bad-piece') return desk.badPiece(link, message)
-    void desk.request(link, message).catch(() => link.close())
+    this.#data.pieces(link, message, (what) => this.#violation(link, what))
   }
 
   #fillAll(): void {
@@ -681,12 +646,4 @@ export class JobHost {
     const progress = this.progress
     for (const listener of this.#listeners) listener(progress)
   }
-}
-
-/** The job's kernel files, in the manifest's order, as its volunteers fetch them. */
-function kernelFilesOf(job: JobRecord): KernelFile[] {
-  return job.manifest.kernels.flatMap((kernel): KernelFile[] => {
-    if (kernel.kind === 'wasm') return job.wasm ? [{ kind: 'wasm', bytes: job.wasm }] : []
-    return job.wgsl ? [{ kind: 'wgsl', bytes: new TextEncoder().encode(job.wgsl) }] : []
-  })
 }
