@@ -254,7 +254,8 @@ describe('ResultDesk, through a JobHost', () => {
     expect(await host.outputs()).toEqual([0, 1, 2, 3, 4, 5].map(truth))
     expect(host.progress.flagged).toEqual([await idOf('liar')])
     expect(liar.seen.at(-1)).toMatchObject({ type: 'refuse', code: 'volunteer/flagged' })
-    expect(liar.isClosed()).toBe(true)
+    // It closes on the refusal; the close reaches both ends a tick later.
+    await until(() => liar.isClosed(), 'the liar closed')
   })
 
   it('flags a volunteer whose claimed hash is not the hash of its body', async () => {
