@@ -109,18 +109,25 @@ export class IdbPieceCache implements PieceCache {
     return this.#enqueue(() => this.#put(piece))
   }
 
-  async held(root: string): Promise<{ index: number; sha256: string }[]> {
-    const tx = this.#db.transaction(['indices', 'pieces'])
-    const indices = await tx
-      .objectStore('indices')
-      .getAll(IDBKeyRange.bound([root, -Infinity], [root, Infinity]))
-    const present = await Promise.all(
-      indices.map(({ sha256 }) => tx.objectStore('pieces').getKey(sha256)),
-    )
-    await tx.done
-    return indices
-      .filter((_, i) => present[i] !== undefined)
-      .map(({ index, sha256 }) => ({ index, sha256 }))
+  /** The pieces of `root` held now; the index rows of pieces evicted since go at the same time. */
+  held(root: string): Promise<{ index: number; sha256: string }[]> {
+    return this.#enqueue(async () => {
+      const tx = this.#db.transaction(['indices', 'pieces'], 'readwrite')
+      const rows = tx.objectStore('indices')
+      const indices = await rows.getAll(IDBKeyRange.bound([root, -Infinity], [root, Infinity]))
+      const present = await Promise.all(
+        indices.map(({ sha256 }) => tx.objectStore('pieces').getKey(sha256)),
+      )
+      await Promise.all(
+        indices.flatMap(({ index }, i) =>
+          present[i] === undefined ? [rows.delete([root, index])] : [],
+        ),
+      )
+      await tx.done
+      return indices
+        .filter((_, i) => present[i] !== undefined)
+        .map(({ index, sha256 }) => ({ index, sha256 }))
+    })
   }
 
   async usage(): Promise<{ pieces: number; bytes: number; budgetBytes: number }> {
@@ -193,7 +200,7 @@ export class IdbPieceCache implements PieceCache {
     return this.#clock
   }
 
-  #enqueue(work: () => Promise<void>): Promise<void> {
+  #enqueue<T>(work: () => Promise<T>): Promise<T> {
     const done = this.#queue.then(work)
     this.#queue = done.catch(() => undefined)
     return done

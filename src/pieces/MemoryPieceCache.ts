@@ -52,9 +52,10 @@ export class MemoryPieceCache implements PieceCache {
   async held(root: string): Promise<{ index: number; sha256: string }[]> {
     const indices = this.#indices.get(root)
     if (!indices) return []
-    return [...indices]
-      .filter(([, sha256]) => this.#pieces.has(sha256))
-      .map(([index, sha256]) => ({ index, sha256 }))
+    // The entries of pieces evicted since go now: the index does not outgrow the pieces.
+    for (const [index, sha256] of indices) if (!this.#pieces.has(sha256)) indices.delete(index)
+    if (!indices.size) this.#indices.delete(root)
+    return [...indices].map(([index, sha256]) => ({ index, sha256 }))
   }
 
   async usage(): Promise<{ pieces: number; bytes: number; budgetBytes: number }> {
