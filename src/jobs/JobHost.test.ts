@@ -67,6 +67,15 @@ describe('JobHost', () => {
     welcomeOf([[0, 2]])
     await until(() => host.progress.violations.length > 0, 'the violation')
     expect(host.progress.violations[0]?.what).toBe('a hello holding pieces to 2 of 1')
+    // Ranges that overlap would make one hello cost the host many times the job's pieces.
+    welcomeOf([
+      [0, 1],
+      [0, 1],
+    ])
+    await until(() => host.progress.violations.length > 1, 'the second violation')
+    expect(host.progress.violations[1]?.what).toBe(
+      'a hello whose held ranges overlap or are out of order',
+    )
     host.stop()
   })
 

@@ -104,7 +104,7 @@ export class PieceDesk {
 
   /**
    * A volunteer said hello: `held` are the `[start, end)` ranges of pieces its cache holds (its
-   * word, like a `have`), counted before anything is assigned to it.
+   * word, like a `have`), in order and apart, counted before anything is assigned to it.
    */
   join(
     link: VolunteerLink,
@@ -115,9 +115,14 @@ export class PieceDesk {
     this.#identityOf.set(link.peerId, identity)
     this.#tracker.join(link.peerId, serving && !this.#suspendedIdentities.has(identity))
     const mine = new Set<number>()
+    let after = 0
     for (const [start, end] of held) {
       if (end > this.#content.count)
         return this.#violation(link, `a hello holding pieces to ${end} of ${this.#content.count}`)
+      // In order and apart, as a cache's holdings are: at most the job's pieces in all.
+      if (start < after)
+        return this.#violation(link, `a hello whose held ranges overlap or are out of order`)
+      after = end
       for (let index = start; index < end; index++) {
         mine.add(index)
         this.#tracker.confirm(link.peerId, index)

@@ -67,8 +67,8 @@ export const helloSchema = z
     servesPieces: z.boolean(),
     /**
      * Pieces of the job's content (the listing's `contentRoot`) its cache already holds, as
-     * `[start, end)` index ranges: the host counts them before it assigns anything, so it
-     * neither pushes them nor names other sources for them.
+     * `[start, end)` index ranges in order and apart: the host counts them before it assigns
+     * anything, so it neither pushes them nor names other sources for them.
      */
     held: z
       .array(z.tuple([pieceIndexSchema, pieceIndexSchema]).refine(([start, end]) => start < end))
