@@ -8,43 +8,18 @@
  *
  *   ../shared/bin/private-net npx tsx bench/swarm/largeInput.ts
  */
-import { spawn } from 'node:child_process'
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createSignalingServer } from '../../signaling/createSignalingServer.ts'
-import { createSampleText } from '../../src/kernels/wordfreq/createSampleText.ts'
 import { createJob } from '../../src/sdk/index.ts'
-import { expectedWordCounts, wordCountPackage } from '../../tests/support/wordCountPackage.ts'
 import { machine } from '../pipeline/harness.ts'
+import { spawnLargeInputVolunteers, writeLargeInputPackage } from './largeInputPackage.ts'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const root = path.resolve(here, '..', '..')
 const MiB = 1024 * 1024
 const totalMiB = Number(process.env.BENCH_LARGE_MIB ?? 1024)
-const blockBytes = 64 * MiB
-const chunkBytes = MiB
 const volunteerCount = 4
 const log = (line: string) => process.stderr.write(`${line}\n`)
-
-/** Writes the input block by block (each its own seed), summing the counts it must give. */
-async function writePackage(folder: string): Promise<Uint32Array> {
-  const pkg = await wordCountPackage({ totalBytes: chunkBytes, chunkBytes })
-  await writeFile(path.join(folder, 'manifest.json'), JSON.stringify(pkg.manifest))
-  await writeFile(path.join(folder, 'wordfreq.wasm'), pkg.wasm)
-  const expected = new Uint32Array(1024)
-  const file = await open(path.join(folder, 'input.txt'), 'w')
-  for (let written = 0, block = 0; written < totalMiB * MiB; written += blockBytes, block++) {
-    const size = Math.min(blockBytes, totalMiB * MiB - written)
-    const { text } = createSampleText({ chunkBytes, totalBytes: size, seed: block + 1 })
-    await file.write(text)
-    const counts = expectedWordCounts(text, { chunkBytes })
-    for (let i = 0; i < counts.length; i++) expected[i]! += counts[i]!
-  }
-  await file.close()
-  return expected
-}
 
 async function main(): Promise<void> {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'large-input-'))
@@ -60,28 +35,14 @@ async function main(): Promise<void> {
   }
   try {
     log(`writing a ${totalMiB} MiB input to ${folder}`)
-    const expected = await writePackage(folder)
+    const expected = await writeLargeInputPackage(folder, totalMiB)
     const before = process.memoryUsage().rss
     const sampler = setInterval(sample, 250)
     const openedAt = performance.now()
     const job = await createJob({ package: folder, signaling: server.url, privatePool: true })
     const openSeconds = (performance.now() - openedAt) / 1000
     log(`job open (input stored and hashed) in ${openSeconds.toFixed(1)} s`)
-    const volunteers = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(here, 'volunteers.ts'),
-        JSON.stringify({
-          signalingUrl: server.url,
-          count: volunteerCount,
-          dir: folder,
-          uploadBytesPerSecond: 32 * MiB,
-        }),
-      ],
-      { cwd: root, stdio: ['pipe', 'ignore', 'inherit'] },
-    )
+    const volunteers = spawnLargeInputVolunteers(server.url, volunteerCount, folder)
     const startedAt = performance.now()
     job.on('progress', (p) => {
       if (p.validated % 64 === 0 && p.validated) log(`${p.validated}/${p.unitsTotal} validated`)

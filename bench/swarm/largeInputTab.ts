@@ -18,9 +18,9 @@
  *
  * BENCH_LARGE_MIB (default 1024), BENCH_TAB_TIMEOUT_S (default 900: the whole run's limit).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cp, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
 import { readFileSync, readdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
@@ -29,47 +29,26 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test'
 import { preview } from 'vite'
 import { createSignalingServer } from '../../signaling/createSignalingServer.ts'
-import { createSampleText } from '../../src/kernels/wordfreq/createSampleText.ts'
 import {
   chromiumArgs,
   chromiumExecutablePath,
   noBackgroundThrottlingArgs,
   noComputePressureArgs,
 } from '../../tests/support/chromium.ts'
-import { expectedWordCounts, wordCountPackage } from '../../tests/support/wordCountPackage.ts'
 import { machine } from '../pipeline/harness.ts'
+import { spawnLargeInputVolunteers, writeLargeInputPackage } from './largeInputPackage.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '..', '..')
 const MiB = 1024 * 1024
 const totalMiB = Number(process.env.BENCH_LARGE_MIB ?? 1024)
 const limitMs = Number(process.env.BENCH_TAB_TIMEOUT_S ?? 900) * 1000
-const blockBytes = 64 * MiB
-const chunkBytes = MiB
 const volunteerCount = 4
 const startedAt = performance.now()
 const log = (line: string) =>
   process.stderr.write(`[${((performance.now() - startedAt) / 1000).toFixed(1)} s] ${line}\n`)
 /** What is left of the whole run's time limit, for a wait. */
 const remaining = () => Math.max(1000, limitMs - (performance.now() - startedAt))
-
-/** Writes the input block by block (each its own seed), summing the counts it must give. */
-async function writePackage(folder: string): Promise<Uint32Array> {
-  const pkg = await wordCountPackage({ totalBytes: chunkBytes, chunkBytes })
-  await writeFile(path.join(folder, 'manifest.json'), JSON.stringify(pkg.manifest, null, 2))
-  await writeFile(path.join(folder, 'wordfreq.wasm'), pkg.wasm)
-  const expected = new Uint32Array(1024)
-  const file = await open(path.join(folder, 'input.txt'), 'w')
-  for (let written = 0, block = 0; written < totalMiB * MiB; written += blockBytes, block++) {
-    const size = Math.min(blockBytes, totalMiB * MiB - written)
-    const { text } = createSampleText({ chunkBytes, totalBytes: size, seed: block + 1 })
-    await file.write(text)
-    const counts = expectedWordCounts(text, { chunkBytes })
-    for (let i = 0; i < counts.length; i++) expected[i]! += counts[i]!
-  }
-  await file.close()
-  return expected
-}
 
 /** A Chromium process's kind, from its command line: browser, renderer, gpu, storage, … */
 function kindOf(pid: number): string {
@@ -267,7 +246,7 @@ async function main(): Promise<void> {
   let volunteers: ChildProcess | undefined
   try {
     log(`writing a ${totalMiB} MiB input to ${folder}`)
-    const expected = await writePackage(folder)
+    const expected = await writeLargeInputPackage(folder, totalMiB)
     const expectedBytes = Buffer.from(expected.buffer)
 
     // A copy of the build, so a rebuild of dist/ during the run changes nothing here.
@@ -349,21 +328,7 @@ async function main(): Promise<void> {
 
     sampler.phase('run')
     const runAt = performance.now()
-    volunteers = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(here, 'volunteers.ts'),
-        JSON.stringify({
-          signalingUrl: server.url,
-          count: volunteerCount,
-          dir: folder,
-          uploadBytesPerSecond: 32 * MiB,
-        }),
-      ],
-      { cwd: root, stdio: ['pipe', 'ignore', 'inherit'] },
-    )
+    volunteers = spawnLargeInputVolunteers(server.url, volunteerCount, folder)
     const exited = new Promise((resolve) => volunteers!.on('exit', resolve))
     cleanups.unshift(async () => {
       volunteers!.stdin!.end()
