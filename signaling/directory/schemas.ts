@@ -109,6 +109,52 @@ export const contentRootSchema = z
   .string()
   .regex(/^[0-9a-f]{64}$/, 'Use a lowercase SHA-256 in hex.')
 
+/**
+ * What a job is for, so that volunteers can choose what they support (as Folding@home's cause
+ * preference does). The list is closed so that a choice made today still means something tomorrow.
+ */
+export const jobCategories = [
+  'life-sciences',
+  'mathematics',
+  'physics',
+  'climate',
+  'machine-learning',
+  'graphics',
+  'other',
+] as const
+export const jobCategorySchema = z.enum(jobCategories)
+export type JobCategory = z.infer<typeof jobCategorySchema>
+
+export const jobDescriptionSchema = z
+  .string()
+  .min(1)
+  .max(500)
+  .regex(/^[^\p{Cc}]*$/u, 'Control characters are not allowed.')
+
+/** A job's category and description, from its manifest's `about`. */
+export const jobAboutSchema = z.strictObject({
+  category: jobCategorySchema,
+  description: jobDescriptionSchema.optional(),
+})
+export type JobAbout = z.infer<typeof jobAboutSchema>
+
+/** How the job's results are checked (its manifest's replication and verification). */
+export const listingPolicySchema = z.strictObject({
+  quorum: z.int().min(1).max(10),
+  adaptive: z.boolean(),
+  canaryRate: z.number().min(0).max(0.5),
+  distinctOrigins: z.boolean(),
+})
+export type ListingPolicy = z.infer<typeof listingPolicySchema>
+
+/**
+ * The address of the job's credit key (secp256k1, as Ethereum writes it): the directory accepts
+ * credit reports for the job only when this key signed them. The first listing of a job id pins it.
+ */
+export const creditKeySchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'Use an address: 0x and 40 hexadecimal digits.')
+
 export const registerJobRequestSchema = z
   .strictObject({
     v: z.literal(1),
@@ -118,6 +164,9 @@ export const registerJobRequestSchema = z
     hostToken: hostTokenSchema,
     kernelKinds: kernelKindsSchema,
     contentRoot: contentRootSchema.optional(),
+    about: jobAboutSchema.optional(),
+    policy: listingPolicySchema.optional(),
+    creditKey: creditKeySchema.optional(),
     unitsTotal: unitsTotalSchema,
     unitsDone: unitsDoneSchema,
     ownerToken: ownerTokenSchema,
@@ -148,6 +197,9 @@ export const listingSchema = z.object({
   hostPeerId: peerIdSchema,
   kernelKinds: kernelKindsSchema,
   contentRoot: contentRootSchema.optional(),
+  about: jobAboutSchema.optional(),
+  policy: listingPolicySchema.optional(),
+  creditKey: creditKeySchema.optional(),
   unitsTotal: unitsTotalSchema,
   unitsDone: unitsDoneSchema,
   reward: rewardSchema.optional(),

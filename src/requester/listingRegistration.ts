@@ -25,6 +25,16 @@ export function listingRegistration(
     hostToken: signalingToken(peer),
     kernelKinds: job.manifest.kernels.map((kernel) => kernel.kind),
     ...(host.contentRoot && { contentRoot: host.contentRoot }),
+    about: {
+      category: job.manifest.about?.category ?? 'other',
+      ...(job.manifest.about?.description && { description: job.manifest.about.description }),
+    },
+    policy: {
+      quorum: job.manifest.replication.quorum,
+      adaptive: job.manifest.verification.adaptive,
+      canaryRate: job.manifest.verification.canaryRate,
+      distinctOrigins: job.manifest.verification.distinctOrigins,
+    },
     unitsTotal: job.unitsTotal,
     ownerToken: job.ownerToken,
     ...listingReward(job.rewards, token),

@@ -1,5 +1,9 @@
 import { z } from 'zod'
-import { jobNameSchema } from '../../signaling/directory/schemas.ts'
+import {
+  jobCategorySchema,
+  jobDescriptionSchema,
+  jobNameSchema,
+} from '../../signaling/directory/schemas.ts'
 import { taskLimits } from './taskLimits.ts'
 
 /**
@@ -169,6 +173,20 @@ export const limitsSchema = z.strictObject({
     .default(taskLimits.defaultMemoryBytes),
 })
 
+/**
+ * What the job is for, shown to volunteers who choose what they support, and what one unit costs,
+ * for credit (docs/task-api.md, "About the job").
+ */
+export const aboutSchema = z.strictObject({
+  category: jobCategorySchema.default('other'),
+  description: jobDescriptionSchema.optional(),
+  /**
+   * Floating-point operations one unit takes. Credit per accepted result follows from it (200
+   * cobblestones per GFLOPS-day); without it, from the unit's measured cost.
+   */
+  flopsPerUnit: z.number().positive().max(1e21).optional(),
+})
+
 export const manifestSchema = z.strictObject({
   manifestVersion: z.literal(1),
   name: jobNameSchema,
@@ -181,6 +199,8 @@ export const manifestSchema = z.strictObject({
   replication: replicationSchema.prefault({}),
   verification: verificationSchema.prefault({}),
   limits: limitsSchema.prefault({}),
+  /** Optional; a job without it is listed as "other", with credit from measured cost. */
+  about: aboutSchema.optional(),
 })
 
 /** A manifest as written (defaults not yet applied). */
@@ -197,3 +217,4 @@ export type Assemble = OutputSpec['assemble']
 export type Reduction = z.output<typeof reductionSchema>
 export type Comparison = Manifest['comparison']
 export type Verification = Manifest['verification']
+export type About = NonNullable<Manifest['about']>

@@ -155,8 +155,12 @@ test.describe('trust across network origins, end to end', () => {
     expect(await outputSha256(requester)).toBe(referenceImageSha256())
     await expect(stat(requester, 'Failed')).toHaveText('0')
     const rows = await standings(requester)
-    expect(rows.find((row) => row.identity === turncoatId)).toMatchObject({ flagged: true })
-    expect(await statNumber(requester, 'Units reopened')).toBeGreaterThan(0)
+    const row = rows.find((row) => row.identity === turncoatId)
+    expect(row).toMatchObject({ flagged: true })
+    // Its lies were either accepted alone, provisionally, and reopened when it was caught, or
+    // caught by a replica or a canary before any of them stood alone (its first answers drew checks).
+    if ((await statNumber(requester, 'Units reopened')) === 0)
+      expect(row!.invalid + row!.canariesFailed).toBeGreaterThan(0)
     await expect(turncoat.getByText(/This tab was flagged/)).toBeVisible()
   })
 })
